@@ -1,0 +1,10 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    mlm_cooling_off_days = fields.Integer(related="company_id.mlm_cooling_off_days", readonly=False)
+    mlm_duplicate_policy = fields.Selection(related="company_id.mlm_duplicate_policy", readonly=False)
+    mlm_reenroll_days = fields.Integer(related="company_id.mlm_reenroll_days", readonly=False)
+    mlm_agreement_version = fields.Char(related="company_id.mlm_agreement_version", readonly=False)

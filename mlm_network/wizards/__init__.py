@@ -1,0 +1,2 @@
+from . import mlm_enroll_wizard
+from . import mlm_move_wizard
