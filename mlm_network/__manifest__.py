@@ -26,7 +26,7 @@
     ],
     "assets": {
         "web.assets_backend": ["mlm_network/static/src/scss/mlm_network.scss"],
+        "web.assets_tests": ["mlm_network/static/tests/tours/*.js"],
     },
     "application": True,
-    "installable": True,
 }

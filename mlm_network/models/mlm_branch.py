@@ -20,7 +20,7 @@ class MlmBranch(models.Model):
     parent_id = fields.Many2one("mlm.branch", string="Parent Branch", index=True, ondelete="restrict")
     child_ids = fields.One2many("mlm.branch", "parent_id", string="Sub-branches")
     parent_path = fields.Char(index=True)
-    manager_id = fields.Many2one("res.users", string="Manager")
+    manager_id = fields.Many2one("res.users")
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
     active = fields.Boolean(default=True)
     distributor_ids = fields.One2many("mlm.distributor", "branch_id", string="Members")

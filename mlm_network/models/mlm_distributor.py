@@ -1,11 +1,10 @@
-import re
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, html_escape
 
-from ..tools.genealogy import leg_of, prefix_upper_bound, topological_order
+from ..tools.genealogy import leg_of, match_keys, prefix_upper_bound
 
 STATUSES = [
     ("prospect", "Prospect"),
@@ -22,15 +21,34 @@ KYC_STATES = [
 ]
 # Personal data cleared when a distributor is anonymised (partner side, then distributor side).
 PARTNER_PERSONAL_FIELDS = [
-    "email", "phone", "mobile", "street", "street2", "zip", "city", "vat", "website", "comment", "function",
-    "title", "state_id", "ref", "image_1920",
+    "email",
+    "phone",
+    "mobile",
+    "street",
+    "street2",
+    "zip",
+    "city",
+    "vat",
+    "website",
+    "comment",
+    "function",
+    "title",
+    "state_id",
+    "ref",
+    "image_1920",
 ]
 DISTRIBUTOR_PERSONAL_FIELDS = ["identity_number", "kyc_photo", "kyc_note", "agreement_ip"]
+# What an identity-check officer who is not an MLM manager may change.
+KYC_FIELDS = {
+    "kyc_state",
+    "kyc_photo",
+    "kyc_document_ids",
+    "identity_number",
+    "kyc_verified_by_id",
+    "kyc_verified_date",
+    "kyc_note",
+}
 LEG_COLORS = 11
-
-
-def _digits(value):
-    return re.sub(r"\D", "", value or "")
 
 
 class MlmDistributor(models.Model):
@@ -48,7 +66,10 @@ class MlmDistributor(models.Model):
         "res.partner", string="Contact Record", required=True, ondelete="restrict", index=True, auto_join=True
     )
     code = fields.Char(
-        string="Distributor ID", copy=False, index=True, tracking=True,
+        string="Distributor ID",
+        copy=False,
+        index=True,
+        tracking=True,
         help="Unique distributor code, given by the sequence on enrolment; never changes afterwards.",
     )
     company_id = fields.Many2one(
@@ -56,11 +77,16 @@ class MlmDistributor(models.Model):
     )
     # --- genealogy -------------------------------------------------------------------------------------------
     sponsor_id = fields.Many2one(
-        "mlm.distributor", string="Sponsor", index=True, ondelete="restrict", check_company=True,
+        "mlm.distributor",
+        index=True,
+        ondelete="restrict",
+        check_company=True,
         help="Changed only through the 'Move in genealogy' wizard.",
     )
     sponsor_code = fields.Char(
-        string="Sponsor ID", compute="_compute_sponsor_code", inverse="_inverse_sponsor_code",
+        string="Sponsor ID",
+        compute="_compute_sponsor_code",
+        inverse="_inverse_sponsor_code",
         help="Distributor ID of the sponsor; used to import genealogies.",
     )
     recruit_ids = fields.One2many("mlm.distributor", "sponsor_id", string="Direct Recruits")
@@ -75,33 +101,42 @@ class MlmDistributor(models.Model):
     join_date = fields.Date(required=True, default=fields.Date.context_today, tracking=True, index=True)
     enrollment_source = fields.Selection(
         [("backend", "Back office"), ("portal", "Portal sign-up"), ("import", "Import"), ("api", "API")],
-        default="backend", required=True,
+        default="backend",
+        required=True,
     )
-    agreement_version = fields.Char(string="Agreement Version")
+    agreement_version = fields.Char()
     agreement_date = fields.Datetime(string="Agreement Accepted On")
     agreement_ip = fields.Char(string="Agreement Accepted From", groups="mlm_network.group_mlm_manager")
     cooling_off_deadline = fields.Date(compute="_compute_cooling_off_deadline", store=True, precompute=True)
-    starter_order_id = fields.Many2one("sale.order", string="Starter Order", check_company=True, copy=False)
+    starter_order_id = fields.Many2one("sale.order", check_company=True, copy=False)
     # --- status ------------------------------------------------------------------------------------------------
     status = fields.Selection(STATUSES, required=True, default="prospect", tracking=True, index=True)
     status_date = fields.Date(default=fields.Date.context_today, readonly=True)
     termination_date = fields.Date(readonly=True, copy=False)
     termination_reason = fields.Char(tracking=True, copy=False)
     # --- ranks, branches, tags ------------------------------------------------------------------------------
-    rank_id = fields.Many2one("mlm.rank", string="Rank", tracking=True, index=True, default=lambda self: self._default_rank())
+    rank_id = fields.Many2one("mlm.rank", tracking=True, index=True, default=lambda self: self._default_rank())
     highest_rank_id = fields.Many2one("mlm.rank", string="Highest Rank Ever", readonly=True)
-    rank_history_ids = fields.One2many("mlm.rank.history", "distributor_id", string="Rank History")
-    branch_id = fields.Many2one("mlm.branch", string="Branch", tracking=True, index=True, check_company=True)
+    rank_history_ids = fields.One2many("mlm.rank.history", "distributor_id")
+    branch_id = fields.Many2one("mlm.branch", tracking=True, index=True, check_company=True)
     tag_ids = fields.Many2many("mlm.distributor.tag", string="Groups and Teams")
     # --- identity checks (KYC) ------------------------------------------------------------------------------
     kyc_state = fields.Selection(
-        KYC_STATES, string="Identity Check", default="unverified", required=True, tracking=True,
+        KYC_STATES,
+        string="Identity Check",
+        default="unverified",
+        required=True,
+        tracking=True,
         groups="mlm_network.group_kyc_officer",
     )
     kyc_photo = fields.Image(string="Identity Photo", max_width=1024, groups="mlm_network.group_kyc_officer")
     kyc_document_ids = fields.Many2many(
-        "ir.attachment", "mlm_distributor_kyc_attachment_rel", "distributor_id", "attachment_id",
-        string="Identity Documents", groups="mlm_network.group_kyc_officer",
+        "ir.attachment",
+        "mlm_distributor_kyc_attachment_rel",
+        "distributor_id",
+        "attachment_id",
+        string="Identity Documents",
+        groups="mlm_network.group_kyc_officer",
     )
     identity_number = fields.Char(groups="mlm_network.group_kyc_officer", copy=False)
     kyc_verified_by_id = fields.Many2one("res.users", readonly=True, groups="mlm_network.group_kyc_officer")
@@ -114,11 +149,19 @@ class MlmDistributor(models.Model):
     match_identity = fields.Char(compute="_compute_match_keys", store=True, index=True)
     duplicate_state = fields.Selection(
         [("none", "No duplicate"), ("flagged", "Flagged"), ("cleared", "Reviewed, not a duplicate")],
-        default="none", required=True, tracking=True, copy=False, index=True,
+        default="none",
+        required=True,
+        tracking=True,
+        copy=False,
+        index=True,
     )
     duplicate_of_ids = fields.Many2many(
-        "mlm.distributor", "mlm_distributor_duplicate_rel", "distributor_id", "duplicate_id",
-        string="Possible Duplicates", copy=False,
+        "mlm.distributor",
+        "mlm_distributor_duplicate_rel",
+        "distributor_id",
+        "duplicate_id",
+        string="Possible Duplicates",
+        copy=False,
     )
     duplicate_reason = fields.Char(copy=False)
     # --- privacy and audit ------------------------------------------------------------------------------------
@@ -141,7 +184,7 @@ class MlmDistributor(models.Model):
         self.env.cr.execute(
             SQL(
                 "CREATE INDEX IF NOT EXISTS mlm_distributor_parent_path_c_idx"
-                " ON mlm_distributor (parent_path COLLATE \"C\")"
+                ' ON mlm_distributor (parent_path COLLATE "C")'
             )
         )
 
@@ -217,18 +260,16 @@ class MlmDistributor(models.Model):
     def _compute_match_keys(self):
         for dist in self.sudo():
             partner = dist.partner_id
-            dist.match_email = (partner.email or "").strip().lower() or False
-            dist.match_phone = _digits(partner.mobile or partner.phone)[-10:] or False
-            dist.match_vat = re.sub(r"[^0-9A-Za-z]", "", partner.vat or "").upper() or False
-            dist.match_identity = re.sub(r"[^0-9A-Za-z]", "", dist.identity_number or "").upper() or False
+            keys = match_keys(partner.email, partner.phone, partner.mobile, partner.vat, dist.identity_number)
+            dist.update({name: value or False for name, value in keys.items()})
 
     # ------------------------------------------------------------------ constraints
     @api.constrains("sponsor_id")
     def _check_sponsor(self):
         for dist in self:
             if dist.sponsor_id == dist or (
-                dist.sponsor_id and dist.sponsor_id.partner_id.commercial_partner_id
-                == dist.partner_id.commercial_partner_id
+                dist.sponsor_id
+                and dist.sponsor_id.partner_id.commercial_partner_id == dist.partner_id.commercial_partner_id
             ):
                 raise ValidationError(self.env._("A distributor cannot sponsor themselves."))
         if self._has_cycle():
@@ -240,9 +281,7 @@ class MlmDistributor(models.Model):
         sponsor_codes = {v["sponsor_code"] for v in vals_list if v.get("sponsor_code")}
         sponsors_by_code = {}
         if sponsor_codes:
-            sponsors_by_code = {
-                d.code: d.id for d in self.search([("code", "in", list(sponsor_codes))])
-            }
+            sponsors_by_code = {d.code: d.id for d in self.search([("code", "in", list(sponsor_codes))])}
         for vals in vals_list:
             code = vals.pop("sponsor_code", None)
             if code and not vals.get("sponsor_id"):
@@ -270,6 +309,8 @@ class MlmDistributor(models.Model):
         return records
 
     def write(self, vals):
+        if not self.env.su and set(vals) - KYC_FIELDS and not self.env.user.has_group("mlm_network.group_mlm_manager"):
+            raise AccessError(self.env._("Only MLM managers can change distributors."))
         if "code" in vals and any(d.code and d.code != vals["code"] for d in self):
             raise UserError(self.env._("A distributor ID cannot be changed after enrolment."))
         if "sponsor_id" in vals and any(d.sponsor_id.id != vals["sponsor_id"] for d in self):
@@ -358,24 +399,26 @@ class MlmDistributor(models.Model):
         if not self:
             return {}
         self.flush_model(["match_email", "match_phone", "match_vat", "match_identity", "status", "partner_id"])
-        self.env.cr.execute(
+        matches = [
             SQL(
                 """
-                SELECT n.id, o.id,
-                       array_remove(ARRAY[
-                         CASE WHEN n.match_email = o.match_email THEN 'email' END,
-                         CASE WHEN n.match_phone = o.match_phone THEN 'phone' END,
-                         CASE WHEN n.match_vat = o.match_vat THEN 'vat' END,
-                         CASE WHEN n.match_identity = o.match_identity THEN 'identity' END], NULL)
+                SELECT n.id, o.id, %(key)s
                   FROM mlm_distributor n
-                  JOIN mlm_distributor o
-                    ON o.id != n.id AND o.company_id = n.company_id AND o.status != 'terminated'
-                   AND o.partner_id != n.partner_id
-                   AND (o.match_email = n.match_email OR o.match_phone = n.match_phone
-                        OR o.match_vat = n.match_vat OR o.match_identity = n.match_identity)
-                 WHERE n.id = ANY(%s)
+                  JOIN mlm_distributor o ON o.%(column)s = n.%(column)s
+                 WHERE n.id = ANY(%(ids)s) AND o.id != n.id AND o.company_id = n.company_id
+                   AND o.status != 'terminated' AND o.partner_id != n.partner_id
                 """,
-                self.ids,
+                key=key,
+                column=SQL.identifier(f"match_{key}"),
+                ids=self.ids,
+            )
+            for key in ("email", "phone", "vat", "identity")
+        ]
+        # one indexed equi-join per key (an OR of the four would scan)
+        self.env.cr.execute(
+            SQL(
+                "SELECT n_id, o_id, array_agg(key ORDER BY key) FROM (%s) AS m(n_id, o_id, key) GROUP BY n_id, o_id",
+                SQL(" UNION ALL ").join(matches),
             )
         )
         result = {}
@@ -415,11 +458,13 @@ class MlmDistributor(models.Model):
             )
             if dist.company_id.mlm_duplicate_policy == "block":
                 raise ValidationError(
-                    self.env._("%(name)s looks like an existing distributor: same %(reason)s.", name=dist.name,
-                               reason=reason)
+                    self.env._(
+                        "%(name)s looks like an existing distributor: same %(reason)s.", name=dist.name, reason=reason
+                    )
                 )
-            dist.write({"duplicate_state": "flagged", "duplicate_of_ids": [(6, 0, others.ids)],
-                        "duplicate_reason": reason})
+            dist.write(
+                {"duplicate_state": "flagged", "duplicate_of_ids": [(6, 0, others.ids)], "duplicate_reason": reason}
+            )
 
     @api.model
     def enroll(self, partner, sponsor=False, **values):
@@ -433,8 +478,9 @@ class MlmDistributor(models.Model):
             raise UserError(self.env._("Choose the contact to enrol."))
         if partner.mlm_distributor_id:
             raise UserError(
-                self.env._("%(name)s is already distributor %(code)s.", name=partner.name,
-                           code=partner.mlm_distributor_id.code)
+                self.env._(
+                    "%(name)s is already distributor %(code)s.", name=partner.name, code=partner.mlm_distributor_id.code
+                )
             )
         vals = {
             "partner_id": partner.id,
@@ -490,7 +536,9 @@ class MlmDistributor(models.Model):
                  WHERE parent_path COLLATE "C" > %(low)s COLLATE "C" AND parent_path COLLATE "C" < %(high)s COLLATE "C"
                  GROUP BY 1 ORDER BY 2 DESC, 1
                 """,
-                n=len(low) + 1, low=low, high=high,
+                n=len(low) + 1,
+                low=low,
+                high=high,
             )
         )
         return self.env.cr.fetchall()
@@ -534,14 +582,18 @@ class MlmDistributor(models.Model):
                      WHERE parent_path COLLATE "C" > %(low)s COLLATE "C"
                        AND parent_path COLLATE "C" < %(high)s COLLATE "C"
                     """,
-                    prefix=parent_prefix, cut=len(low) + 1, low=low, high=high,
+                    prefix=parent_prefix,
+                    cut=len(low) + 1,
+                    low=low,
+                    high=high,
                 )
             )
             moved = cr.rowcount
             cr.execute(
                 SQL(
                     "UPDATE mlm_distributor SET sponsor_id = %s WHERE sponsor_id = %s",
-                    old_sponsor.id or None, self.id,
+                    old_sponsor.id or None,
+                    self.id,
                 )
             )
             new_path_base = self._read_path(new_sponsor.id) if new_sponsor else ""
@@ -549,7 +601,10 @@ class MlmDistributor(models.Model):
             cr.execute(
                 SQL(
                     "UPDATE mlm_distributor SET parent_path = %s, depth = %s, sponsor_id = %s WHERE id = %s",
-                    new_prefix, new_prefix.count("/") - 1, new_sponsor.id or None, self.id,
+                    new_prefix,
+                    new_prefix.count("/") - 1,
+                    new_sponsor.id or None,
+                    self.id,
                 )
             )
         else:
@@ -563,13 +618,15 @@ class MlmDistributor(models.Model):
                      WHERE parent_path COLLATE "C" >= %(low)s COLLATE "C"
                        AND parent_path COLLATE "C" < %(high)s COLLATE "C"
                     """,
-                    prefix=new_prefix, cut=len(low) + 1, delta=delta, low=low, high=high,
+                    prefix=new_prefix,
+                    cut=len(low) + 1,
+                    delta=delta,
+                    low=low,
+                    high=high,
                 )
             )
             moved = cr.rowcount - 1
-            cr.execute(
-                SQL("UPDATE mlm_distributor SET sponsor_id = %s WHERE id = %s", new_sponsor.id or None, self.id)
-            )
+            cr.execute(SQL("UPDATE mlm_distributor SET sponsor_id = %s WHERE id = %s", new_sponsor.id or None, self.id))
         self.invalidate_model(["parent_path", "depth", "sponsor_id", "recruit_ids", "sponsor_code"])
         log = self.env["mlm.move.log"].create(
             {
@@ -596,79 +653,6 @@ class MlmDistributor(models.Model):
     def _read_path(self, dist_id):
         self.env.cr.execute(SQL("SELECT parent_path FROM mlm_distributor WHERE id = %s", dist_id))
         return self.env.cr.fetchone()[0]
-
-    # ------------------------------------------------------------------ import
-    @api.model
-    def load(self, fields, data):
-        """Import genealogies with sponsors given by distributor ID, in any row order.
-
-        Rows are loaded generation by generation (sponsors before their recruits) inside one savepoint, so a
-        sponsor that appears later in the file still works and a single bad row imports nothing.
-        """
-        if "sponsor_code" not in fields:
-            return super().load(fields, data)
-        self = self.with_context(tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True)
-        sponsor_col = fields.index("sponsor_code")
-        code_col = fields.index("code") if "code" in fields else None
-        generations, cycles = topological_order(
-            data,
-            key=lambda row: (row[code_col] or "").strip() if code_col is not None else None,
-            parent_key=lambda row: (row[sponsor_col] or "").strip(),
-        )
-        messages = [
-            self._load_error(i, self.env._("Row %(row)s: its sponsor chain loops back to itself.", row=i + 1))
-            for i in cycles
-        ]
-        if messages:
-            return {"ids": False, "messages": messages}
-        new_fields = [f for f in fields if f != "sponsor_code"] + ["sponsor_id/.id"]
-        if "enrollment_source" not in fields:
-            new_fields.append("enrollment_source")
-        ids = [None] * len(data)
-        with self.env.cr.savepoint() as savepoint:
-            for generation in generations:
-                if not self._load_generation(fields, data, generation, new_fields, ids, messages):
-                    break
-            if any(m.get("type") == "error" for m in messages):
-                savepoint.close(rollback=True)
-                return {"ids": False, "messages": messages}
-        return {"ids": ids, "messages": messages}
-
-    def _load_generation(self, fields, data, generation, new_fields, ids, messages):
-        """Load one generation of rows; sponsors are already in the database. False when it failed."""
-        sponsor_col = fields.index("sponsor_code")
-        codes = {(data[i][sponsor_col] or "").strip() for i in generation} - {""}
-        known = {d.code: d.id for d in self.search_fetch([("code", "in", list(codes))], ["code"])}
-        rows = []
-        for i in generation:
-            row = list(data[i])
-            code = (row.pop(sponsor_col) or "").strip()
-            if code and code not in known:
-                messages.append(
-                    self._load_error(i, self.env._("Row %(row)s: unknown sponsor ID %(code)s.", row=i + 1, code=code))
-                )
-            row.append(str(known.get(code, "")))
-            if "enrollment_source" not in fields:
-                row.append("import")
-            rows.append(row)
-        if messages:
-            return False
-        result = super().load(new_fields, rows)
-        for message in result["messages"]:
-            if "rows" in message:
-                message = dict(
-                    message,
-                    rows={"from": generation[message["rows"]["from"]], "to": generation[message["rows"]["to"]]},
-                )
-            messages.append(message)
-        if not result["ids"]:
-            return False
-        for i, rid in zip(generation, result["ids"]):
-            ids[i] = rid
-        return True
-
-    def _load_error(self, index, text):
-        return {"type": "error", "rows": {"from": index, "to": index}, "message": text, "record": index}
 
     # ------------------------------------------------------------------ actions
     def _action_open(self, name, domain, context=None, view_mode="list,hierarchy,form"):
@@ -731,7 +715,8 @@ class MlmDistributor(models.Model):
                 raise UserError(
                     self.env._(
                         "The cooling-off period of %(name)s ended on %(date)s.",
-                        name=dist.display_name, date=dist.cooling_off_deadline,
+                        name=dist.display_name,
+                        date=dist.cooling_off_deadline,
                     )
                 )
             dist._set_status("terminated", self.env._("Cancelled within the cooling-off period"))
@@ -747,8 +732,9 @@ class MlmDistributor(models.Model):
     def _kyc_decide(self, state):
         if not self.env.user.has_group("mlm_network.group_kyc_officer"):
             raise AccessError(self.env._("Only identity-check officers can verify or reject identities."))
-        self.write({"kyc_state": state, "kyc_verified_by_id": self.env.user.id,
-                    "kyc_verified_date": fields.Datetime.now()})
+        self.write(
+            {"kyc_state": state, "kyc_verified_by_id": self.env.user.id, "kyc_verified_date": fields.Datetime.now()}
+        )
 
     def action_kyc_verify(self):
         self._kyc_decide("verified")
@@ -770,23 +756,35 @@ class MlmDistributor(models.Model):
             )
         for dist in self.sudo():
             partner = dist.partner_id
-            partner.write(dict.fromkeys(PARTNER_PERSONAL_FIELDS, False) | {
-                "name": self.env._("Anonymised %(code)s", code=dist.code)})
+            partner.write(
+                dict.fromkeys(PARTNER_PERSONAL_FIELDS, False)
+                | {"name": self.env._("Anonymised %(code)s", code=dist.code)}
+            )
             dist.kyc_document_ids.unlink()
-            dist.write(dict.fromkeys(DISTRIBUTOR_PERSONAL_FIELDS, False) | {
-                "anonymized_date": fields.Datetime.now(), "kyc_state": "unverified"})
+            dist.write(
+                dict.fromkeys(DISTRIBUTOR_PERSONAL_FIELDS, False)
+                | {"anonymized_date": fields.Datetime.now(), "kyc_state": "unverified"}
+            )
             dist._erase_tracked_personal_values(partner)
         return True
 
     def _erase_tracked_personal_values(self, partner):
         """Drop chatter tracking values that kept the erased personal data."""
         personal = PARTNER_PERSONAL_FIELDS + DISTRIBUTOR_PERSONAL_FIELDS + ["name"]
-        trackings = self.env["mail.tracking.value"].sudo().search(
-            [
-                ("field_id.name", "in", personal),
-                "|",
-                "&", ("mail_message_id.model", "=", "res.partner"), ("mail_message_id.res_id", "=", partner.id),
-                "&", ("mail_message_id.model", "=", "mlm.distributor"), ("mail_message_id.res_id", "=", self.id),
-            ]
+        trackings = (
+            self.env["mail.tracking.value"]
+            .sudo()
+            .search(
+                [
+                    ("field_id.name", "in", personal),
+                    "|",
+                    "&",
+                    ("mail_message_id.model", "=", "res.partner"),
+                    ("mail_message_id.res_id", "=", partner.id),
+                    "&",
+                    ("mail_message_id.model", "=", "mlm.distributor"),
+                    ("mail_message_id.res_id", "=", self.id),
+                ]
+            )
         )
         trackings.unlink()

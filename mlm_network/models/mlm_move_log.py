@@ -9,19 +9,17 @@ class MlmMoveLog(models.Model):
 
     distributor_id = fields.Many2one("mlm.distributor", required=True, ondelete="restrict", index=True, readonly=True)
     company_id = fields.Many2one(related="distributor_id.company_id", store=True, index=True)
-    old_sponsor_id = fields.Many2one("mlm.distributor", string="Old Sponsor", ondelete="restrict", readonly=True)
-    new_sponsor_id = fields.Many2one("mlm.distributor", string="New Sponsor", ondelete="restrict", readonly=True)
+    old_sponsor_id = fields.Many2one("mlm.distributor", ondelete="restrict", readonly=True)
+    new_sponsor_id = fields.Many2one("mlm.distributor", ondelete="restrict", readonly=True)
     option = fields.Selection(
         [("with_downline", "Whole downline moves along"), ("roll_up", "Direct recruits roll up to the old sponsor")],
-        required=True, readonly=True,
+        required=True,
+        readonly=True,
     )
     reason = fields.Text(required=True, readonly=True)
     moved_count = fields.Integer(string="Downline Members Moved", readonly=True)
     user_id = fields.Many2one("res.users", string="Moved By", default=lambda self: self.env.user, readonly=True)
     date = fields.Datetime(default=fields.Datetime.now, required=True, readonly=True)
-
-    def write(self, vals):
-        raise UserError(self.env._("The genealogy audit log cannot be changed."))
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):

@@ -3,28 +3,82 @@ import random
 import re
 import time
 import unicodedata
-from datetime import date, timedelta
-
-from psycopg2 import sql as pgsql
-from psycopg2.extras import execute_values
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL
 
-from ..tools.genealogy import build_paths, generate_network_shape
+from ..tools.genealogy import build_paths, generate_network_shape, match_keys
 
 _logger = logging.getLogger(__name__)
 
 # Faker has no Kazakh locale: a small list of common Kazakh names and places.
-KK_FIRST = ["Айгерим", "Нурсултан", "Асель", "Ерлан", "Динара", "Бауыржан", "Жанар", "Арман", "Сауле", "Айдос",
-            "Гульнара", "Ержан", "Мадина", "Данияр", "Алия", "Серик", "Айжан", "Нурлан", "Камила", "Тимур"]
-KK_LAST = ["Нурпеисов", "Жумабаев", "Сейткали", "Ахметов", "Бекова", "Омарова", "Искаков", "Садыков",
-           "Токтарова", "Абенов", "Касымова", "Мусин", "Есенова", "Кенжебаев", "Рахимова", "Утепов"]
-KK_CITIES = ["Алматы", "Астана", "Шымкент", "Караганда", "Актобе", "Тараз", "Павлодар", "Усть-Каменогорск",
-             "Семей", "Атырау", "Костанай", "Кызылорда"]
-KK_STREETS = ["пр. Абая", "ул. Толе би", "пр. Назарбаева", "ул. Жибек жолы", "пр. Достык", "ул. Сатпаева",
-              "ул. Богенбай батыра", "пр. Республики", "ул. Кенесары", "ул. Байтурсынова"]
+KK_FIRST = [
+    "Айгерим",
+    "Нурсултан",
+    "Асель",
+    "Ерлан",
+    "Динара",
+    "Бауыржан",
+    "Жанар",
+    "Арман",
+    "Сауле",
+    "Айдос",
+    "Гульнара",
+    "Ержан",
+    "Мадина",
+    "Данияр",
+    "Алия",
+    "Серик",
+    "Айжан",
+    "Нурлан",
+    "Камила",
+    "Тимур",
+]
+KK_LAST = [
+    "Нурпеисов",
+    "Жумабаев",
+    "Сейткали",
+    "Ахметов",
+    "Бекова",
+    "Омарова",
+    "Искаков",
+    "Садыков",
+    "Токтарова",
+    "Абенов",
+    "Касымова",
+    "Мусин",
+    "Есенова",
+    "Кенжебаев",
+    "Рахимова",
+    "Утепов",
+]
+KK_CITIES = [
+    "Алматы",
+    "Астана",
+    "Шымкент",
+    "Караганда",
+    "Актобе",
+    "Тараз",
+    "Павлодар",
+    "Усть-Каменогорск",
+    "Семей",
+    "Атырау",
+    "Костанай",
+    "Кызылорда",
+]
+KK_STREETS = [
+    "пр. Абая",
+    "ул. Толе би",
+    "пр. Назарбаева",
+    "ул. Жибек жолы",
+    "пр. Достык",
+    "ул. Сатпаева",
+    "ул. Богенбай батыра",
+    "пр. Республики",
+    "ул. Кенесары",
+    "ул. Байтурсынова",
+]
 LOCALES = {
     # locale: (country code, phone prefix, share of the network, branch region name)
     "ru_RU": ("RU", "+7 9", 0.35, "Russia"),
@@ -37,13 +91,52 @@ RANK_DOWNLINE_THRESHOLDS = [0, 3, 15, 60, 300, 2000]  # downline size giving eac
 
 
 def _ascii(text):
-    translit = str.maketrans({
-        "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i",
-        "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
-        "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sch", "ъ": "", "ы": "y", "ь": "",
-        "э": "e", "ю": "yu", "я": "ya", "ә": "a", "ғ": "g", "қ": "q", "ң": "n", "ө": "o", "ұ": "u", "ү": "u",
-        "һ": "h", "і": "i",
-    })
+    translit = str.maketrans(
+        {
+            "а": "a",
+            "б": "b",
+            "в": "v",
+            "г": "g",
+            "д": "d",
+            "е": "e",
+            "ё": "e",
+            "ж": "zh",
+            "з": "z",
+            "и": "i",
+            "й": "y",
+            "к": "k",
+            "л": "l",
+            "м": "m",
+            "н": "n",
+            "о": "o",
+            "п": "p",
+            "р": "r",
+            "с": "s",
+            "т": "t",
+            "у": "u",
+            "ф": "f",
+            "х": "kh",
+            "ц": "ts",
+            "ч": "ch",
+            "ш": "sh",
+            "щ": "sch",
+            "ъ": "",
+            "ы": "y",
+            "ь": "",
+            "э": "e",
+            "ю": "yu",
+            "я": "ya",
+            "ә": "a",
+            "ғ": "g",
+            "қ": "q",
+            "ң": "n",
+            "ө": "o",
+            "ұ": "u",
+            "ү": "u",
+            "һ": "h",
+            "і": "i",
+        }
+    )
     text = unicodedata.normalize("NFKD", text.lower().translate(translit))
     return re.sub(r"[^a-z0-9]", "", text.encode("ascii", "ignore").decode())
 
@@ -69,9 +162,10 @@ class MlmNetworkGenerator(models.AbstractModel):
         locale_of = rng.choices(list(LOCALES), weights=[v[2] for v in LOCALES.values()], k=size)
         branches = self._ensure_branches(company)
         ranks = self.env["mlm.rank"].search([("company_id", "in", [False, company.id])], order="sequence")
-        partner_ids = self._next_ids("res_partner", size)
-        dist_ids = self._next_ids("mlm_distributor", size)
-        codes = self._next_codes(company, size)
+        bulk = self.env["mlm.bulk.insert"]
+        partner_ids = bulk._next_ids("res_partner", size)
+        dist_ids = bulk._next_ids("mlm_distributor", size)
+        codes = bulk._next_codes(company, size)
         paths, depths = build_paths(sponsors, dist_ids)
         downline = [0] * size
         for i in range(size - 1, 0, -1):
@@ -94,35 +188,56 @@ class MlmNetworkGenerator(models.AbstractModel):
             status = self._pick_status(rng, join_date, today)
             rank = self._rank_for(ranks, downline[i])
             branch = branches[region][rng.randrange(len(branches[region]))]
-            partner_rows.append({
-                "id": partner_ids[i], "name": name, "complete_name": name, "email": email, "phone": phone,
-                "street": f"{street}, {rng.randrange(1, 200)}", "city": city, "zip": f"{rng.randrange(10000, 99999)}",
-                "country_id": countries.get(country), "lang": locale if locale in langs else "en_US",
-                "commercial_partner_id": partner_ids[i], "mlm_code": codes[i] if status != "terminated" else None,
-                "type": "contact", "is_company": False, "active": True, "partner_share": True,
-                "email_normalized": email,
-            })
-            dist_rows.append({
-                "id": dist_ids[i], "partner_id": partner_ids[i], "code": codes[i], "company_id": company.id,
-                "sponsor_id": dist_ids[sponsors[i]] if sponsors[i] >= 0 else None, "parent_path": paths[i],
-                "depth": depths[i], "join_date": join_date, "status": status, "status_date": join_date,
-                "termination_date": today if status == "terminated" else None,
-                "rank_id": rank.id, "highest_rank_id": rank.id, "branch_id": branch,
-                "enrollment_source": "import", "agreement_version": company.mlm_agreement_version,
-                "agreement_date": join_date, "cooling_off_deadline": join_date + timedelta(
-                    days=company.mlm_cooling_off_days),
-                "kyc_state": "verified" if rng.random() < 0.6 else "unverified", "duplicate_state": "none",
-                "match_email": email, "match_phone": re.sub(r"\D", "", phone)[-10:],
-            })
-        self._bulk_insert("res.partner", partner_rows)
-        self._bulk_insert("mlm.distributor", dist_rows)
+            partner_rows.append(
+                bulk._partner_row(
+                    partner_ids[i],
+                    {
+                        "name": name,
+                        "email": email,
+                        "phone": phone,
+                        "street": f"{street}, {rng.randrange(1, 200)}",
+                        "city": city,
+                        "zip": f"{rng.randrange(10000, 99999)}",
+                        "country_id": countries.get(country),
+                        "lang": locale if locale in langs else "en_US",
+                        "mlm_code": codes[i] if status != "terminated" else None,
+                    },
+                )
+            )
+            dist_rows.append(
+                {
+                    "id": dist_ids[i],
+                    "partner_id": partner_ids[i],
+                    "code": codes[i],
+                    "company_id": company.id,
+                    "sponsor_id": dist_ids[sponsors[i]] if sponsors[i] >= 0 else None,
+                    "parent_path": paths[i],
+                    "depth": depths[i],
+                    "join_date": join_date,
+                    "status": status,
+                    "status_date": join_date,
+                    "termination_date": today if status == "terminated" else None,
+                    "rank_id": rank.id,
+                    "highest_rank_id": rank.id,
+                    "branch_id": branch,
+                    "enrollment_source": "import",
+                    "agreement_version": company.mlm_agreement_version,
+                    "agreement_date": join_date,
+                    "cooling_off_deadline": join_date + timedelta(days=company.mlm_cooling_off_days),
+                    "kyc_state": "verified" if rng.random() < 0.6 else "unverified",
+                    "duplicate_state": "none",
+                    **match_keys(email=email, phone=phone),
+                }
+            )
+        bulk._insert("res.partner", partner_rows)
+        bulk._insert("mlm.distributor", dist_rows)
         self.env.invalidate_all()
         _logger.info("Generated %s distributors in %.1f s", size, time.monotonic() - started)
         return self.env["mlm.distributor"].browse(dist_ids[0])
 
     # ------------------------------------------------------------------ helpers
     def _name_pools(self, rng):
-        from faker import Faker  # noqa: PLC0415 (optional at import time of the add-on)
+        from faker import Faker
 
         pools = {"kk_KZ": {"first": KK_FIRST, "last": KK_LAST, "city": KK_CITIES, "street": KK_STREETS}}
         for locale in ("ru_RU", "es_ES", "en_US"):
@@ -148,7 +263,7 @@ class MlmNetworkGenerator(models.AbstractModel):
 
     def _rank_for(self, ranks, downline):
         chosen = ranks[:1]
-        for rank, threshold in zip(ranks, RANK_DOWNLINE_THRESHOLDS):
+        for rank, threshold in zip(ranks, RANK_DOWNLINE_THRESHOLDS, strict=False):
             if downline >= threshold:
                 chosen = rank
         return chosen
@@ -164,61 +279,18 @@ class MlmNetworkGenerator(models.AbstractModel):
         }
         result = {}
         for region, cities in layout.items():
-            parent = Branch.search([("name", "=", region), ("level", "=", "region"), ("company_id", "=", company.id)],
-                                   limit=1)
+            parent = Branch.search(
+                [("name", "=", region), ("level", "=", "region"), ("company_id", "=", company.id)], limit=1
+            )
             if not parent:
-                parent = Branch.create({"name": region, "level": "region", "company_id": company.id,
-                                        "manager_id": self.env.user.id})
+                parent = Branch.create(
+                    {"name": region, "level": "region", "company_id": company.id, "manager_id": self.env.user.id}
+                )
             existing = {b.name: b.id for b in parent.child_ids}
             missing = [c for c in cities if c not in existing]
-            for branch in Branch.create([{"name": c, "level": "city", "parent_id": parent.id,
-                                          "company_id": company.id} for c in missing]):
+            for branch in Branch.create(
+                [{"name": c, "level": "city", "parent_id": parent.id, "company_id": company.id} for c in missing]
+            ):
                 existing[branch.name] = branch.id
             result[region] = [existing[c] for c in cities]
         return result
-
-    def _next_ids(self, table, count):
-        self.env.cr.execute(
-            SQL("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", table, count)
-        )
-        return [r[0] for r in self.env.cr.fetchall()]
-
-    def _next_codes(self, company, count):
-        sequence = self.env["ir.sequence"].with_company(company).search(
-            [("code", "=", "mlm.distributor"), ("company_id", "in", [company.id, False])], order="company_id", limit=1
-        )
-        if sequence.implementation != "standard":
-            return [sequence.next_by_id() for _ in range(count)]
-        prefix, suffix = sequence._get_prefix_suffix()
-        self.env.cr.execute(
-            SQL("SELECT nextval(%s) FROM generate_series(1, %s)", f"ir_sequence_{sequence.id:03d}", count)
-        )
-        return [f"{prefix}{n:0{sequence.padding}d}{suffix}" for (n,) in self.env.cr.fetchall()]
-
-    def _bulk_insert(self, model_name, rows):
-        """Insert ``rows`` (dicts of column values) in pages; other stored columns get the ORM defaults."""
-        Model = self.env[model_name]
-        columns = list(rows[0])
-        stored = [
-            name for name, field in Model._fields.items()
-            if field.store and field.column_type and name not in columns and name not in models.MAGIC_COLUMNS
-            and not (field.inherited and field.related)
-        ]
-        defaults = Model.default_get(stored)
-        now = fields.Datetime.now()
-        extra = {"create_uid": self.env.uid, "write_uid": self.env.uid, "create_date": now, "write_date": now}
-        for name, value in defaults.items():
-            field = Model._fields[name]
-            if field.type in ("many2many", "one2many") or value is None:
-                continue
-            extra[name] = field.convert_to_column_insert(field.convert_to_cache(value, Model), Model)
-        all_columns = columns + list(extra)
-        extra_values = tuple(extra.values())
-        execute_values(
-            self.env.cr._obj,
-            pgsql.SQL("INSERT INTO {} ({}) VALUES %s").format(
-                pgsql.Identifier(Model._table), pgsql.SQL(", ").join(map(pgsql.Identifier, all_columns))
-            ),
-            (tuple(row[c] for c in columns) + extra_values for row in rows),
-            page_size=5000,
-        )

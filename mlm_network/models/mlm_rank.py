@@ -16,9 +16,7 @@ class MlmRank(models.Model):
     distributor_count = fields.Integer(compute="_compute_distributor_count")
 
     def _compute_distributor_count(self):
-        counts = dict(
-            self.env["mlm.distributor"]._read_group([("rank_id", "in", self.ids)], ["rank_id"], ["__count"])
-        )
+        counts = dict(self.env["mlm.distributor"]._read_group([("rank_id", "in", self.ids)], ["rank_id"], ["__count"]))
         for rank in self:
             rank.distributor_count = counts.get(rank, 0)
 

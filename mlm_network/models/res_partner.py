@@ -7,13 +7,18 @@ class ResPartner(models.Model):
 
     mlm_distributor_ids = fields.One2many("mlm.distributor", "partner_id", string="Distributor Records")
     mlm_distributor_id = fields.Many2one(
-        "mlm.distributor", string="Distributor", compute="_compute_mlm_distributor_id",
+        "mlm.distributor",
+        string="Distributor",
+        compute="_compute_mlm_distributor_id",
         search="_search_mlm_distributor_id",
     )
     is_distributor = fields.Boolean(compute="_compute_mlm_distributor_id", search="_search_is_distributor")
     mlm_code = fields.Char(string="Distributor Code", index=True, copy=False, readonly=True)
     mlm_referrer_id = fields.Many2one(
-        "mlm.distributor", string="Referring Distributor", index=True, tracking=True,
+        "mlm.distributor",
+        string="Referring Distributor",
+        index=True,
+        tracking=True,
         help="For customers: the distributor who referred them; their purchases count as this distributor's "
         "customer volume.",
     )

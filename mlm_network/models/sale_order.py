@@ -5,7 +5,10 @@ class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     mlm_refund_requested = fields.Boolean(
-        string="Refund Requested (cooling-off)", readonly=True, copy=False, tracking=True,
+        string="Refund Requested (cooling-off)",
+        readonly=True,
+        copy=False,
+        tracking=True,
         help="The distributor cancelled within the cooling-off period: this starter order is to be refunded.",
     )
 

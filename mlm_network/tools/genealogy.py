@@ -5,6 +5,7 @@ to the node itself, each followed by ``/`` (``"1/7/42/"``).
 """
 
 import random
+import re
 from collections import defaultdict
 
 
@@ -37,7 +38,7 @@ def leg_of(parent_path, root_path):
     """
     if not parent_path or not root_path or not parent_path.startswith(root_path):
         return None
-    rest = parent_path[len(root_path):]
+    rest = parent_path[len(root_path) :]
     if not rest:
         return None
     return int(rest.split("/", 1)[0])
@@ -122,3 +123,16 @@ def build_paths(sponsor_index, ids):
             depths[i] = depths[s] + 1
     return paths, depths
 
+
+def match_keys(email=None, phone=None, mobile=None, vat=None, identity=None):
+    """Normalised keys that reveal the same person behind two distributors (indexed columns)."""
+
+    def alnum(value):
+        return re.sub(r"[^0-9A-Za-z]", "", value or "").upper() or None
+
+    return {
+        "match_email": (email or "").strip().lower() or None,
+        "match_phone": re.sub(r"\D", "", mobile or phone or "")[-10:] or None,
+        "match_vat": alnum(vat),
+        "match_identity": alnum(identity),
+    }

@@ -7,14 +7,12 @@ class MlmEnrollWizard(models.TransientModel):
     _description = "Enroll a Contact as Distributor"
 
     partner_id = fields.Many2one("res.partner", string="Contact", required=True)
-    sponsor_id = fields.Many2one("mlm.distributor", string="Sponsor", domain=[("status", "not in", ["terminated",
-                                                                                                     "suspended"])])
-    branch_id = fields.Many2one("mlm.branch", string="Branch")
+    sponsor_id = fields.Many2one("mlm.distributor", domain=[("status", "not in", ["terminated", "suspended"])])
+    branch_id = fields.Many2one("mlm.branch")
     join_date = fields.Date(default=fields.Date.context_today, required=True)
     agreement_version = fields.Char(default=lambda self: self.env.company.mlm_agreement_version, required=True)
     agreement_accepted = fields.Boolean(string="Distributor agreement accepted")
-    starter_order_id = fields.Many2one("sale.order", string="Starter Order",
-                                       domain="[('partner_id', '=', partner_id)]")
+    starter_order_id = fields.Many2one("sale.order", domain="[('partner_id', '=', partner_id)]")
 
     def action_enroll(self):
         self.ensure_one()

@@ -6,15 +6,19 @@ class MlmMoveWizard(models.TransientModel):
     _description = "Move a Distributor in the Genealogy"
 
     distributor_id = fields.Many2one("mlm.distributor", required=True, readonly=True)
-    current_sponsor_id = fields.Many2one(related="distributor_id.sponsor_id", string="Current Sponsor")
+    current_sponsor_id = fields.Many2one(related="distributor_id.sponsor_id")
     downline_count = fields.Integer(related="distributor_id.downline_count")
-    new_sponsor_id = fields.Many2one("mlm.distributor", string="New Sponsor",
-                                     domain="[('id', '!=', distributor_id), ('status', 'not in', ['terminated', "
-                                            "'suspended'])]")
+    new_sponsor_id = fields.Many2one(
+        "mlm.distributor",
+        domain="[('id', '!=', distributor_id), ('status', 'not in', ['terminated', 'suspended'])]",
+    )
     option = fields.Selection(
-        [("with_downline", "The whole downline moves along"),
-         ("roll_up", "Direct recruits roll up to the old sponsor")],
-        required=True, default="with_downline",
+        [
+            ("with_downline", "The whole downline moves along"),
+            ("roll_up", "Direct recruits roll up to the old sponsor"),
+        ],
+        required=True,
+        default="with_downline",
     )
     reason = fields.Text(required=True)
 

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# One command: install what is missing, create a demo database with every add-on and a generated network,
+# then start Odoo on http://localhost:8069.
+#   setup/demo.sh            (MLM_DEMO_DB, MLM_DEMO_SIZE, MLM_HTTP_PORT, MLM_DEMO_RESET=1 to rebuild)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+DB="${MLM_DEMO_DB:-mlm_demo}"
+SIZE="${MLM_DEMO_SIZE:-1000}"
+PORT="${MLM_HTTP_PORT:-8069}"
+CONF="$MLM_HOME/$DB.conf"
+
+ensure_debian_packages
+ensure_postgres
+ensure_odoo
+mkdir -p "$MLM_HOME"
+write_odoo_conf "$DB" "$CONF" "$PORT"
+ADDONS=$(for m in "$REPO_DIR"/*/__manifest__.py; do basename "$(dirname "$m")"; done | paste -sd, -)
+
+if [ "${MLM_DEMO_RESET:-0}" = 1 ]; then dropdb --if-exists --force "$DB"; fi
+if psql -d "$DB" -tAc "select 1 from ir_module_module where name='mlm_network' and state='installed'" 2>/dev/null | grep -q 1; then
+  log "database $DB exists: updating the add-ons (MLM_DEMO_RESET=1 rebuilds it)"
+  "$ODOO_PY" -m odoo -c "$CONF" -d "$DB" -u "$ADDONS" --stop-after-init --log-level=warn
+else
+  log "creating $DB with demo data and the add-ons $ADDONS"
+  dropdb --if-exists --force "$DB"
+  "$ODOO_PY" -m odoo -c "$CONF" -d "$DB" -i "$ADDONS" --stop-after-init --log-level=warn
+  log "generating a demo network of $SIZE distributors"
+  (cd "$REPO_DIR/setup" && "$ODOO_PY" generate_network.py --config "$CONF" --db "$DB" --size "$SIZE")
+fi
+log "demo logins"
+echo "  admin / admin            administrator"
+echo "  sales.manager / sales.manager   sales manager and MLM manager"
+(cd "$REPO_DIR/setup" && "$ODOO_PY" demo_users.py --config "$CONF" --db "$DB")
+echo
+log "Odoo is starting on http://localhost:$PORT  (Ctrl-C stops it)"
+exec "$ODOO_PY" -m odoo -c "$CONF" -d "$DB" --http-port "$PORT"
