@@ -14,7 +14,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "setup"))
-from odoo_env import odoo_env  # noqa: E402
+from odoo_env import odoo_env
 
 
 def timed(fn, repeat=1):
@@ -94,7 +94,7 @@ def bench_enrolment(env, size):
 
 
 def bench_move(env, root):
-    from odoo.models import BaseModel  # noqa: PLC0415
+    from odoo.models import BaseModel
 
     Distributor = env["mlm.distributor"]
     legs = root._get_leg_sizes()
@@ -103,7 +103,7 @@ def bench_move(env, root):
     target = Distributor.browse(legs[1][0])
     moved = leg_size - 1
     print(f"move: {node.display_name} with {moved:,} descendants under {target.display_name}")
-    ours, log = timed(lambda: rolled_back(env, lambda: node._move_in_genealogy(target, "with_downline", "bench")))
+    ours, _log = timed(lambda: rolled_back(env, lambda: node._move_in_genealogy(target, "with_downline", "bench")))
     # Odoo's own way: BaseModel.write on the parent field runs _parent_store_update (our guard is bypassed here)
     orm_write, _ = timed(
         lambda: rolled_back(env, lambda: (BaseModel.write(node, {"sponsor_id": target.id}), env.flush_all()))

@@ -238,7 +238,7 @@ class MlmDistributor(models.Model):
             messages.append(self._load_error(index, self.env._("Row %(row)s: the name is missing.", row=index + 1)))
         return partner_vals, dist_vals
 
-    def _load_distributor_row(  # noqa: PLR0913
+    def _load_distributor_row(
         self, vals, dist_id, partner_id, code, sponsor_id, path, company, partner_vals, default_rank_id
     ):
         join_date = vals.get("join_date") or fields.Date.context_today(self)
