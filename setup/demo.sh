@@ -14,7 +14,7 @@ ensure_postgres
 ensure_odoo
 mkdir -p "$MLM_HOME"
 write_odoo_conf "$DB" "$CONF" "$PORT"
-ADDONS=$(for m in "$REPO_DIR"/*/__manifest__.py; do basename "$(dirname "$m")"; done | paste -sd, -)
+ADDONS="${MLM_ADDONS:-$(for m in "$REPO_DIR"/*/__manifest__.py; do basename "$(dirname "$m")"; done | paste -sd, -)}"
 
 if [ "${MLM_DEMO_RESET:-0}" = 1 ]; then dropdb --if-exists --force "$DB"; fi
 if psql -d "$DB" -tAc "select 1 from ir_module_module where name='mlm_network' and state='installed'" 2>/dev/null | grep -q 1; then

@@ -1,5 +1,9 @@
+import datetime
+import io
+import json
+
 from psycopg2 import sql as pgsql
-from psycopg2.extras import execute_values
+from psycopg2.extras import Json
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -8,7 +12,7 @@ from odoo.tools import SQL
 class MlmBulkInsert(models.AbstractModel):
     """Set-based writes of many distributors at once (network generator, genealogy import).
 
-    Rows go in with ``execute_values`` pages; every stored column a row does not give gets the ORM default, computed
+    Rows go in with one ``COPY ... FROM STDIN`` per table; every stored column a row does not give gets the ORM default, computed
     once for all rows; the stored computed columns of contacts that matter (complete name, commercial partner,
     normalised email) are given by ``_partner_row``.
     """
@@ -81,12 +85,38 @@ class MlmBulkInsert(models.AbstractModel):
                 continue
             extra[name] = field.convert_to_column_insert(field.convert_to_cache(value, Model), Model)
         all_columns = columns + list(extra)
-        extra_values = tuple(extra.values())
-        execute_values(
-            self.env.cr._obj,
-            pgsql.SQL("INSERT INTO {} ({}) VALUES %s").format(
+        tail = "\t".join(_copy_text(v) for v in extra.values())
+        # False means "empty" for every field type but booleans
+        empty_is_null = [Model._fields[c].type != "boolean" if c in Model._fields else True for c in columns]
+        buffer = io.StringIO()
+        for row in rows:
+            line = "\t".join(
+                _copy_text(None if (null and row[c] is False) else row[c])
+                for c, null in zip(columns, empty_is_null, strict=True)
+            )
+            buffer.write(f"{line}\t{tail}\n" if tail else f"{line}\n")
+        buffer.seek(0)
+        self.env.cr._obj.copy_expert(
+            pgsql.SQL("COPY {} ({}) FROM STDIN").format(
                 pgsql.Identifier(Model._table), pgsql.SQL(", ").join(map(pgsql.Identifier, all_columns))
             ),
-            (tuple(row[c] for c in columns) + extra_values for row in rows),
-            page_size=5000,
+            buffer,
         )
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value):
+    """A value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, Json):
+        value = json.dumps(value.adapted)
+    elif isinstance(value, dict):
+        value = json.dumps(value)
+    return str(value).translate(_COPY_ESCAPES)

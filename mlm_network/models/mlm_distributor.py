@@ -180,13 +180,16 @@ class MlmDistributor(models.Model):
                 " ON mlm_distributor (partner_id, company_id) WHERE status != 'terminated'"
             )
         )
-        # Subtree range scans on the materialised path (C collation makes LIKE/prefix ranges use it too).
-        self.env.cr.execute(
-            SQL(
-                "CREATE INDEX IF NOT EXISTS mlm_distributor_parent_path_c_idx"
-                ' ON mlm_distributor (parent_path COLLATE "C")'
+        # Subtree range scans compare paths in the C collation. Odoo creates its databases with collation C, so
+        # its own parent_path index serves them; a database with another collation gets a C-collated index.
+        self.env.cr.execute(SQL("SELECT datcollate FROM pg_database WHERE datname = current_database()"))
+        if self.env.cr.fetchone()[0] not in ("C", "POSIX"):
+            self.env.cr.execute(
+                SQL(
+                    "CREATE INDEX IF NOT EXISTS mlm_distributor_parent_path_c_idx"
+                    ' ON mlm_distributor (parent_path COLLATE "C")'
+                )
             )
-        )
 
     def _default_rank(self):
         return self.env["mlm.rank"].search([("company_id", "in", [False, self.env.company.id])], limit=1)
@@ -229,7 +232,7 @@ class MlmDistributor(models.Model):
                 continue
             names = {d.id: d.display_name for d in self.browse([leg for leg, _size in rows])}
             body = "".join(
-                f"<tr><td><span class='o_mlm_leg_dot o_hierarchy_node_color_{(leg % LEG_COLORS) + 1}'></span> "
+                f"<tr><td><span class='o_mlm_leg_dot o_tag_color_{(leg % LEG_COLORS) + 1}'></span> "
                 f"{html_escape(names.get(leg, ''))}</td><td class='text-end'>{size}</td></tr>"
                 for leg, size in rows
             )

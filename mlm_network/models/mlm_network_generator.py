@@ -13,46 +13,59 @@ from ..tools.genealogy import build_paths, generate_network_shape, match_keys
 _logger = logging.getLogger(__name__)
 
 # Faker has no Kazakh locale: a small list of common Kazakh names and places.
-KK_FIRST = [
-    "Айгерим",
+KK_FIRST_MALE = [
     "Нурсултан",
-    "Асель",
     "Ерлан",
-    "Динара",
     "Бауыржан",
-    "Жанар",
     "Арман",
-    "Сауле",
     "Айдос",
-    "Гульнара",
     "Ержан",
-    "Мадина",
     "Данияр",
-    "Алия",
     "Серик",
-    "Айжан",
     "Нурлан",
-    "Камила",
     "Тимур",
+    "Асхат",
+    "Ерболат",
+    "Марат",
+    "Канат",
+    "Руслан",
 ]
-KK_LAST = [
+KK_FIRST_FEMALE = [
+    "Айгерим",
+    "Асель",
+    "Динара",
+    "Жанар",
+    "Сауле",
+    "Гульнара",
+    "Мадина",
+    "Алия",
+    "Айжан",
+    "Камила",
+    "Дана",
+    "Жулдыз",
+    "Айнур",
+    "Салтанат",
+    "Томирис",
+]
+# Kazakh surnames in -ов/-ев take -ова/-ева for women; the others do not change.
+KK_LAST_MALE = [
     "Нурпеисов",
     "Жумабаев",
-    "Сейткали",
     "Ахметов",
-    "Бекова",
-    "Омарова",
     "Искаков",
     "Садыков",
-    "Токтарова",
     "Абенов",
-    "Касымова",
     "Мусин",
-    "Есенова",
     "Кенжебаев",
-    "Рахимова",
     "Утепов",
+    "Сейткали",
+    "Оспанов",
+    "Сулейменов",
+    "Касымов",
+    "Есенов",
+    "Тулегенов",
 ]
+KK_LAST_FEMALE = [name + "а" if name.endswith(("ов", "ев", "ин")) else name for name in KK_LAST_MALE]
 KK_CITIES = [
     "Алматы",
     "Астана",
@@ -179,13 +192,15 @@ class MlmNetworkGenerator(models.AbstractModel):
         partner_rows, dist_rows = [], []
         for i in range(size):
             locale = locale_of[i]
-            first, last, city, street = (rng.choice(pools[locale][k]) for k in ("first", "last", "city", "street"))
+            gender = "male" if rng.random() < 0.45 else "female"  # direct selling is mostly women
+            first, last = (rng.choice(pools[locale][f"{part}_{gender}"]) for part in ("first", "last"))
+            city, street = (rng.choice(pools[locale][k]) for k in ("city", "street"))
             name = f"{first} {last}"
             country, phone_prefix, _share, region = LOCALES[locale]
             email = f"{_ascii(first)}.{_ascii(last)}.{i + 1}@example.com"
             phone = f"{phone_prefix}{rng.randrange(10**7, 10**8)}"
             join_date = first_day + timedelta(days=join_days[i])
-            status = self._pick_status(rng, join_date, today)
+            status = self._pick_status(rng, join_date, today, downline[i])
             rank = self._rank_for(ranks, downline[i])
             branch = branches[region][rng.randrange(len(branches[region]))]
             partner_rows.append(
@@ -239,19 +254,32 @@ class MlmNetworkGenerator(models.AbstractModel):
     def _name_pools(self, rng):
         from faker import Faker
 
-        pools = {"kk_KZ": {"first": KK_FIRST, "last": KK_LAST, "city": KK_CITIES, "street": KK_STREETS}}
+        pools = {
+            "kk_KZ": {
+                "first_male": KK_FIRST_MALE,
+                "last_male": KK_LAST_MALE,
+                "first_female": KK_FIRST_FEMALE,
+                "last_female": KK_LAST_FEMALE,
+                "city": KK_CITIES,
+                "street": KK_STREETS,
+            }
+        }
         for locale in ("ru_RU", "es_ES", "en_US"):
             fake = Faker(locale)
             fake.seed_instance(rng.randrange(10**9))
             pools[locale] = {
-                "first": [fake.first_name() for _ in range(150)],
-                "last": [fake.last_name() for _ in range(150)],
+                "first_male": [fake.first_name_male() for _ in range(120)],
+                "last_male": [fake.last_name_male() for _ in range(120)],
+                "first_female": [fake.first_name_female() for _ in range(120)],
+                "last_female": [fake.last_name_female() for _ in range(120)],
                 "city": [fake.city() for _ in range(60)],
                 "street": [fake.street_name() for _ in range(120)],
             }
         return pools
 
-    def _pick_status(self, rng, join_date, today):
+    def _pick_status(self, rng, join_date, today, downline):
+        if downline >= 10 and rng.random() < 0.95:
+            return "active"  # leaders with a real downline keep working
         if (today - join_date).days < 30 and rng.random() < 0.4:
             return "prospect"
         r = rng.random()

@@ -1,0 +1,72 @@
+"""Rules every add-on of the suite must follow, checked on the installed database."""
+
+import ast
+import pathlib
+
+from odoo.tests import TransactionCase, tagged
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+ADDONS = sorted(p.parent.name for p in REPO.glob("*/__manifest__.py"))
+LANGUAGES = ("ru", "es", "kk")
+
+
+@tagged("post_install", "-at_install")
+class TestSuiteRules(TransactionCase):
+    def _installed_addons(self):
+        modules = self.env["ir.module.module"].search([("name", "in", ADDONS), ("state", "=", "installed")])
+        return modules.mapped("name")
+
+    def _models_of(self, addon):
+        data = self.env["ir.model.data"].search([("module", "=", addon), ("model", "=", "ir.model")])
+        return self.env["ir.model"].browse(data.mapped("res_id"))
+
+    def test_every_addon_is_installed(self):
+        self.assertEqual(sorted(self._installed_addons()), ADDONS)
+
+    def test_every_model_has_access_rules_with_groups(self):
+        for addon in self._installed_addons():
+            for model in self._models_of(addon):
+                if self.env[model.model]._abstract:
+                    continue
+                with self.subTest(model=model.model):
+                    accesses = self.env["ir.model.access"].search([("model_id", "=", model.id)])
+                    self.assertTrue(accesses, f"{model.model} has no access rule")
+                    self.assertTrue(all(accesses.mapped("group_id")), f"{model.model} has an access row without group")
+
+    def test_company_models_have_multi_company_rules(self):
+        for addon in self._installed_addons():
+            for model in self._models_of(addon):
+                Model = self.env[model.model]
+                if Model._abstract or Model._transient or "company_id" not in Model._fields:
+                    continue
+                if not Model._fields["company_id"].store:
+                    continue
+                with self.subTest(model=model.model):
+                    rules = self.env["ir.rule"].search([("model_id", "=", model.id)])
+                    self.assertTrue(
+                        any("company_ids" in (r.domain_force or "") for r in rules),
+                        f"{model.model} has no multi-company rule",
+                    )
+
+    def test_identity_and_secret_fields_are_restricted(self):
+        sensitive = ("identity_number", "kyc_photo", "kyc_document_ids", "password", "api_key", "secret", "token")
+        for addon in self._installed_addons():
+            for model in self._models_of(addon):
+                for name, field in self.env[model.model]._fields.items():
+                    if any(word in name for word in sensitive) and not field.inherited:
+                        with self.subTest(field=f"{model.model}.{name}"):
+                            self.assertTrue(field.groups, f"{model.model}.{name} is readable by everyone")
+
+
+def test_every_addon_documents_and_translates_itself():
+    """Plain check, no database: readme fragments, manifest keys, .pot and ru/es/kk translations."""
+    for addon in ADDONS:
+        path = REPO / addon
+        manifest = ast.literal_eval((path / "__manifest__.py").read_text())
+        assert manifest["license"] == "LGPL-3", addon
+        assert manifest["version"].startswith("18.0."), addon
+        for fragment in ("DESCRIPTION.md", "USAGE.md", "CONFIGURE.md"):
+            assert (path / "readme" / fragment).is_file(), f"{addon}/readme/{fragment}"
+        assert (path / "i18n" / f"{addon}.pot").is_file(), f"{addon}/i18n/{addon}.pot"
+        for lang in LANGUAGES:
+            assert (path / "i18n" / f"{lang}.po").is_file(), f"{addon}/i18n/{lang}.po"
