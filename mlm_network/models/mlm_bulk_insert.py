@@ -12,9 +12,9 @@ from odoo.tools import SQL
 class MlmBulkInsert(models.AbstractModel):
     """Set-based writes of many distributors at once (network generator, genealogy import).
 
-    Rows go in with one ``COPY ... FROM STDIN`` per table; every stored column a row does not give gets the ORM default, computed
-    once for all rows; the stored computed columns of contacts that matter (complete name, commercial partner,
-    normalised email) are given by ``_partner_row``.
+    Rows go in with one ``COPY ... FROM STDIN`` per table; every stored column a row does not give gets the ORM
+    default, computed once for all rows; the stored computed columns of contacts that matter (complete name,
+    commercial partner, normalised email) are given by ``_partner_row``.
     """
 
     _name = "mlm.bulk.insert"
