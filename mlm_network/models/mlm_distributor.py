@@ -68,13 +68,10 @@ class MlmDistributor(models.Model):
     code = fields.Char(
         string="Distributor ID",
         copy=False,
-        index=True,
         tracking=True,
         help="Unique distributor code, given by the sequence on enrolment; never changes afterwards.",
     )
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company, readonly=True
-    )
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, readonly=True)
     # --- genealogy -------------------------------------------------------------------------------------------
     sponsor_id = fields.Many2one(
         "mlm.distributor",
@@ -91,7 +88,7 @@ class MlmDistributor(models.Model):
     )
     recruit_ids = fields.One2many("mlm.distributor", "sponsor_id", string="Direct Recruits")
     parent_path = fields.Char(index=True)
-    depth = fields.Integer(readonly=True, index=True, help="Number of sponsors above this distributor.")
+    depth = fields.Integer(readonly=True, help="Number of sponsors above this distributor.")
     recruit_count = fields.Integer(string="Direct Recruits Count", compute="_compute_recruit_count")
     downline_count = fields.Integer(string="Downline Size", compute="_compute_downline_count")
     leg_count = fields.Integer(string="Legs", compute="_compute_recruit_count")
@@ -110,7 +107,7 @@ class MlmDistributor(models.Model):
     cooling_off_deadline = fields.Date(compute="_compute_cooling_off_deadline", store=True, precompute=True)
     starter_order_id = fields.Many2one("sale.order", check_company=True, copy=False)
     # --- status ------------------------------------------------------------------------------------------------
-    status = fields.Selection(STATUSES, required=True, default="prospect", tracking=True, index=True)
+    status = fields.Selection(STATUSES, required=True, default="prospect", tracking=True)
     status_date = fields.Date(default=fields.Date.context_today, readonly=True)
     termination_date = fields.Date(readonly=True, copy=False)
     termination_reason = fields.Char(tracking=True, copy=False)
@@ -143,17 +140,16 @@ class MlmDistributor(models.Model):
     kyc_verified_date = fields.Datetime(readonly=True, groups="mlm_network.group_kyc_officer")
     kyc_note = fields.Text(string="Identity Check Notes", groups="mlm_network.group_kyc_officer")
     # --- honest enrolment -----------------------------------------------------------------------------------
-    match_email = fields.Char(compute="_compute_match_keys", store=True, index=True)
-    match_phone = fields.Char(compute="_compute_match_keys", store=True, index=True)
-    match_vat = fields.Char(compute="_compute_match_keys", store=True, index=True)
-    match_identity = fields.Char(compute="_compute_match_keys", store=True, index=True)
+    match_email = fields.Char(compute="_compute_match_keys", store=True, index="btree_not_null")
+    match_phone = fields.Char(compute="_compute_match_keys", store=True, index="btree_not_null")
+    match_vat = fields.Char(compute="_compute_match_keys", store=True, index="btree_not_null")
+    match_identity = fields.Char(compute="_compute_match_keys", store=True, index="btree_not_null")
     duplicate_state = fields.Selection(
         [("none", "No duplicate"), ("flagged", "Flagged"), ("cleared", "Reviewed, not a duplicate")],
         default="none",
         required=True,
         tracking=True,
         copy=False,
-        index=True,
     )
     duplicate_of_ids = fields.Many2many(
         "mlm.distributor",
@@ -178,6 +174,13 @@ class MlmDistributor(models.Model):
             SQL(
                 "CREATE UNIQUE INDEX IF NOT EXISTS mlm_distributor_partner_living_uniq"
                 " ON mlm_distributor (partner_id, company_id) WHERE status != 'terminated'"
+            )
+        )
+        # The flagged enrolments list reads few rows: a partial index, not one over every distributor.
+        self.env.cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS mlm_distributor_flagged_idx"
+                " ON mlm_distributor (id) WHERE duplicate_state = 'flagged'"
             )
         )
         # Subtree range scans compare paths in the C collation. Odoo creates its databases with collation C, so
