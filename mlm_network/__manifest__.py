@@ -12,6 +12,7 @@
         "security/mlm_network_security.xml",
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
+        "data/res_lang_data.xml",
         "data/mlm_rank_data.xml",
         "wizards/mlm_enroll_wizard_views.xml",
         "wizards/mlm_move_wizard_views.xml",
