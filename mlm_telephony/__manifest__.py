@@ -1,0 +1,27 @@
+{
+    "name": "MLM Telephony",
+    "summary": "PBX integration (Asterisk AMI, Zadarma, ITooLabs/MegaFon), call log, caller ID, click-to-call, "
+    "SMS gateway and network segments for mass messaging",
+    "version": "18.0.1.0.0",
+    "category": "Sales/Multi-Level Marketing",
+    "website": "https://github.com/mlm-odoo/mlm-odoo",
+    "author": "MLM Odoo contributors",
+    "license": "LGPL-3",
+    "depends": ["mlm_network", "phone_validation", "sms", "crm", "mass_mailing_sms"],
+    "external_dependencies": {"python": ["phonenumbers", "requests"]},
+    "data": [
+        "security/mlm_telephony_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
+        "views/mlm_call_views.xml",
+        "views/mlm_telephony_provider_views.xml",
+        "views/mlm_sms_gateway_views.xml",
+        "views/mlm_distributor_segment_views.xml",
+        "views/mlm_telephony_reminder_views.xml",
+        "views/res_partner_views.xml",
+        "views/mlm_distributor_views.xml",
+        "views/crm_lead_views.xml",
+        "views/res_users_views.xml",
+        "views/mlm_telephony_menus.xml",
+    ],
+}

@@ -1,0 +1,15 @@
+from . import (
+    crm_lead,
+    mailing_mailing,
+    mlm_call,
+    mlm_distributor,
+    mlm_distributor_segment,
+    mlm_sms_gateway,
+    mlm_telephony_event,
+    mlm_telephony_provider,
+    mlm_telephony_reminder,
+    res_partner,
+    res_users,
+    sms_sms,
+    sms_tracker,
+)

@@ -1,0 +1,22 @@
+from odoo import fields, models
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    mlm_call_count = fields.Integer(string="Calls", compute="_compute_mlm_call_count")
+
+    def _compute_mlm_call_count(self):
+        counts = dict(
+            self.env["mlm.call"]._read_group([("partner_id", "in", self.partner_id.ids)], ["partner_id"], ["__count"])
+        )
+        for lead in self:
+            lead.mlm_call_count = counts.get(lead.partner_id, 0) if lead.partner_id else 0
+
+    def action_mlm_call(self):
+        self.ensure_one()
+        return self.env["mlm.telephony.provider"]._mlm_click_to_call(self.mobile or self.phone, self.partner_id)
+
+    def action_mlm_view_calls(self):
+        self.ensure_one()
+        return self.partner_id.action_mlm_view_calls()

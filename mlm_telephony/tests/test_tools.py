@@ -1,0 +1,108 @@
+from datetime import datetime
+
+from odoo.tests import BaseCase, tagged
+
+from odoo.addons.mlm_telephony.tools import smsc
+from odoo.addons.mlm_telephony.tools.phone import phone_key
+from odoo.addons.mlm_telephony.tools.providers import (
+    IToolabsProvider,
+    WebhookRequest,
+    ZadarmaProvider,
+    zadarma_signature,
+)
+
+
+@tagged("post_install", "-at_install")
+class TestTools(BaseCase):
+    def test_phone_keys(self):
+        cases = [
+            ("8 (701) 123-45-67", "KZ", "77011234567"),
+            ("+7 701 123 4567", None, "77011234567"),
+            ("87011234567", "RU", "77011234567"),
+            ("0034 612 345 678", "KZ", "34612345678"),
+            ("612345678", "ES", "34612345678"),
+            ("101", "KZ", "101"),
+            ("", "KZ", ""),
+        ]
+        for number, region, expected in cases:
+            with self.subTest(number=number):
+                self.assertEqual(phone_key(number, region), expected)
+
+    def test_zadarma_signature_is_base64_of_hex_digest(self):
+        # PHP: base64_encode(hash_hmac('sha1', '79161234567' . '74951234567' . '2026-01-01 10:00:00', 'secret'))
+        self.assertEqual(
+            zadarma_signature("secret", "79161234567749512345672026-01-01 10:00:00"),
+            "YTg5YjBkMGVhOWU2YTRlMWM3MjE0YTA1MjJjNjBkMGU4ZWY3NjI1Mw==",
+        )
+
+    def test_zadarma_unknown_event_is_refused(self):
+        provider = ZadarmaProvider({"api_secret": "secret"})
+        request = WebhookRequest("POST", {"Signature": "x"}, {"event": "NOTIFY_SOMETHING"})
+        self.assertFalse(provider.verify_webhook(request))
+
+    def test_itoolabs_history_statuses(self):
+        provider = IToolabsProvider({"webhook_token": "t"})
+        base = {
+            "cmd": "history",
+            "phone": "77019876543",
+            "ext": "101",
+            "start": "20260101T101500Z",
+            "duration": "0",
+            "callid": "c1",
+        }
+        expectations = [
+            ({"type": "out", "status": "Busy"}, ("outbound", "busy")),
+            ({"type": "out", "status": "Cancel"}, ("outbound", "no_answer")),
+            ({"type": "in", "status": "NotAvailable"}, ("inbound", "failed")),
+            ({"type": "missed", "status": "missed"}, ("inbound", "missed")),
+        ]
+        for extra, (direction, status) in expectations:
+            with self.subTest(**extra):
+                update = provider.parse_webhook(WebhookRequest("POST", {}, {**base, **extra})).updates[0]
+                self.assertEqual((update["direction"], update["status"]), (direction, status))
+                self.assertEqual(update["start"], datetime(2026, 1, 1, 10, 15))
+
+    def test_smsc_delivery_statuses(self):
+        self.assertEqual(smsc.status_to_sms_state("1"), ("sent", False))
+        self.assertEqual(smsc.status_to_sms_state("0"), ("pending", False))
+        self.assertEqual(smsc.status_to_sms_state("20"), ("error", "sms_not_delivered"))
+        self.assertEqual(smsc.status_to_sms_state("22"), ("error", "sms_invalid_destination"))
+        self.assertIsNone(smsc.status_to_sms_state("abc"))
+
+    def test_zadarma_answer_and_record_notifications(self):
+        provider = ZadarmaProvider({"api_secret": "secret"})
+        now = datetime(2026, 1, 1, 10, 0, 30)
+        answer = provider.parse_webhook(
+            WebhookRequest(
+                "POST",
+                {},
+                {
+                    "event": "NOTIFY_ANSWER",
+                    "call_start": "2026-01-01 10:00:00",
+                    "pbx_call_id": "in_1",
+                    "caller_id": "77011234567",
+                    "destination": "101",
+                },
+                received_at=now,
+            )
+        )
+        self.assertEqual(answer.event_key, "NOTIFY_ANSWER:in_1:")
+        update = answer.updates[0]
+        self.assertEqual(
+            (update["status"], update["extension"], update["answer"], update["start"]),
+            ("answered", "101", now, datetime(2026, 1, 1, 10, 0)),
+        )
+        record = provider.parse_webhook(
+            WebhookRequest(
+                "POST",
+                {},
+                {
+                    "event": "NOTIFY_RECORD",
+                    "pbx_call_id": "in_1",
+                    "call_id_with_rec": "1700.5",
+                },
+            )
+        )
+        self.assertEqual(record.event_key, "NOTIFY_RECORD:in_1:1700.5")
+        self.assertEqual((record.updates[0]["call_id"], record.updates[0]["recording_ref"]), ("in_1", "1700.5"))
+        self.assertIsNone(record.updates[0]["status"], "a recording notice leaves the call's status alone")

@@ -1,0 +1,405 @@
+"""PBX providers: one documented interface, one thin class per PBX (plain Python, no ORM).
+
+A provider receives its configuration as a plain ``dict`` (built by ``mlm.telephony.provider._provider_config``)
+and exchanges plain data with the models:
+
+* ``originate(extension, number)`` - click-to-call: ring the user's extension, then connect it to ``number``;
+  returns the provider's id of the new call when it gives one.
+* ``verify_webhook(request)`` - authenticate an incoming webhook (:class:`WebhookRequest`); ``True``/``False``.
+* ``parse_webhook(request)`` - turn an authenticated webhook into a :class:`WebhookResult`: call updates (dicts
+  with the keys of :data:`CALL_KEYS`, ``None`` meaning "unknown, keep what is stored"), the idempotency key of
+  the event, and optionally a caller-ID question to answer.
+* ``recording_url(ref)`` - where the recording of a call can be downloaded, given the provider's reference.
+
+Adding a PBX = one subclass decorated with ``@register("code")`` plus the selection value on the model.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import posixpath
+import urllib.parse
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import requests
+
+from .ami_client import AmiClient
+
+UTC = timezone.utc  # datetime.UTC needs Python 3.11; Odoo 18 supports 3.10
+
+CALL_KEYS = (
+    "call_id",
+    "direction",
+    "caller",
+    "callee",
+    "extension",
+    "start",
+    "answer",
+    "end",
+    "status",
+    "duration",
+    "recording_ref",
+    "recording_url",
+    "final",
+    "pbx_user",
+)
+HTTP_TIMEOUT = 15
+PROVIDERS = {}
+
+
+class ProviderError(Exception):
+    """The PBX refused or failed a request (message safe to show to the user)."""
+
+
+class SignatureError(Exception):
+    """A webhook failed authentication or is stale (replayed outside the accepted window)."""
+
+
+@dataclass
+class WebhookRequest:
+    method: str
+    headers: dict
+    params: dict
+    body: bytes = b""
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
+
+
+@dataclass
+class WebhookResult:
+    updates: list = field(default_factory=list)
+    event_key: str | None = None
+    lookup_number: str | None = None  # the PBX asks "who is this number?"
+    response: object = None  # body to answer when there is no lookup
+
+
+def register(code):
+    def decorator(cls):
+        cls.code = code
+        PROVIDERS[code] = cls
+        return cls
+
+    return decorator
+
+
+def get_provider(config):
+    try:
+        cls = PROVIDERS[config["type"]]
+    except KeyError as error:
+        raise ProviderError("Unknown PBX type {!r}".format(config.get("type"))) from error
+    return cls(config)
+
+
+def _update(**values):
+    return {key: values.get(key) for key in CALL_KEYS}
+
+
+def _compare(given, expected):
+    return bool(given) and bool(expected) and hmac.compare_digest(str(given).encode(), str(expected).encode())
+
+
+class TelephonyProvider:
+    """Base class; see the module docstring for the contract of each method."""
+
+    code = None
+
+    def __init__(self, config):
+        self.config = config
+
+    def originate(self, extension, number):
+        raise ProviderError("Click-to-call is not available for this PBX")
+
+    def verify_webhook(self, request):
+        token = request.headers.get("X-Mlm-Token") or request.params.get("token")
+        return _compare(token, self.config.get("webhook_token"))
+
+    def parse_webhook(self, request):
+        number = request.params.get("number") or request.params.get("phone")
+        return WebhookResult(lookup_number=number)
+
+    def recording_url(self, ref):
+        base = self.config.get("recording_base_url")
+        if not ref or not base:
+            return None
+        return base.rstrip("/") + "/" + urllib.parse.quote(posixpath.basename(ref))
+
+
+@register("asterisk")
+class AsteriskProvider(TelephonyProvider):
+    """Asterisk: calls come from the AMI listener; click-to-call by ``Originate``; caller ID by webhook."""
+
+    def client(self):
+        cfg = self.config
+        return AmiClient(
+            cfg["ami_host"], cfg["ami_port"], cfg["ami_username"], cfg["ami_secret"], timeout=cfg.get("timeout") or 10
+        )
+
+    def originate(self, extension, number):
+        cfg = self.config
+        channel = (cfg.get("originate_channel") or "Local/{extension}@from-internal").format(extension=extension)
+        client = self.client()
+        try:
+            client.connect()
+            response = client.originate(
+                channel,
+                cfg.get("originate_context") or "from-internal",
+                number,
+                caller_id=f"{number} <{number}>",
+                variables={"MLM_DIAL": number, "MLM_EXTENSION": extension},
+            )
+        finally:
+            client.close()
+        return response.get("actionid")
+
+
+ZADARMA_SIGNED = {
+    "NOTIFY_START": ("caller_id", "called_did", "call_start"),
+    "NOTIFY_INTERNAL": ("caller_id", "called_did", "call_start"),
+    "NOTIFY_ANSWER": ("caller_id", "destination", "call_start"),
+    "NOTIFY_END": ("caller_id", "called_did", "call_start"),
+    "NOTIFY_OUT_START": ("internal", "destination", "call_start"),
+    "NOTIFY_OUT_END": ("internal", "destination", "call_start"),
+    "NOTIFY_RECORD": ("pbx_call_id", "call_id_with_rec"),
+}
+ZADARMA_DISPOSITION = {"answered": "answered", "busy": "busy", "cancel": "missed", "no answer": "missed"}
+
+
+def zadarma_signature(secret, text):
+    """``base64(hex(HMAC-SHA1(secret, text)))``: Zadarma encodes the hexadecimal digest, not the raw bytes."""
+    digest = hmac.new(secret.encode(), text.encode(), hashlib.sha1).hexdigest()
+    return base64.b64encode(digest.encode()).decode()
+
+
+def zadarma_api_auth(key, secret, method, params):
+    """``Authorization`` header of Zadarma's REST API (v1) for ``method`` (e.g. ``/v1/request/callback/``)."""
+    query = urllib.parse.urlencode(sorted(params.items()))
+    text = method + query + hashlib.md5(query.encode()).hexdigest()
+    return f"{key}:{zadarma_signature(secret, text)}"
+
+
+@register("zadarma")
+class ZadarmaProvider(TelephonyProvider):
+    """Zadarma cloud PBX: ``NOTIFY_*`` webhooks signed with the API secret, REST API for callback and records."""
+
+    def _time(self, value):
+        tz = self.config.get("tzinfo") or UTC
+        try:
+            local = datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+        except (TypeError, ValueError):
+            return None
+        return local.replace(tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
+
+    def verify_webhook(self, request):
+        event = request.params.get("event")
+        fields = ZADARMA_SIGNED.get(event)
+        if not fields:
+            return False
+        text = "".join(request.params.get(name, "") for name in fields)
+        expected = zadarma_signature(self.config.get("api_secret") or "", text)
+        if not _compare(request.headers.get("Signature"), expected):
+            return False
+        start = self._time(request.params.get("call_start"))
+        window = timedelta(seconds=self.config.get("replay_window") or 86400)
+        if start and abs(request.received_at - start) > window:
+            raise SignatureError("stale Zadarma notification (call_start {})".format(request.params.get("call_start")))
+        return True
+
+    def parse_webhook(self, request):
+        p = request.params
+        event = p.get("event", "")
+        call_id = p.get("pbx_call_id")
+        key = "{}:{}:{}".format(event, call_id, p.get("call_id_with_rec") or p.get("internal") or "")
+        start = self._time(p.get("call_start"))
+        now = request.received_at
+        if event in ("NOTIFY_START", "NOTIFY_INTERNAL"):
+            upd = _update(
+                call_id=call_id,
+                direction="inbound",
+                caller=p.get("caller_id"),
+                callee=p.get("called_did"),
+                extension=p.get("internal"),
+                start=start,
+                status="ringing",
+                final=False,
+            )
+        elif event == "NOTIFY_ANSWER":
+            upd = _update(
+                call_id=call_id,
+                direction="inbound",
+                caller=p.get("caller_id"),
+                extension=p.get("destination") or p.get("internal"),
+                start=start,
+                answer=now,
+                status="answered",
+                final=False,
+            )
+        elif event in ("NOTIFY_END", "NOTIFY_OUT_END"):
+            outbound = event == "NOTIFY_OUT_END"
+            duration = int(p.get("duration") or 0)
+            status = ZADARMA_DISPOSITION.get(p.get("disposition", ""), "failed")
+            if outbound and status == "missed":
+                status = "no_answer"
+            answered = status == "answered"
+            upd = _update(
+                call_id=call_id,
+                direction="outbound" if outbound else "inbound",
+                caller=p.get("internal") if outbound else p.get("caller_id"),
+                callee=p.get("destination") if outbound else p.get("called_did"),
+                extension=p.get("internal"),
+                start=start,
+                end=now,
+                answer=now - timedelta(seconds=duration) if answered else None,
+                duration=duration if answered else 0,
+                status=status,
+                final=True,
+                recording_ref=p.get("call_id_with_rec") if p.get("is_recorded") == "1" else None,
+            )
+        elif event == "NOTIFY_OUT_START":
+            upd = _update(
+                call_id=call_id,
+                direction="outbound",
+                caller=p.get("internal"),
+                callee=p.get("destination"),
+                extension=p.get("internal"),
+                start=start,
+                status="ringing",
+                final=False,
+            )
+        elif event == "NOTIFY_RECORD":
+            upd = _update(call_id=call_id, recording_ref=p.get("call_id_with_rec"))
+        else:
+            return WebhookResult(event_key=key)
+        return WebhookResult(updates=[upd], event_key=key)
+
+    def _api(self, method, params):
+        cfg = self.config
+        params = {**params, "format": "json"}
+        url = (cfg.get("api_url") or "https://api.zadarma.com").rstrip("/") + method
+        headers = {
+            "Authorization": zadarma_api_auth(cfg.get("api_key") or "", cfg.get("api_secret") or "", method, params)
+        }
+        response = requests.get(url, params=sorted(params.items()), headers=headers, timeout=HTTP_TIMEOUT)
+        try:
+            data = response.json()
+        except ValueError as error:
+            raise ProviderError(f"Zadarma answered HTTP {response.status_code} without JSON") from error
+        if data.get("status") != "success":
+            raise ProviderError(data.get("message") or "Zadarma error")
+        return data
+
+    def originate(self, extension, number):
+        self._api("/v1/request/callback/", {"from": extension, "to": number})
+
+    def recording_url(self, ref):
+        if not ref:
+            return None
+        return self._api("/v1/pbx/record/request/", {"call_id": ref, "lifetime": 5184000}).get("link")
+
+
+ITOOLABS_HISTORY_STATUS = {
+    "success": "answered",
+    "missed": "missed",
+    "cancel": "missed",
+    "busy": "busy",
+    "notavailable": "failed",
+    "notallowed": "failed",
+    "notfound": "failed",
+}
+ITOOLABS_EVENT_STATUS = {
+    "INCOMING": "ringing",
+    "OUTGOING": "ringing",
+    "ACCEPTED": "answered",
+    "COMPLETED": "answered",
+    "CANCELLED": "missed",
+    "TRANSFERRED": "answered",
+}
+
+
+@register("itoolabs")
+class IToolabsProvider(TelephonyProvider):
+    """ITooLabs / MegaFon "Virtual PBX" CRM API: the PBX posts ``cmd=history|event|contact`` with ``crm_token``;
+    click-to-call is the ``makeCall`` command posted to the PBX's API address with the PBX's own token."""
+
+    def verify_webhook(self, request):
+        return _compare(request.params.get("crm_token"), self.config.get("webhook_token"))
+
+    @staticmethod
+    def _time(value):
+        for fmt in ("%Y%m%dT%H%M%SZ", "%Y-%m-%dT%H:%M:%SZ"):
+            try:
+                return datetime.strptime(value or "", fmt)
+            except ValueError:
+                continue
+        return None
+
+    def parse_webhook(self, request):
+        p = request.params
+        cmd, kind, call_id = p.get("cmd", ""), p.get("type", ""), p.get("callid")
+        key = f"{cmd}:{kind}:{call_id}"
+        if cmd == "contact":
+            return WebhookResult(event_key=None, lookup_number=p.get("phone"))
+        outbound = kind.lower() in ("out", "outgoing")
+        ext = p.get("ext") or None
+        phone = p.get("phone")
+        ends = {"caller": ext, "callee": phone} if outbound else {"caller": phone, "callee": p.get("diversion") or ext}
+        direction = "outbound" if outbound else "inbound"
+        if cmd == "history":
+            start = self._time(p.get("start"))
+            duration = int(p.get("duration") or 0)
+            status = ITOOLABS_HISTORY_STATUS.get((p.get("status") or "").lower(), "failed")
+            if kind.lower() == "missed":
+                status = "missed"
+            if outbound and status == "missed":
+                status = "no_answer"
+            answered = status == "answered"
+            end = start + timedelta(seconds=duration) if start else request.received_at
+            upd = _update(
+                call_id=call_id,
+                direction=direction,
+                extension=ext,
+                start=start,
+                end=end,
+                answer=end - timedelta(seconds=duration) if answered else None,
+                duration=duration if answered else 0,
+                status=status,
+                final=True,
+                recording_url=p.get("link") or None,
+                pbx_user=p.get("user"),
+                **ends,
+            )
+        elif cmd == "event":
+            status = ITOOLABS_EVENT_STATUS.get(kind)
+            final = kind in ("COMPLETED", "CANCELLED")
+            values = {"answer": request.received_at} if kind == "ACCEPTED" else {}
+            if kind in ("INCOMING", "OUTGOING"):
+                values["start"] = request.received_at
+            if final:
+                # "history" brings the exact figures; the event only says the call is over.
+                status = None
+            upd = _update(
+                call_id=call_id,
+                direction=direction,
+                extension=ext,
+                status=status,
+                final=False,
+                pbx_user=p.get("user"),
+                **ends,
+                **values,
+            )
+        else:
+            return WebhookResult(event_key=key, response={"error": "unknown command"})
+        return WebhookResult(updates=[upd], event_key=key)
+
+    def originate(self, extension, number):
+        cfg = self.config
+        if not cfg.get("api_url"):
+            raise ProviderError("The PBX API address is not configured")
+        data = {"cmd": "makeCall", "phone": number, "user": extension, "token": cfg.get("api_key") or ""}
+        response = requests.post(cfg["api_url"], data=data, timeout=HTTP_TIMEOUT)
+        if response.status_code != 200:
+            raise ProviderError(f"The PBX refused the call (HTTP {response.status_code})")
+        try:
+            return (response.json() or {}).get("uuid")
+        except json.JSONDecodeError:
+            return None
