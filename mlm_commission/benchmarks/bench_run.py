@@ -1,0 +1,325 @@
+#!/usr/bin/env python3
+"""Full Odoo-side commission run on a generated network, beside the naive per-record ORM way.
+
+    $VENV/bin/python mlm_commission/benchmarks/bench_run.py -c odoo.conf -d DB [--size 100000] [--sample 300]
+
+``DB`` must have ``mlm_commission`` installed (``odoo -d DB -i mlm_commission --stop-after-init``). The script
+creates a company "Benchmark <size>" (once; later runs reuse it), generates the network with mlm_network's
+``mlm.network.generator``, inserts ~7 ledger lines per distributor set-based (one INSERT ... SELECT), and commits.
+Then, each step committed and timed on the wall clock:
+
+1. the full preview run (``_compute_commissions``): ledger and tree read by binary COPY, the engine, commission
+   lines and statements written by binary COPY into staging tables and one INSERT each, replacing the previous
+   preview; run twice to show the replacement cost;
+2. the same computation the naive per-record ORM way (search per distributor, walk up the sponsors record by
+   record, one ``create`` per commission line) on a random sample of source distributors, extrapolated;
+3. the real-time projection of the top leader (whole network below them);
+4. the ledger cost of posting a 20-line customer invoice.
+"""
+
+# a command-line report: printing is its output
+# pylint: disable=print-used
+
+import argparse
+import os
+import random
+import resource
+import time
+from datetime import timedelta
+
+import odoo
+from odoo import SUPERUSER_ID, Command, api, fields
+from odoo.tools import SQL
+
+
+def parse():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("-c", "--config", required=True)
+    parser.add_argument("-d", "--database", required=True)
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--lines-per", type=int, default=7)
+    parser.add_argument("--sample", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=42)
+    return parser.parse_args()
+
+
+def timed(label, func, *args, **kwargs):
+    start = time.perf_counter()
+    value = func(*args, **kwargs)
+    elapsed = time.perf_counter() - start
+    print(f"  {label:<52} {elapsed:9.3f} s")
+    return value, elapsed
+
+
+def setup_company(env, size, seed, lines_per):
+    company = env["res.company"].search([("name", "=", f"Benchmark {size}")], limit=1)
+    if company and env["mlm.distributor"].search_count([("company_id", "=", company.id)]) >= size:
+        return company
+    company = company or env["res.company"].create({"name": f"Benchmark {size}"})
+    env = env(context=dict(env.context, allowed_company_ids=[company.id]))
+    env.user.company_ids |= company
+    print(f"generating {size} distributors (mlm.network.generator) ...")
+    timed("network generation", env["mlm.network.generator"].generate, size=size, seed=seed, company=company)
+    ranks = env["mlm.rank"].search([("company_id", "in", [False, company.id])], order="sequence")
+    rules = []
+    for i, rank in enumerate(ranks[:6]):
+        rules.append(
+            Command.create(
+                {
+                    "rank_id": rank.id,
+                    "min_pv": 100 if i else 0,
+                    "min_gv": [0, 500, 2000, 8000, 30000, 100000][i],
+                    "max_leg_share": [1, 1, 0.6, 0.5, 0.4, 0.4][i],
+                    "min_legs": [0, 0, 1, 2, 3, 3][i],
+                    "leg_rank_id": ranks[max(i - 2, 0)].id if i >= 2 else False,
+                    "paid_levels": [1, 2, 3, 5, 6, 7][i],
+                    "matching_generations": [0, 0, 1, 2, 3, 3][i],
+                    "advancement_bonus": [0, 20, 50, 200, 1000, 5000][i],
+                }
+            )
+        )
+    plan = env["mlm.plan"].create(
+        {
+            "name": "Benchmark plan",
+            "company_id": company.id,
+            "min_pv": 100,
+            "compression": True,
+            "level_ids": [Command.create({"level": k + 1, "rate": r}) for k, r in enumerate([8, 6, 5, 4, 3, 2, 2])],
+            "matching_ids": [Command.create({"generation": g + 1, "rate": r}) for g, r in enumerate([10, 5, 5])],
+            "rank_ids": rules,
+            "fast_start_rate": 10,
+            "fast_start_days": 30,
+            "pool_rate": 1,
+            "pool_rank_id": ranks[4].id,
+            "threshold": 10,
+        }
+    )
+    company.write({"mlm_plan_id": plan.id, "mlm_volume_trigger": "invoice"})
+    today = fields.Date.context_today(env.user)
+    start = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    period = env["mlm.commission.period"]._get_or_create_period(company, start)
+    print(f"inserting ~{lines_per} ledger lines per distributor (one INSERT ... SELECT) ...")
+    env.cr.execute(SQL("SELECT setseed(0.42)"))
+    timed(
+        "ledger insert",
+        env.cr.execute,
+        SQL(
+            """
+        INSERT INTO mlm_volume_line (company_id, currency_id, date, distributor_id, volume_type, pv, bv,
+                                     source_key, revision, origin, create_uid, write_uid, create_date, write_date)
+        SELECT d.company_id, %(currency)s, %(start)s::date + (random() * (%(end)s::date - %(start)s::date))::int,
+               d.id, CASE WHEN random() < 0.3 THEN 'customer' ELSE 'personal' END,
+               round((10 + random() * 50)::numeric, 2), round((8 + random() * 40)::numeric, 2),
+               'bench:' || d.id || ':' || g, 1, 'benchmark', 1, 1, now(), now()
+          FROM mlm_distributor d
+          CROSS JOIN generate_series(1, %(per)s) g
+         WHERE d.company_id = %(company)s AND d.status NOT IN ('terminated', 'prospect')
+           AND random() < 0.9
+        """,
+            currency=company.currency_id.id,
+            start=period.date_from,
+            end=period.date_to,
+            per=lines_per + 1,
+            company=company.id,
+        ),
+    )
+    env.cr.execute(SQL("ANALYZE mlm_volume_line"))
+    env.cr.execute(SQL("ANALYZE mlm_distributor"))
+    env.cr.commit()  # a benchmark script, not business code: keep the generated data
+    return company
+
+
+def naive_sample(env, period, sample_ids):
+    """The per-record ORM way for ``sample_ids`` source distributors (rolled back afterwards)."""
+    Line = env["mlm.volume.line"]
+    Distributor = env["mlm.distributor"]
+    plan = period.plan_id
+    rates = [lvl.rate / 100 for lvl in plan.level_ids.sorted("level")]
+    paid_levels = {r.rank_id.id: r.paid_levels for r in plan.rank_ids}
+    from odoo.addons.mlm_commission.models.mlm_volume_line import SYSTEM_MARKER as marker
+
+    CommissionLine = env["mlm.commission.line"].with_context(mlm_volume_system=marker)
+    domain_period = [("date", ">=", period.date_from), ("date", "<=", period.date_to)]
+    created = 0
+    for dist in Distributor.browse(sample_ids):
+        lines = Line.search([("distributor_id", "=", dist.id)] + domain_period)
+        bv = sum(lines.mapped("bv"))
+        # group volume: the whole downline's lines
+        downline_lines = Line.search([("distributor_id", "child_of", dist.id)] + domain_period)
+        sum(downline_lines.mapped("pv"))
+        level, sponsor = 0, dist.sponsor_id
+        while sponsor and level < len(rates):
+            sponsor_pv = sum(Line.search([("distributor_id", "=", sponsor.id)] + domain_period).mapped("pv"))
+            if sponsor.status != "active" or sponsor_pv < plan.min_pv:
+                sponsor = sponsor.sponsor_id
+                continue
+            level += 1
+            if paid_levels.get(sponsor.rank_id.id, 0) >= level:
+                CommissionLine.create(
+                    {
+                        "period_id": period.id,
+                        "company_id": period.company_id.id,
+                        "currency_id": period.currency_id.id,
+                        "beneficiary_id": sponsor.id,
+                        "bonus_type": "1",
+                        "source_distributor_id": dist.id,
+                        "level": level,
+                        "compressed_level": level,
+                        "rate": rates[level - 1],
+                        "base_amount": bv,
+                        "amount": bv * rates[level - 1],
+                    }
+                )
+                created += 1
+            sponsor = sponsor.sponsor_id
+        env.flush_all()
+    return created
+
+
+def invoice_cost(env, company):
+    env = env(context=dict(env.context, allowed_company_ids=[company.id]))
+    if not company.chart_template:
+        env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
+    products = env["product.product"].create(
+        [
+            {
+                "name": f"Bench product {i}",
+                "list_price": 10 + i,
+                "mlm_pv": 5 + i,
+                "mlm_bv": 4 + i,
+                "company_id": company.id,
+            }
+            for i in range(20)
+        ]
+    )
+    distributor = env["mlm.distributor"].search([("company_id", "=", company.id), ("status", "=", "active")], limit=1)
+    move = (
+        env["account.move"]
+        .with_company(company)
+        .create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": distributor.partner_id.id,
+                "invoice_line_ids": [
+                    Command.create({"product_id": p.id, "quantity": 2, "price_unit": 10, "tax_ids": [Command.clear()]})
+                    for p in products
+                ],
+            }
+        )
+    )
+    env.flush_all()
+    move.with_company(company)._post(soft=False)
+    env.flush_all()
+    keys = [f"account.move.line:{line.id}" for line in move.invoice_line_ids]
+    # the ledger part of posting, measured alone: reset the ledger lines and sync again
+    timings = []
+    for _i in range(5):
+        env.cr.execute(SQL("DELETE FROM mlm_volume_line WHERE source_key = ANY(%s)", keys))
+        env["mlm.volume.line"].invalidate_model()
+        start = time.perf_counter()
+        move._mlm_sync_volume()
+        env.flush_all()
+        timings.append(time.perf_counter() - start)
+    return min(timings)
+
+
+def main():
+    args = parse()
+    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
+    from odoo.addons.mlm_commission.models.mlm_volume_line import SYSTEM_MARKER
+
+    registry = odoo.modules.registry.Registry(args.database)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        company = setup_company(env, args.size, args.seed, args.lines_per)
+        env = env(context=dict(env.context, allowed_company_ids=[company.id]))
+        period = env["mlm.commission.period"].search([("company_id", "=", company.id)], order="date_from", limit=1)
+        cr.execute(SQL("SELECT count(*) FROM mlm_distributor WHERE company_id = %s", company.id))
+        n = cr.fetchone()[0]
+        cr.execute(
+            SQL(
+                "SELECT count(*) FROM mlm_volume_line WHERE company_id = %s AND date BETWEEN %s AND %s",
+                company.id,
+                period.date_from,
+                period.date_to,
+            )
+        )
+        m = cr.fetchone()[0]
+        print(f"\nnetwork: {n} distributors, {m} ledger lines in period {period.name}")
+        print(f"machine load average (1, 5, 15 min) at start: {os.getloadavg()}")
+        print("\nfull preview run (read by COPY, engine, bulk write of lines and statements, commit):")
+        stages = {}
+
+        def progress(stage, _value):
+            stages[stage] = time.perf_counter()
+
+        results = []
+        for attempt in (1, 2):
+            if period.state == "computed":
+                period.with_context(mlm_volume_system=SYSTEM_MARKER).write({"state": "open"})
+            start = time.perf_counter()
+            result, secs = timed(
+                f"run {attempt} (incl. replacing the previous preview)",
+                lambda: (period._compute_commissions(progress=progress), cr.commit())[0],
+            )
+            results.append(secs)
+            read_s, engine_s = stages["engine"] - start, stages["write"] - stages["engine"]
+            print(
+                f"    read ledger + tree {read_s:.2f}s, engine {engine_s:.2f}s,"
+                f" write lines + statements {stages['done'] - stages['write']:.2f}s"
+            )
+        print(f"  commission lines written: {result.row_count}, statements: {period.statement_count}")
+        print("  engine stage timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items()))
+        print(f"  peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+        rng = random.Random(args.seed)
+        cr.execute(
+            SQL(
+                "SELECT DISTINCT distributor_id FROM mlm_volume_line WHERE company_id = %s AND date BETWEEN %s AND %s",
+                company.id,
+                period.date_from,
+                period.date_to,
+            )
+        )
+        sources = [r[0] for r in cr.fetchall()]
+        sample = rng.sample(sources, min(args.sample, len(sources)))
+        print(f"\nnaive per-record ORM way on {len(sample)} source distributors (unilevel only, rolled back):")
+        created, naive_secs = timed("naive sample", naive_sample, env, period, sample)
+        cr.rollback()
+        per = naive_secs / len(sample)
+        extrapolated = per * len(sources)
+        print(f"  {created} lines created one by one; {per * 1000:.1f} ms per source distributor")
+        print(
+            f"  extrapolated to {len(sources)} source distributors: {extrapolated:9.0f} s ({extrapolated / 60:.1f} min)"
+        )
+        print(f"  ratio naive / set-based run: {extrapolated / min(results):.0f}x")
+
+        top = env["mlm.distributor"].search(
+            [("company_id", "=", company.id), ("sponsor_id", "=", False)], order="id", limit=1
+        )
+        print(f"\nreal-time projection of the top leader ({top.code}, whole network below):")
+        top.get_mlm_projection(period=period)  # warm the caches once
+        timings = []
+        for _i in range(3):
+            _, secs = timed("projection, preview current (stored results)", top.get_mlm_projection, period=period)
+            timings.append(secs)
+        print(f"  best of 3: {min(timings) * 1000:.0f} ms")
+        env["mlm.volume.line"]._create_adjustment(top, 10, 10.0, period.date_from, "benchmark")
+        timings = []
+        for _i in range(3):
+            _, secs = timed("projection, new volume since the preview (engine)", top.get_mlm_projection, period=period)
+            timings.append(secs)
+        print(f"  best of 3: {min(timings) * 1000:.0f} ms")
+        cr.rollback()
+
+        print("\nposting a 20-line customer invoice:")
+        secs = invoice_cost(env, company)
+        print(
+            f"  ledger lines of the 20-line invoice (best of 5, warm caches as right after posting): "
+            f"{secs * 1000:.1f} ms"
+        )
+        cr.rollback()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""Commission engine of mlm_commission: plain Python + numpy, no Odoo import.
+
+See docs/ENGINE.md for the interface and the exact semantics.
+"""
+
+from .core import CommissionEngine, compute_period, round_half_up
+from .ids import IdIndex, ordinal_days
+from .spec import (
+    BONUS_FAST_START,
+    BONUS_MATCHING,
+    BONUS_POOL,
+    BONUS_RANK_ADVANCEMENT,
+    BONUS_UNILEVEL,
+    HELD_COMPLIANCE,
+    HELD_NONE,
+    HELD_THRESHOLD,
+    ROW_FIELDS,
+    PeriodInputs,
+    PeriodResult,
+    PlanSpec,
+    RankRule,
+)
+from .tree import DepthLevels, depths, nearest_ancestor_where
+
+__all__ = [
+    "BONUS_FAST_START",
+    "BONUS_MATCHING",
+    "BONUS_POOL",
+    "BONUS_RANK_ADVANCEMENT",
+    "BONUS_UNILEVEL",
+    "HELD_COMPLIANCE",
+    "HELD_NONE",
+    "HELD_THRESHOLD",
+    "ROW_FIELDS",
+    "CommissionEngine",
+    "DepthLevels",
+    "IdIndex",
+    "PeriodInputs",
+    "PeriodResult",
+    "PlanSpec",
+    "RankRule",
+    "compute_period",
+    "depths",
+    "nearest_ancestor_where",
+    "ordinal_days",
+    "round_half_up",
+]

@@ -1,0 +1,97 @@
+from odoo import fields, models
+
+PAID_STATES = ("in_payment", "paid", "reversed")
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted._mlm_sync_volume()
+        return posted
+
+    def button_cancel(self):
+        result = super().button_cancel()
+        self._mlm_sync_volume()
+        return result
+
+    def button_draft(self):
+        result = super().button_draft()
+        self._mlm_sync_volume()
+        return result
+
+    def _mlm_counts_volume(self):
+        """True when this customer document credits (or claws back) volume now, under its company's trigger."""
+        self.ensure_one()
+        trigger = self.company_id.mlm_volume_trigger
+        if self.state != "posted":
+            return False
+        if self.move_type == "out_refund":
+            return True  # credit notes claw back under every trigger
+        if trigger == "invoice":
+            return True
+        if trigger == "paid":
+            return self.payment_state in PAID_STATES
+        return False  # trigger 'sale': the confirmed order counted
+
+    def _mlm_volume_date(self):
+        self.ensure_one()
+        if self.company_id.mlm_volume_trigger == "paid" and self.move_type == "out_invoice":
+            return fields.Date.context_today(self)
+        return self.invoice_date or self.date
+
+    def _mlm_sync_volume(self):
+        moves = self.filtered(lambda m: m.move_type in ("out_invoice", "out_refund"))
+        if not moves:
+            return
+        VolumeLine = self.env["mlm.volume.line"]
+        sources = []
+        for move in moves:
+            counts = move._mlm_counts_volume()
+            sign = -1.0 if move.move_type == "out_refund" else 1.0
+            distributor, volume_type = VolumeLine._credited_distributor(move.partner_id)
+            day = move._mlm_volume_date()
+            for line in move.invoice_line_ids.filtered(lambda ln: ln.display_type == "product" and ln.product_id):
+                product = line.product_id
+                qty = line.product_uom_id._compute_quantity(line.quantity, product.uom_id) if counts else 0.0
+                sources.append(
+                    {
+                        "source_key": f"account.move.line:{line.id}",
+                        "company": move.company_id,
+                        "distributor": distributor,
+                        "volume_type": volume_type or "personal",
+                        "pv": sign * product.mlm_pv_effective * qty,
+                        "bv": sign * product.mlm_bv_effective * qty * (1.0 - (line.discount or 0.0) / 100.0),
+                        "date": day,
+                        "partner_id": move.commercial_partner_id.id,
+                        "product_id": product.id,
+                        "quantity": sign * qty,
+                        "move_line_id": line.id,
+                        "origin": move.name,
+                    }
+                )
+        VolumeLine._sync_sources(sources)
+
+    def _mlm_sync_paid_trigger(self):
+        """After (un)reconciliation: sync the invoices whose company counts volume on payment."""
+        invoices = self.filtered(lambda m: m.move_type == "out_invoice" and m.company_id.mlm_volume_trigger == "paid")
+        if invoices:
+            invoices._mlm_sync_volume()
+
+
+class AccountMoveLine(models.Model):
+    _inherit = "account.move.line"
+
+    def reconcile(self):
+        result = super().reconcile()
+        self.move_id._mlm_sync_paid_trigger()
+        return result
+
+    def remove_move_reconcile(self):
+        moves = (
+            self.matched_debit_ids.debit_move_id.move_id | self.matched_credit_ids.credit_move_id.move_id | self.move_id
+        )
+        result = super().remove_move_reconcile()
+        moves._mlm_sync_paid_trigger()
+        return result

@@ -1,0 +1,122 @@
+import logging
+import time
+
+from odoo import api, fields, models, sql_db
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from .mlm_commission_period import RunCancelled
+
+_logger = logging.getLogger(__name__)
+
+
+class MlmCommissionRun(models.Model):
+    _name = "mlm.commission.run"
+    _description = "Commission Run"
+    _order = "id desc"
+
+    period_id = fields.Many2one("mlm.commission.period", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="period_id.company_id", store=True, index=True)
+    user_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
+    state = fields.Selection(
+        [
+            ("queued", "Queued"),
+            ("running", "Running"),
+            ("done", "Done"),
+            ("failed", "Failed"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="queued",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    stage = fields.Char(readonly=True)
+    progress = fields.Float(readonly=True)
+    cancel_requested = fields.Boolean(readonly=True)
+    message = fields.Text(readonly=True)
+    date_start = fields.Datetime(readonly=True)
+    date_end = fields.Datetime(readonly=True)
+    duration = fields.Float(string="Duration (s)", readonly=True)
+    line_count = fields.Integer(readonly=True)
+
+    @api.depends("period_id", "create_date")
+    def _compute_display_name(self):
+        for run in self:
+            run.display_name = self.env._("Run %(id)s of %(period)s", id=run.id, period=run.period_id.name or "")
+
+    def action_cancel(self):
+        """Ask a queued or running run to stop; it rolls back and leaves the previous preview."""
+        for run in self:
+            if run.state == "queued":
+                run.write({"state": "cancelled", "message": self.env._("Cancelled before it started.")})
+            elif run.state == "running":
+                run.write({"cancel_requested": True})
+        return True
+
+    @api.model
+    def cron_process_queue(self):
+        """Scheduled action: run the queued commission runs, oldest first."""
+        for run in self.search([("state", "=", "queued")], order="id"):
+            run._execute()
+
+    # ------------------------------------------------------------------ side channel
+    def _side_update(self, **values):
+        """Write progress fields through a separate connection so other users see them while the run's own
+        transaction is still open. A run not yet committed (tests, compute-now) is written in-transaction."""
+        self.ensure_one()
+        assignments = SQL(", ").join(SQL("%s = %s", SQL.identifier(k), v) for k, v in values.items())
+        with sql_db.db_connect(self.env.cr.dbname).cursor() as side_cr:
+            side_cr.execute(
+                SQL("UPDATE mlm_commission_run SET %s WHERE id = %s RETURNING cancel_requested", assignments, self.id)
+            )
+            row = side_cr.fetchone()
+        if row is None:
+            self.write(values)
+            return self.cancel_requested
+        return row[0]
+
+    def _progress_callback(self):
+        def progress(stage, value):
+            if self._side_update(stage=stage, progress=value):
+                raise RunCancelled()
+
+        return progress
+
+    def _execute(self, raise_errors=False):
+        """Compute the period in a savepoint: any error or a cancel rolls it back and keeps the old preview."""
+        self.ensure_one()
+        started = time.monotonic()
+        self._side_update(state="running", progress=0.0, date_start=fields.Datetime.now())
+        try:
+            with self.env.cr.savepoint():
+                result = self.period_id._compute_commissions(progress=self._progress_callback())
+        except RunCancelled:
+            self._side_update(
+                state="cancelled",
+                date_end=fields.Datetime.now(),
+                message=self.env._("Cancelled by the user; the previous preview is kept."),
+            )
+            return False
+        except Exception as error:
+            if isinstance(error, UserError):
+                _logger.warning("Commission run %s of period %s refused: %s", self.id, self.period_id.id, error)
+            else:
+                _logger.exception("Commission run %s of period %s failed", self.id, self.period_id.id)
+            self._side_update(
+                state="failed", date_end=fields.Datetime.now(), message=str(error), duration=time.monotonic() - started
+            )
+            if raise_errors and isinstance(error, UserError):
+                raise
+            if raise_errors:
+                raise UserError(self.env._("The commission run failed: %(error)s", error=str(error))) from error
+            return False
+        self._side_update(
+            state="done",
+            progress=100.0,
+            stage="done",
+            date_end=fields.Datetime.now(),
+            duration=time.monotonic() - started,
+            line_count=result.row_count,
+        )
+        return True

@@ -1,0 +1,202 @@
+import io
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+
+from .mlm_volume_line import SYSTEM_MARKER
+
+HELD_REASONS = [("none", "Paid"), ("threshold", "Below threshold"), ("compliance", "Customer volume gate")]
+
+
+class MlmCommissionStatement(models.Model):
+    _name = "mlm.commission.statement"
+    _description = "Commission Statement"
+    _order = "period_id desc, total desc, id"
+    _rec_name = "distributor_id"
+    # Written in bulk by the run (one row per distributor and period): no foreign keys, see mlm.commission.line.
+    _auto = False
+
+    period_id = fields.Many2one("mlm.commission.period", required=True, readonly=True, index=True, ondelete="cascade")
+    # company and currency come through the period: fewer foreign keys to check per row on bulk writes
+    company_id = fields.Many2one(related="period_id.company_id")
+    currency_id = fields.Many2one(related="period_id.currency_id")
+    distributor_id = fields.Many2one("mlm.distributor", required=True, readonly=True, index=True)
+    partner_id = fields.Many2one(related="distributor_id.partner_id", string="Partner")
+    # genealogy snapshot at computation time
+    sponsor_id = fields.Many2one("mlm.distributor", string="Sponsor Then", readonly=True)
+    depth = fields.Integer(readonly=True)
+    pv = fields.Float(string="PV", readonly=True, digits="Product Unit of Measure")
+    gv = fields.Float(string="GV", readonly=True, digits="Product Unit of Measure")
+    bv = fields.Monetary(string="BV", readonly=True)
+    customer_bv = fields.Monetary(string="Customer BV", readonly=True)
+    group_bv = fields.Monetary(string="Group BV", readonly=True)
+    group_customer_bv = fields.Monetary(string="Group Customer BV", readonly=True)
+    is_active = fields.Boolean(string="Active", readonly=True)
+    paid_rank_id = fields.Many2one("mlm.rank", readonly=True)
+    legs_qualified = fields.Integer(readonly=True)
+    leg_count = fields.Integer(string="Legs", readonly=True)
+    total = fields.Monetary(string="Earned", readonly=True)
+    carry_in = fields.Monetary(string="Carried In", readonly=True)
+    payable = fields.Monetary(readonly=True)
+    carry_out = fields.Monetary(string="Carried Forward", readonly=True)
+    held_reason = fields.Selection(HELD_REASONS, readonly=True, default="none")
+    risk = fields.Selection(
+        [("rank", "Short of their rank"), ("activity", "Activity falling")],
+        string="At Risk",
+        readonly=True,
+        help="Short of their rank: this period pays a rank below the one they hold. Activity falling: PV less than "
+        "half of the previous period's.",
+    )
+    state = fields.Selection(
+        [("preview", "Preview"), ("closed", "Closed"), ("paid", "Paid")], default="preview", readonly=True
+    )
+    payment_id = fields.Many2one("account.payment", readonly=True)
+    line_ids = fields.One2many("mlm.commission.line", compute="_compute_line_ids", string="Commission Lines")
+    date_from = fields.Date(string="Period Start", readonly=True)
+    date_to = fields.Date(related="period_id.date_to", string="Period End")
+    branch_id = fields.Many2one(related="distributor_id.branch_id", string="Branch")
+
+    def init(self):
+        self.env.cr.execute(
+            SQL(
+                """
+            CREATE TABLE IF NOT EXISTS mlm_commission_statement (
+                id serial PRIMARY KEY,
+                period_id int4 NOT NULL,
+                distributor_id int4 NOT NULL,
+                sponsor_id int4,
+                depth int4,
+                pv numeric,
+                gv numeric,
+                bv numeric,
+                customer_bv numeric,
+                group_bv numeric,
+                group_customer_bv numeric,
+                is_active bool,
+                paid_rank_id int4,
+                legs_qualified int4,
+                leg_count int4,
+                total numeric,
+                carry_in numeric,
+                payable numeric,
+                carry_out numeric,
+                held_reason varchar,
+                state varchar,
+                payment_id int4,
+                date_from date
+            );
+            ALTER TABLE mlm_commission_statement ADD COLUMN IF NOT EXISTS risk varchar;
+            CREATE UNIQUE INDEX IF NOT EXISTS mlm_commission_statement_period_distributor_uniq
+                ON mlm_commission_statement (period_id, distributor_id);
+            CREATE INDEX IF NOT EXISTS mlm_commission_statement_period_sponsor_idx
+                ON mlm_commission_statement (period_id, sponsor_id);
+            CREATE INDEX IF NOT EXISTS mlm_commission_statement_distributor_idx
+                ON mlm_commission_statement (distributor_id);
+            """
+            )
+        )
+
+    def _compute_line_ids(self):
+        lines = self.env["mlm.commission.line"].search(
+            [("period_id", "in", self.period_id.ids), ("beneficiary_id", "in", self.distributor_id.ids)]
+        )
+        grouped = {}
+        for line in lines:
+            grouped.setdefault((line.period_id.id, line.beneficiary_id.id), []).append(line.id)
+        for statement in self:
+            statement.line_ids = [(6, 0, grouped.get((statement.period_id.id, statement.distributor_id.id), []))]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if self.env.context.get("mlm_volume_system") is not SYSTEM_MARKER:
+            raise AccessError(self.env._("Statements are written by the commission run only."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if self.env.context.get("mlm_volume_system") is not SYSTEM_MARKER:
+            raise AccessError(self.env._("Statements are written by the commission run only."))
+        return super().write(vals)
+
+    def _bonus_totals(self):
+        """[(bonus label, amount)] of this statement, in the plan's bonus order."""
+        self.ensure_one()
+        labels = dict(self.env["mlm.plan"]._get_bonus_type_selection())
+        sums = {}
+        for line in self.line_ids:
+            sums[line.bonus_type] = sums.get(line.bonus_type, 0.0) + line.amount
+        return [(labels[code], self.currency_id.round(amount)) for code, amount in sorted(sums.items())]
+
+    def action_print(self):
+        return self.env.ref("mlm_commission.action_report_commission_statement").report_action(self)
+
+    def action_export_xlsx(self):
+        self.ensure_one()
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": self.env._(
+                    "Statement %(period)s %(code)s.xlsx",
+                    period=self.period_id.name,
+                    code=self.distributor_id.code or self.distributor_id.id,
+                ),
+                "raw": self._export_xlsx(),
+                "res_model": self._name,
+                "res_id": self.id,
+                "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            }
+        )
+        return {"type": "ir.actions.act_url", "url": f"/web/content/{attachment.id}?download=true", "target": "self"}
+
+    def _export_xlsx(self):
+        """The statement as an XLSX workbook (bytes): header, one row per commission line, totals."""
+        self.ensure_one()
+        import xlsxwriter  # external dependency, loaded on use
+
+        buffer = io.BytesIO()
+        workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+        sheet = workbook.add_worksheet(self.env._("Statement"))
+        bold = workbook.add_format({"bold": True})
+        money = workbook.add_format({"num_format": "#,##0.00"})
+        sheet.write(0, 0, self.env._("Commission statement"), bold)
+        sheet.write(0, 1, self.period_id.name)
+        sheet.write(1, 0, self.env._("Distributor"), bold)
+        sheet.write(1, 1, self.distributor_id.display_name)
+        sheet.write(2, 0, self.env._("Paid rank"), bold)
+        sheet.write(2, 1, self.paid_rank_id.name or "")
+        sheet.write(3, 0, self.env._("PV"), bold)
+        sheet.write_number(3, 1, self.pv)
+        sheet.write(4, 0, self.env._("GV"), bold)
+        sheet.write_number(4, 1, self.gv)
+        headers = [
+            self.env._("Bonus"),
+            self.env._("Source"),
+            self.env._("Level"),
+            self.env._("Rate (%)"),
+            self.env._("Base BV"),
+            self.env._("Amount"),
+        ]
+        for col, title in enumerate(headers):
+            sheet.write(6, col, title, bold)
+        labels = dict(self.env["mlm.plan"]._get_bonus_type_selection())
+        row = 7
+        for line in self.line_ids:
+            sheet.write(row, 0, labels.get(line.bonus_type, line.bonus_type))
+            sheet.write(row, 1, line.source_distributor_id.display_name or "")
+            sheet.write_number(row, 2, line.level)
+            sheet.write_number(row, 3, round(line.rate * 100, 4))
+            sheet.write_number(row, 4, line.base_amount, money)
+            sheet.write_number(row, 5, line.amount, money)
+            row += 1
+        row += 1
+        for label, value in (
+            (self.env._("Earned"), self.total),
+            (self.env._("Carried in"), self.carry_in),
+            (self.env._("Payable"), self.payable),
+            (self.env._("Carried forward"), self.carry_out),
+        ):
+            sheet.write(row, 4, label, bold)
+            sheet.write_number(row, 5, value, money)
+            row += 1
+        sheet.set_column(0, 1, 28)
+        workbook.close()
+        return buffer.getvalue()

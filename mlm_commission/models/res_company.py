@@ -1,0 +1,34 @@
+from odoo import fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    mlm_volume_trigger = fields.Selection(
+        [("sale", "Confirmed sale order"), ("invoice", "Posted customer invoice"), ("paid", "Paid invoice")],
+        string="Volume Counts On",
+        default="invoice",
+        required=True,
+        help="Which document event credits PV/BV to the volume ledger. Credit notes always give negative volume.",
+    )
+    mlm_period_type = fields.Selection(
+        [("month", "Monthly"), ("week", "Weekly")], string="Commission Periods", default="month", required=True
+    )
+    mlm_plan_id = fields.Many2one("mlm.plan", string="Compensation Plan", domain="[('company_id', '=', id)]")
+    mlm_commission_journal_id = fields.Many2one(
+        "account.journal", string="Commission Journal", domain="[('type', '=', 'general'), ('company_id', '=', id)]"
+    )
+    mlm_commission_expense_account_id = fields.Many2one(
+        "account.account",
+        string="Commission Expense Account",
+    )
+    mlm_commission_payable_account_id = fields.Many2one(
+        "account.account",
+        string="Commissions Payable Account",
+        help="A payable (reconcilable) account; each distributor's balance on it is what the company owes them.",
+    )
+    mlm_statement_email = fields.Boolean(string="Email Statements on Close", default=True)
+    mlm_auto_close = fields.Boolean(
+        string="Close Periods Automatically", help="Close each computed period a few days after it ends."
+    )
+    mlm_auto_close_days = fields.Integer(string="Close After (days)", default=5)

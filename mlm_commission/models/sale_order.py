@@ -1,0 +1,53 @@
+from odoo import models
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    def _action_confirm(self):
+        result = super()._action_confirm()
+        self._mlm_sync_volume()
+        return result
+
+    def _action_cancel(self):
+        result = super()._action_cancel()
+        self._mlm_sync_volume()
+        return result
+
+    def _mlm_sync_volume(self):
+        """Credit (or reverse) the volume of orders of companies that count volume on confirmed orders."""
+        orders = self.filtered(lambda o: o.company_id.mlm_volume_trigger == "sale")
+        if orders:
+            self.env["mlm.volume.line"]._sync_sources(orders.order_line._mlm_volume_sources())
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    def _mlm_volume_sources(self):
+        """What each product line should hold in the volume ledger (zero when the order does not count)."""
+        VolumeLine = self.env["mlm.volume.line"]
+        sources = []
+        for line in self.filtered(lambda ln: ln.product_id and not ln.display_type):
+            order = line.order_id
+            distributor, volume_type = VolumeLine._credited_distributor(order.partner_id)
+            counts = order.state == "sale"
+            qty = line.product_uom._compute_quantity(line.product_uom_qty, line.product_id.uom_id) if counts else 0.0
+            product = line.product_id
+            sources.append(
+                {
+                    "source_key": f"sale.order.line:{line.id}",
+                    "company": order.company_id,
+                    "distributor": distributor,
+                    "volume_type": volume_type or "personal",
+                    "pv": product.mlm_pv_effective * qty,
+                    "bv": product.mlm_bv_effective * qty * (1.0 - (line.discount or 0.0) / 100.0),
+                    "date": order.date_order.date(),
+                    "partner_id": order.partner_id.commercial_partner_id.id,
+                    "product_id": product.id,
+                    "quantity": qty,
+                    "sale_line_id": line.id,
+                    "origin": order.name,
+                }
+            )
+        return sources

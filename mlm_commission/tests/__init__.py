@@ -1,0 +1,5 @@
+from . import test_engine
+from . import test_engine_random
+from . import test_volume_ledger
+from . import test_commission_run
+from . import test_flow

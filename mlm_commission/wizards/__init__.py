@@ -1,0 +1,4 @@
+from . import mlm_volume_adjust_wizard
+from . import mlm_payout_wizard
+from . import mlm_commission_calculator
+from . import mlm_income_disclosure
