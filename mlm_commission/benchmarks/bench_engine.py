@@ -32,8 +32,8 @@ ADDON = os.path.dirname(HERE)
 sys.path.insert(0, ADDON)  # the engine folder, imported without Odoo
 sys.path.insert(0, os.path.join(os.path.dirname(ADDON), "mlm_network", "tools"))
 
-from engine import PeriodInputs, PlanSpec, RankRule, compute_period  # noqa: E402
-from genealogy import generate_network_shape  # noqa: E402
+from engine import PeriodInputs, PlanSpec, RankRule, compute_period
+from genealogy import generate_network_shape
 
 PERIOD_START = 739_000  # an ordinal day; the period is 30 days from here
 
@@ -307,7 +307,7 @@ def main():
         "runs, extrapolated:"
     )
     naive_total = engine_total = 0.0
-    engine_times = dict((name, seconds) for name, seconds, _peak in stages)
+    engine_times = {name: seconds for name, seconds, _peak in stages}
     for name, scale in (("volumes", per_line), ("group_volume", per_line), ("ranks", per_dist), ("unilevel", per_line)):
         est = naive[name] * scale
         naive_total += est

@@ -40,7 +40,7 @@ from odoo.addons.mlm_commission.engine import (
 #      │            └─ K
 #      └─ M* ─── N
 NAMES = "ABCDEFGHIJKLMNO"
-A, B, C, D, E, F, G, H, I, J, K, L, M, N, O = range(15)  # noqa: E741 - the names of the drawing
+A, B, C, D, E, F, G, H, I, J, K, L, M, N, O = range(15)
 SPONSOR = [-1, A, A, B, B, C, D, D, E, F, F, J, A, M, I]
 STATUS = [True] * 15
 STATUS[H] = False
@@ -74,11 +74,11 @@ LINES = [
 
 
 def fixture_plan(**overrides):
-    values = dict(
-        min_pv=100.0,
-        compression=True,
-        level_rates=(0.10, 0.05, 0.04),
-        ranks=(
+    values = {
+        "min_pv": 100.0,
+        "compression": True,
+        "level_rates": (0.10, 0.05, 0.04),
+        "ranks": (
             # Member: no requirement, pays level 1
             RankRule(paid_levels=1),
             # Bronze: PV 100, GV 500 (no cap), pays levels 1-2, 1 matching generation, bonus 100.00
@@ -96,14 +96,14 @@ def fixture_plan(**overrides):
                 advancement_bonus_cents=25_000,
             ),
         ),
-        fast_start_rate=0.20,
-        fast_start_days=30,
-        matching_rates=(0.10, 0.05),
-        pool_rate=0.01,
-        pool_min_rank=2,
-        threshold_cents=2_000,
-        compliance_share=None,
-    )
+        "fast_start_rate": 0.20,
+        "fast_start_days": 30,
+        "matching_rates": (0.10, 0.05),
+        "pool_rate": 0.01,
+        "pool_min_rank": 2,
+        "threshold_cents": 2_000,
+        "compliance_share": None,
+    }
     values.update(overrides)
     return PlanSpec(**values)
 
@@ -550,17 +550,17 @@ class TestEngineTree(BaseCase):
 
     @staticmethod
     def one_arrays():
-        return dict(
-            active_status=[True],
-            coefficient=[1.0],
-            join_day=[0],
-            highest_rank=[-1],
-            carried_cents=[0],
-            line_pv=[1.0],
-            line_bv_cents=[100],
-            line_day=[0],
-            line_customer=[False],
-        )
+        return {
+            "active_status": [True],
+            "coefficient": [1.0],
+            "join_day": [0],
+            "highest_rank": [-1],
+            "carried_cents": [0],
+            "line_pv": [1.0],
+            "line_bv_cents": [100],
+            "line_day": [0],
+            "line_customer": [False],
+        }
 
     def test_empty_period(self):
         res = compute_period(

@@ -145,20 +145,20 @@ def reference(inp, plan):  # noqa: C901 - one literal walk per rule, on purpose
         held[d] = reason
         carry[d], payable[d] = (due, 0) if reason else (0, due)
     leg_rank = [plan.ranks[rank[d]].leg_rank for d in range(n)]
-    return dict(
-        pv=pv,
-        gv=gv,
-        active=active,
-        rank=rank,
-        rows=result,
-        totals=totals,
-        payable=payable,
-        carry=carry,
-        held=held,
-        legs=[sum(1 for c in children[d] if best[c] >= leg_rank[d]) for d in range(n)],
-        highest=[max(inp["highest"][d], rank[d]) for d in range(n)],
-        group_bv=[subtree(bv, d) for d in range(n)],
-    )
+    return {
+        "pv": pv,
+        "gv": gv,
+        "active": active,
+        "rank": rank,
+        "rows": result,
+        "totals": totals,
+        "payable": payable,
+        "carry": carry,
+        "held": held,
+        "legs": [sum(1 for c in children[d] if best[c] >= leg_rank[d]) for d in range(n)],
+        "highest": [max(inp["highest"][d], rank[d]) for d in range(n)],
+        "group_bv": [subtree(bv, d) for d in range(n)],
+    }
 
 
 def random_case(rng):
@@ -211,15 +211,15 @@ def random_case(rng):
         threshold_cents=rng.choice([0, 1_000, 5_000]),
         compliance_share=rng.choice([None, 0.3, 0.5]),
     )
-    inp = dict(
-        sponsor=sponsor,
-        status=[rng.random() < 0.85 for _ in range(n)],
-        coef=[rng.choice([1.0, 1.0, 1.25, 0.5, 1.1]) for _ in range(n)],
-        join=[rng.randint(0, 39) for _ in range(n)],
-        highest=[rng.randint(-1, k - 1) for _ in range(n)],
-        carried=[rng.choice([0, 0, 500, -300, 1_999]) for _ in range(n)],
-        lines=lines,
-    )
+    inp = {
+        "sponsor": sponsor,
+        "status": [rng.random() < 0.85 for _ in range(n)],
+        "coef": [rng.choice([1.0, 1.0, 1.25, 0.5, 1.1]) for _ in range(n)],
+        "join": [rng.randint(0, 39) for _ in range(n)],
+        "highest": [rng.randint(-1, k - 1) for _ in range(n)],
+        "carried": [rng.choice([0, 0, 500, -300, 1_999]) for _ in range(n)],
+        "lines": lines,
+    }
     return inp, plan
 
 
