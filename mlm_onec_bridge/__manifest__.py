@@ -1,0 +1,25 @@
+{
+    "name": "MLM 1C Bridge",
+    "summary": "Exchange with 1C:Enterprise: CommerceML 2 catalog and orders (обмен с сайтом), "
+    "accounting export to 1C:Accounting over OData or as a file",
+    "version": "18.0.1.0.0",
+    "category": "Sales/Multi-Level Marketing",
+    "website": "https://github.com/mlm-odoo/mlm-odoo",
+    "author": "MLM Odoo contributors",
+    "license": "LGPL-3",
+    "depends": ["mlm_network", "sale", "account"],
+    "external_dependencies": {"python": ["lxml"]},
+    "data": [
+        "security/mlm_onec_bridge_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
+        "views/mlm_onec_backend_views.xml",
+        "views/mlm_onec_session_views.xml",
+        "views/mlm_onec_export_record_views.xml",
+        "views/mlm_onec_warehouse_views.xml",
+        "views/product_template_views.xml",
+        "views/sale_order_views.xml",
+        "views/res_partner_views.xml",
+        "views/mlm_onec_bridge_menus.xml",
+    ],
+}

@@ -1,0 +1,42 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+
+
+class ProductTemplate(models.Model):
+    _inherit = "product.template"
+
+    onec_guid = fields.Char(
+        string="1C GUID",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
+        help="Ид of the product in 1C; the key of the CommerceML exchange.",
+    )
+    onec_hash = fields.Char(
+        copy=False,
+        readonly=True,
+        groups="base.group_system",
+        help="Fingerprint of the last imported data: an unchanged product is not rewritten.",
+    )
+    onec_properties = fields.Json(string="1C Properties", copy=False, readonly=True)
+    onec_properties_text = fields.Text(string="1C Properties and Requisites", compute="_compute_onec_properties_text")
+    onec_stock_ids = fields.One2many("mlm.onec.stock", "product_tmpl_id", string="1C Stock")
+    onec_qty_available = fields.Float(
+        string="1C Stock", compute="_compute_onec_qty_available", digits="Product Unit of Measure"
+    )
+
+    @api.depends("onec_properties")
+    def _compute_onec_properties_text(self):
+        for product in self:
+            data = product.onec_properties or {}
+            product.onec_properties_text = "\n".join(f"{key}: {value}" for key, value in data.items())
+
+    @api.depends("onec_stock_ids.quantity")
+    def _compute_onec_qty_available(self):
+        totals = dict(
+            self.env["mlm.onec.stock"]._read_group(
+                [("product_tmpl_id", "in", self.ids)], ["product_tmpl_id"], ["quantity:sum"]
+            )
+        )
+        for product in self:
+            product.onec_qty_available = totals.get(product, 0.0)

@@ -1,0 +1,252 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""1C's catalog exchange played over real HTTP with the shared real files."""
+
+import io
+import zipfile
+from unittest.mock import patch
+
+from PIL import Image
+
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import OneCClient, OnecExchangeCommon, read_data
+
+FIRST_GUID = "bd8c4e15-18f9-11e7-80c2-0cc47ab29cd1"
+PRICE_TYPE_GUID = "279b6812-740b-11e8-80c8-0cc47ab29cd1"
+
+
+@tagged("post_install", "-at_install")
+class TestCatalogExchange(OnecExchangeCommon):
+    def _price(self, product):
+        pricelist = self.env["product.pricelist"].search([("onec_guid", "=", PRICE_TYPE_GUID)])
+        item = self.env["product.pricelist.item"].search(
+            [("pricelist_id", "=", pricelist.id), ("product_tmpl_id", "=", product.id)]
+        )
+        self.assertEqual(len(item), 1)
+        return item.fixed_price
+
+    def _import_shared_catalog(self):
+        client = OneCClient(self, "catalog")
+        answer, progress = client.upload_and_import("import0_1.xml", read_data("import0_1.xml"))
+        self.assertEqual(answer[0], "success", answer)
+        self.assertGreaterEqual(progress, 3, "35 products in batches of 10 must answer 'progress' first")
+        client = OneCClient(self, "catalog")
+        answer, _progress = client.upload_and_import("offers0_1.xml", read_data("offers0_1.xml"), use_zip=True)
+        self.assertEqual(answer[0], "success", answer)
+
+    def test_full_catalog_exchange_and_reimport(self):
+        self._import_shared_catalog()
+        products = self.onec_products()
+        self.assertEqual(len(products), 35, "35 live products; the one marked Удален is not created")
+        first = products.filtered(lambda p: p.onec_guid == FIRST_GUID)
+        self.assertEqual(first.default_code, "PM-421-WP")
+        self.assertEqual(first.barcode, "8809288404089")
+        self.assertEqual(first.uom_id, self.env.ref("uom.product_uom_unit"))
+        self.assertEqual(first.categ_id.name, "Коврики для дома")
+        self.assertEqual(first.categ_id.parent_id, self.backend.category_id)
+        self.assertEqual(first.onec_properties["Страна производства"], "КОРЕЯ, РЕСПУБЛИКА")
+        self.assertEqual(first.onec_properties["Линейка"], "Portable")
+        self.assertEqual(first.onec_properties["ВидНоменклатуры"], "Коврики для дома")
+        # offers: price type -> pricelist, prices, stock per warehouse
+        pricelist = self.env["product.pricelist"].search([("onec_guid", "=", PRICE_TYPE_GUID)])
+        self.assertEqual(pricelist.name, "BASE")
+        self.assertEqual(pricelist.currency_id.name, "RUB")
+        self.assertEqual(self._price(first), 100.0)
+        self.assertEqual(first.list_price, 100.0)
+        stock = {s.warehouse_id.name: s.quantity for s in first.onec_stock_ids}
+        self.assertEqual(stock, {"Владивосток": 1.0, "Новосибирск": 0.0, "Москва": 376.0})
+        self.assertEqual(first.onec_qty_available, 377.0)
+        self.assertEqual(self.env["mlm.onec.warehouse"].search_count([("company_id", "=", self.company.id)]), 3)
+        offers_session = self.last_session()
+        self.assertEqual(offers_session.stats["offers_skipped"], 9)
+        self.assertEqual(offers_session.stats["prices_created"], 35)
+        self.assertIn("no product with this Ид", offers_session.log)
+        import_session = offers_session.search([("id", "<", offers_session.id)], limit=1)
+        self.assertEqual(import_session.stats["products_created"], 35)
+        self.assertEqual(import_session.stats["products_skipped_deleted"], 1)
+
+        # Re-importing the same files changes nothing
+        self.env.flush_all()
+        stamps = dict(products.mapped(lambda p: (p.id, p.write_date)))
+        self._import_shared_catalog()
+        session = self.last_session()
+        self.assertNotIn("prices_updated", session.stats or {})
+        self.assertNotIn("stock_updated", session.stats or {})
+        products.invalidate_recordset()
+        self.assertEqual(dict(products.mapped(lambda p: (p.id, p.write_date))), stamps)
+        import_session = session.search([("id", "<", session.id)], limit=1)
+        self.assertEqual(import_session.stats["products_unchanged"], 35)
+        self.assertEqual(len(self.onec_products()), 35)
+
+        # A changed price (and stock) updates exactly that product
+        offers = read_data("offers0_1.xml").decode("utf-8-sig")
+        offers = offers.replace("<ЦенаЗаЕдиницу>100</ЦенаЗаЕдиницу>", "<ЦенаЗаЕдиницу>149.90</ЦенаЗаЕдиницу>", 1)
+        offers = offers.replace('КоличествоНаСкладе="376"', 'КоличествоНаСкладе="370"', 1)
+        client = OneCClient(self, "catalog")
+        answer, _progress = client.upload_and_import("offers0_1.xml", offers.encode("utf-8"))
+        self.assertEqual(answer[0], "success", answer)
+        session = self.last_session()
+        self.assertEqual(session.stats["prices_updated"], 1)
+        self.assertEqual(session.stats["stock_updated"], 1)
+        first.invalidate_recordset()
+        self.assertEqual(self._price(first), 149.9)
+        self.assertEqual(first.list_price, 149.9)
+        self.assertEqual(first.onec_qty_available, 371.0)
+
+    def test_changed_product_and_archive_missing(self):
+        self._import_shared_catalog()
+        data = read_data("import0_1.xml").decode("utf-8-sig")
+        # rename the first product and drop the last one from a full export
+        data = data.replace("Портативный коврик Portable 140x200x1 см, Деревянные лошадки", "Коврик переименован", 1)
+        start = data.rindex("<Товар>")
+        end = data.index("</Товар>", start) + len("</Товар>")
+        dropped = data[start:end].split("<Ид>")[1].split("</Ид>")[0]
+        data = data[:start] + data[end:]
+        client = OneCClient(self, "catalog")
+        answer, _progress = client.upload_and_import("import0_1.xml", data.encode("utf-8"))
+        self.assertEqual(answer[0], "success", answer)
+        session = self.last_session()
+        self.assertEqual(session.stats["products_updated"], 1)
+        self.assertEqual(session.stats["products_archived"], 1)
+        products = self.onec_products()
+        self.assertEqual(products.filtered(lambda p: p.onec_guid == FIRST_GUID).name, "Коврик переименован")
+        self.assertFalse(products.filtered(lambda p: p.onec_guid == dropped).active)
+        self.assertEqual(len(products.filtered("active")), 34)
+
+    def test_partial_export_touches_only_its_products(self):
+        self._import_shared_catalog()
+        data = read_data("import0_1.xml").decode("utf-8-sig")
+        data = data.replace('<Каталог СодержитТолькоИзменения="false">', '<Каталог СодержитТолькоИзменения="true">')
+        head, rest = data.split("<Товары>", 1)
+        first_product = rest[: rest.index("</Товар>") + len("</Товар>")]
+        partial = head + "<Товары>" + first_product + "</Товары></Каталог></КоммерческаяИнформация>"
+        client = OneCClient(self, "catalog")
+        answer, _progress = client.upload_and_import("import0_1.xml", partial.encode("utf-8"))
+        self.assertEqual(answer[0], "success", answer)
+        self.assertEqual(len(self.onec_products().filtered("active")), 35, "partial export archives nothing")
+        self.assertEqual(self.last_session().stats["products_unchanged"], 1)
+
+
+@tagged("post_install", "-at_install")
+class TestCatalogResume(OnecExchangeCommon):
+    def test_crash_mid_import_then_resume(self):
+        """A call that crashes leaves no half-written batch; the next ``import`` call continues."""
+        Importer = type(self.env["mlm.onec.importer"])
+        original = Importer._flush_batch
+        calls = {"n": 0}
+
+        def crashing_flush(importer, backend, batch, ctx, counter, warnings):
+            calls["n"] += 1
+            original(importer, backend, batch, ctx, counter, warnings)
+            if calls["n"] == 2:  # two batches written in this call, then the worker dies before answering
+                raise MemoryError("worker killed")
+
+        client = OneCClient(self, "catalog")
+        self.assertEqual(client.checkauth()[0], "success")
+        client.init()
+        client.send_file("import0_1.xml", read_data("import0_1.xml"), 64 * 1024)
+        self.assertEqual(client.call("import", filename="import0_1.xml")[0], "progress")
+        self.assertEqual(client.call("import", filename="import0_1.xml")[0], "progress")
+        self.assertEqual(len(self.onec_products()), 20)
+        self.backend.time_budget = 600  # the rest (two batches) in one call
+        with patch.object(Importer, "_flush_batch", crashing_flush), mute_logger("odoo.http"):
+            response = client.call("import", raw=True, filename="import0_1.xml", expect_status=500)
+        self.assertEqual(response.status_code, 500)
+        self.assertEqual(calls["n"], 2)
+        self.assertEqual(len(self.onec_products()), 20, "the crashed call's batches were rolled back")
+        answer, _progress = client.import_until_done("import0_1.xml")
+        self.assertEqual(answer[0], "success")
+        self.assertEqual(len(self.onec_products()), 35)
+        self.assertEqual(len(set(self.onec_products().mapped("onec_guid"))), 35)
+
+    def test_other_company_is_separate(self):
+        """Each company has its own exchange user and catalog; record rules keep them apart."""
+        other = self.env["res.company"].create({"name": "Other company KZ"})
+        user2 = (
+            self.env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                {
+                    "name": "1C KZ",
+                    "login": "onec_kz",
+                    "password": "Onec-Kz-Pw-12345",
+                    "company_id": other.id,
+                    "company_ids": [(6, 0, other.ids)],
+                    "groups_id": [
+                        (
+                            6,
+                            0,
+                            [
+                                self.env.ref("base.group_portal").id,
+                                self.env.ref("mlm_onec_bridge.group_onec_exchange").id,
+                            ],
+                        )
+                    ],
+                }
+            )
+        )
+        self.env["mlm.onec.backend"].create(
+            {"name": "1C KZ", "company_id": other.id, "exchange_user_id": user2.id, "file_limit": 64 * 1024}
+        )
+        client = OneCClient(self, "catalog", login="onec_kz", password="Onec-Kz-Pw-12345")
+        answer, _progress = client.upload_and_import("import0_1.xml", read_data("import0_1.xml"))
+        self.assertEqual(answer[0], "success")
+        self.assertFalse(self.onec_products(), "nothing lands in the first company")
+        products = self.Product.search([("company_id", "=", other.id), ("onec_guid", "!=", False)])
+        self.assertEqual(len(products), 35)
+        manager = (
+            self.env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                {
+                    "name": "Manager main",
+                    "login": "onec_mgr_main",
+                    "company_id": self.company.id,
+                    "company_ids": [(6, 0, self.company.ids)],
+                    "groups_id": [(6, 0, [self.env.ref("mlm_onec_bridge.group_onec_manager").id])],
+                }
+            )
+        )
+        sessions = self.env["mlm.onec.session"].with_user(manager).search([])
+        self.assertFalse(sessions.filtered(lambda s: s.company_id == other))
+        self.assertEqual(self.env["mlm.onec.backend"].with_user(manager).search([]), self.backend)
+
+    def test_zip_with_images_and_rests_file(self):
+        """A zip holding import.xml and its image; then the newer split rests.xml (2.08+) for stock."""
+        image = io.BytesIO()
+        Image.new("RGB", (4, 4), (200, 10, 10)).save(image, format="PNG")
+        catalog = """<?xml version="1.0" encoding="UTF-8"?>
+<КоммерческаяИнформация xmlns="urn:1C.ru:commerceml_2" ВерсияСхемы="2.10">
+<Классификатор><Ид>c1</Ид><Наименование>К</Наименование></Классификатор>
+<Каталог СодержитТолькоИзменения="true"><Ид>k1</Ид><ИдКлассификатора>c1</ИдКлассификатора>
+<Наименование>К</Наименование><Товары><Товар><Ид>img-product-1</Ид><Наименование>Маска</Наименование>
+<БазоваяЕдиница Код="166" НаименованиеПолное="Килограмм">кг</БазоваяЕдиница>
+<Картинка>import_files/ab/mask.png</Картинка><Картинка>import_files/ab/missing.png</Картинка>
+</Товар></Товары></Каталог></КоммерческаяИнформация>""".encode()
+        archive = io.BytesIO()
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("import.xml", catalog)
+            zf.writestr("import_files/ab/mask.png", image.getvalue())
+        client = OneCClient(self, "catalog")
+        self.assertEqual(client.checkauth()[0], "success")
+        client.init()
+        self.assertEqual(client.send_file("goods.zip", archive.getvalue(), 1024)[0], "success")
+        answer, _progress = client.import_until_done("import.xml")
+        self.assertEqual(answer[0], "success", answer)
+        product = self.onec_products()
+        self.assertEqual(product.name, "Маска")
+        self.assertTrue(product.image_1920)
+        self.assertEqual(product.uom_id, self.env.ref("uom.product_uom_kgm"))
+        rests = """<?xml version="1.0" encoding="UTF-8"?>
+<КоммерческаяИнформация xmlns="urn:1C.ru:commerceml_2" ВерсияСхемы="2.10">
+<ПакетПредложений СодержитТолькоИзменения="true"><Ид>p1</Ид><Наименование>Остатки</Наименование>
+<Склады><Склад><Ид>wh-1</Ид><Наименование>Алматы</Наименование></Склад></Склады>
+<Предложения><Предложение><Ид>img-product-1</Ид><Остатки><Остаток><Склад><Ид>wh-1</Ид>
+<Количество>12,5</Количество></Склад></Остаток></Остатки></Предложение></Предложения>
+</ПакетПредложений></КоммерческаяИнформация>""".encode()
+        client = OneCClient(self, "catalog")
+        answer, _progress = client.upload_and_import("rests.xml", rests)
+        self.assertEqual(answer[0], "success", answer)
+        self.assertEqual(product.onec_stock_ids.warehouse_id.name, "Алматы")
+        self.assertEqual(product.onec_qty_available, 12.5)
