@@ -26,6 +26,8 @@ else
   "$ODOO_PY" -m odoo -c "$CONF" -d "$DB" -i "$ADDONS" --stop-after-init --log-level=warn
   log "generating a demo network of $SIZE distributors"
   (cd "$REPO_DIR/setup" && "$ODOO_PY" generate_network.py --config "$CONF" --db "$DB" --size "$SIZE")
+  log "demo sales and commissions (plan, products, two months of orders and invoices)"
+  (cd "$REPO_DIR/setup" && "$ODOO_PY" demo_commissions.py --config "$CONF" --db "$DB")
 fi
 log "demo logins"
 echo "  admin / admin            administrator"
