@@ -43,42 +43,6 @@ def setup_accounting(env, company):
     )
 
 
-def create_plan(env, company):
-    ranks = env["mlm.rank"].search([("company_id", "in", [False, company.id])], order="sequence")[:6]
-    rules = [
-        Command.create(
-            {
-                "rank_id": rank.id,
-                "min_pv": 0 if i == 0 else 50,
-                "min_gv": [0, 200, 800, 2500, 8000, 25000][i],
-                "max_leg_share": [1, 1, 0.6, 0.5, 0.4, 0.4][i],
-                "min_legs": [0, 0, 1, 2, 3, 3][i],
-                "leg_rank_id": ranks[i - 2].id if i >= 2 else False,
-                "paid_levels": [1, 2, 3, 5, 6, 7][i],
-                "matching_generations": [0, 0, 1, 2, 3, 3][i],
-                "advancement_bonus": [0, 20, 50, 200, 1000, 5000][i],
-            }
-        )
-        for i, rank in enumerate(ranks)
-    ]
-    return env["mlm.plan"].create(
-        {
-            "name": "Unilevel 2026",
-            "company_id": company.id,
-            "min_pv": 50,
-            "compression": True,
-            "level_ids": [Command.create({"level": k + 1, "rate": r}) for k, r in enumerate([8, 6, 5, 4, 3, 2, 2])],
-            "matching_ids": [Command.create({"generation": g + 1, "rate": r}) for g, r in enumerate([10, 5, 5])],
-            "rank_ids": rules,
-            "fast_start_rate": 10,
-            "fast_start_days": 30,
-            "pool_rate": 1,
-            "pool_rank_id": ranks[4].id,
-            "threshold": 10,
-        }
-    )
-
-
 def sell(env, buyers, products, day, rng):
     """One confirmed sale order and one posted invoice per buyer, dated ``day``."""
     orders = env["sale.order"].create(
@@ -116,7 +80,7 @@ def main():
             return
         rng = random.Random(7)
         setup_accounting(env, company)
-        plan = create_plan(env, company)
+        plan = env["mlm.plan"]._create_sample_plan(company, "Unilevel 2026")
         company.write({"mlm_plan_id": plan.id, "mlm_volume_trigger": "invoice", "mlm_statement_email": False})
         products = env["product.product"].create(
             [

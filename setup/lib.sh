@@ -16,7 +16,6 @@ export PGHOST="${PGHOST:-127.0.0.1}"
 export PGPORT="${PGPORT:-5432}"
 export PGUSER="${PGUSER:-$(id -un)}"
 export PGPASSWORD="${PGPASSWORD:-}"
-MLM_ADDONS="${MLM_ADDONS:-mlm_network}"
 ODOO_PY="$ODOO_VENV/bin/python"
 
 log() { printf '\033[1;34m[mlm]\033[0m %s\n' "$*" >&2; }

@@ -60,40 +60,7 @@ def setup_company(env, size, seed, lines_per):
     env.user.company_ids |= company
     print(f"generating {size} distributors (mlm.network.generator) ...")
     timed("network generation", env["mlm.network.generator"].generate, size=size, seed=seed, company=company)
-    ranks = env["mlm.rank"].search([("company_id", "in", [False, company.id])], order="sequence")
-    rules = []
-    for i, rank in enumerate(ranks[:6]):
-        rules.append(
-            Command.create(
-                {
-                    "rank_id": rank.id,
-                    "min_pv": 100 if i else 0,
-                    "min_gv": [0, 500, 2000, 8000, 30000, 100000][i],
-                    "max_leg_share": [1, 1, 0.6, 0.5, 0.4, 0.4][i],
-                    "min_legs": [0, 0, 1, 2, 3, 3][i],
-                    "leg_rank_id": ranks[max(i - 2, 0)].id if i >= 2 else False,
-                    "paid_levels": [1, 2, 3, 5, 6, 7][i],
-                    "matching_generations": [0, 0, 1, 2, 3, 3][i],
-                    "advancement_bonus": [0, 20, 50, 200, 1000, 5000][i],
-                }
-            )
-        )
-    plan = env["mlm.plan"].create(
-        {
-            "name": "Benchmark plan",
-            "company_id": company.id,
-            "min_pv": 100,
-            "compression": True,
-            "level_ids": [Command.create({"level": k + 1, "rate": r}) for k, r in enumerate([8, 6, 5, 4, 3, 2, 2])],
-            "matching_ids": [Command.create({"generation": g + 1, "rate": r}) for g, r in enumerate([10, 5, 5])],
-            "rank_ids": rules,
-            "fast_start_rate": 10,
-            "fast_start_days": 30,
-            "pool_rate": 1,
-            "pool_rank_id": ranks[4].id,
-            "threshold": 10,
-        }
-    )
+    plan = env["mlm.plan"]._create_sample_plan(company, "Benchmark plan")
     company.write({"mlm_plan_id": plan.id, "mlm_volume_trigger": "invoice"})
     today = fields.Date.context_today(env.user)
     start = (today.replace(day=1) - timedelta(days=1)).replace(day=1)

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..engine import CommissionEngine, PlanSpec, RankRule
@@ -124,6 +124,43 @@ class MlmPlan(models.Model):
         return {"type": "ir.actions.act_window", "res_model": "mlm.plan", "res_id": new.id, "view_mode": "form"}
 
     # ------------------------------------------------------------------ engine
+    @api.model
+    def _create_sample_plan(self, company, name):
+        """A seven-level compressed unilevel on the network's six ranks (demo data and benchmarks)."""
+        ranks = self.env["mlm.rank"].search([("company_id", "in", [False, company.id])], order="sequence")[:6]
+        rules = [
+            Command.create(
+                {
+                    "rank_id": rank.id,
+                    "min_pv": 100 if i else 0,
+                    "min_gv": [0, 500, 2000, 8000, 30000, 100000][i],
+                    "max_leg_share": [1, 1, 0.6, 0.5, 0.4, 0.4][i],
+                    "min_legs": [0, 0, 1, 2, 3, 3][i],
+                    "leg_rank_id": ranks[i - 2].id if i >= 2 else False,
+                    "paid_levels": [1, 2, 3, 5, 6, 7][i],
+                    "matching_generations": [0, 0, 1, 2, 3, 3][i],
+                    "advancement_bonus": [0, 20, 50, 200, 1000, 5000][i],
+                }
+            )
+            for i, rank in enumerate(ranks)
+        ]
+        return self.create(
+            {
+                "name": name,
+                "company_id": company.id,
+                "min_pv": 100,
+                "compression": True,
+                "level_ids": [Command.create({"level": k + 1, "rate": r}) for k, r in enumerate([8, 6, 5, 4, 3, 2, 2])],
+                "matching_ids": [Command.create({"generation": g + 1, "rate": r}) for g, r in enumerate([10, 5, 5])],
+                "rank_ids": rules,
+                "fast_start_rate": 10,
+                "fast_start_days": 30,
+                "pool_rate": 1,
+                "pool_rank_id": ranks[4].id if len(ranks) > 4 else False,
+                "threshold": 10,
+            }
+        )
+
     def _get_ranks(self):
         """The plan's rank rules, lowest rank first (the engine's rank indexes)."""
         self.ensure_one()

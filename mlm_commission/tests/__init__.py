@@ -3,3 +3,4 @@ from . import test_engine_random
 from . import test_volume_ledger
 from . import test_commission_run
 from . import test_flow
+from . import test_sample_plan
