@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
+from odoo.tools import SQL
 
 STATUSES = [
     ("prospect", "Prospect"),
@@ -36,6 +37,20 @@ class MlmDistributorSegment(models.Model):
     )
     join_date_from = fields.Date(string="Joined From")
     join_date_to = fields.Date(string="Joined Until")
+    activity = fields.Selection(
+        [
+            ("active", "Active this period"),
+            ("below_minimum", "Below the activity minimum this period"),
+            ("inactive_two", "Inactive in the last two closed periods"),
+            ("rank_risk", "Short of what keeps their rank"),
+        ],
+        help="Activity is the plan's rule: status active and personal volume (PV) in the period at least the plan's "
+        "minimum. 'Short of what keeps their rank' uses the latest computed period.",
+    )
+    pv_gap_max = fields.Float(
+        string="Missing PV At Most",
+        help="With 'Below the activity minimum': only those who need at most this many PV more (0: all of them).",
+    )
     distributor_count = fields.Integer(string="Distributors", compute="_compute_distributor_count")
     mailing_count = fields.Integer(compute="_compute_mailing_count")
     mailing_ids = fields.One2many("mailing.mailing", "mlm_segment_id", string="Mailings")
@@ -79,7 +94,93 @@ class MlmDistributorSegment(models.Model):
             domain.append(("join_date", ">=", self.join_date_from))
         if self.join_date_to:
             domain.append(("join_date", "<=", self.join_date_to))
+        if self.activity:
+            domain.append(("id", "in", self._get_activity_distributor_ids()))
         return domain
+
+    # ------------------------------------------------------------------ activity criteria (mlm_commission)
+    def _get_activity_distributor_ids(self):
+        """Ids of the company's distributors matching ``activity``: one query on the ledger or the statements."""
+        self.ensure_one()
+        self.env["mlm.distributor"].flush_model(["status", "company_id", "join_date"])
+        self.env["mlm.volume.line"].flush_model()
+        self.env["mlm.commission.statement"].flush_model()
+        query = getattr(self, f"_activity_query_{self.activity}")()
+        if query is None:
+            return []
+        self.env.cr.execute(query)
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def _current_period_bounds(self):
+        today = fields.Date.context_today(self)
+        return self.env["mlm.telephony.reminder"].with_company(self.company_id)._get_period_bounds(today)
+
+    def _period_pv_query(self):
+        date_from, date_to = self._current_period_bounds()
+        return SQL(
+            """
+            SELECT d.id, COALESCE(v.pv, 0) AS pv
+              FROM mlm_distributor d
+              LEFT JOIN (SELECT distributor_id, SUM(pv) AS pv FROM mlm_volume_line
+                          WHERE company_id = %(company)s AND date BETWEEN %(date_from)s AND %(date_to)s
+                          GROUP BY distributor_id) v ON v.distributor_id = d.id
+             WHERE d.company_id = %(company)s AND d.status = 'active'
+            """,
+            company=self.company_id.id,
+            date_from=date_from,
+            date_to=date_to,
+        )
+
+    def _activity_query_active(self):
+        minimum = self.company_id.mlm_plan_id.min_pv or 0.0
+        return SQL("SELECT id FROM (%s) p WHERE p.pv >= %s", self._period_pv_query(), minimum)
+
+    def _activity_query_below_minimum(self):
+        minimum = self.company_id.mlm_plan_id.min_pv or 0.0
+        gap = self.pv_gap_max or None
+        return SQL(
+            "SELECT id FROM (%s) p WHERE p.pv < %s AND (%s::float IS NULL OR %s - p.pv <= %s)",
+            self._period_pv_query(),
+            minimum,
+            gap,
+            minimum,
+            gap,
+        )
+
+    def _closed_periods(self, count):
+        return self.env["mlm.commission.period"].search(
+            [("company_id", "=", self.company_id.id), ("state", "in", ("closed", "paid"))],
+            order="date_to desc",
+            limit=count,
+        )
+
+    def _activity_query_inactive_two(self):
+        periods = self._closed_periods(2)
+        if len(periods) < 2:
+            return None
+        return SQL(
+            """
+            SELECT d.id FROM mlm_distributor d
+             WHERE d.company_id = %(company)s AND d.status != 'terminated' AND d.join_date <= %(since)s
+               AND NOT EXISTS (SELECT 1 FROM mlm_commission_statement s
+                                WHERE s.distributor_id = d.id AND s.period_id = ANY(%(periods)s) AND s.is_active)
+            """,
+            company=self.company_id.id,
+            since=min(periods.mapped("date_from")),
+            periods=periods.ids,
+        )
+
+    def _activity_query_rank_risk(self):
+        period = self.env["mlm.commission.period"].search(
+            [("company_id", "=", self.company_id.id), ("state", "in", ("computed", "closed", "paid"))],
+            order="date_to desc",
+            limit=1,
+        )
+        if not period:
+            return None
+        return SQL(
+            "SELECT distributor_id FROM mlm_commission_statement WHERE period_id = %s AND risk = 'rank'", period.id
+        )
 
     def _get_partner_domain(self):
         """Domain on ``res.partner`` (the mailing recipients) equivalent to the segment."""

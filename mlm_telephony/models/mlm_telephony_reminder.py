@@ -33,13 +33,18 @@ class MlmTelephonyReminder(models.Model):
 
     @api.model
     def _get_period_bounds(self, day):
-        """Period containing ``day``: the calendar month. ``mlm_commission`` may use its own periods."""
+        """Commission period of the company containing ``day`` (monthly or weekly); the calendar month otherwise."""
+        period = self.env["mlm.commission.period"].search(
+            [("company_id", "=", self.env.company.id), ("date_from", "<=", day), ("date_to", ">=", day)], limit=1
+        )
+        if period:
+            return period.date_from, period.date_to
         last = calendar.monthrange(day.year, day.month)[1]
         return date(day.year, day.month, 1), date(day.year, day.month, last)
 
     def _is_due(self, today):
         self.ensure_one()
-        start, end = self._get_period_bounds(today)
+        start, end = self.with_company(self.company_id)._get_period_bounds(today)
         send_on = end - timedelta(days=self.days_before_period_end)
         return send_on <= today and (not self.last_sent_date or self.last_sent_date < start)
 

@@ -5,3 +5,4 @@ from . import test_listener_service
 from . import test_messaging
 from . import test_tools
 from . import test_webhooks
+from . import test_segments_activity
