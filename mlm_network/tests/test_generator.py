@@ -2,6 +2,8 @@ from collections import Counter
 
 from odoo.tests import tagged
 
+from odoo.addons.mlm_network.models.mlm_network_generator import KK_CITIES, KK_FIRST_FEMALE
+
 from .common import MlmNetworkCommon
 
 
@@ -18,7 +20,11 @@ class TestNetworkGenerator(MlmNetworkCommon):
         self.assertTrue(statuses["inactive"] and statuses["terminated"])
         countries = set(network.mapped("country_id.code"))
         self.assertTrue({"RU", "KZ", "ES", "US"} <= countries)
-        self.assertTrue(any("Алматы" == c or "Астана" == c for c in network.mapped("city")) or "KZ" in countries)
+        kazakh = network.filtered(lambda d: d.country_id.code == "KZ")
+        self.assertTrue(set(kazakh.mapped("city")) <= set(KK_CITIES))
+        women = kazakh.filtered(lambda d: d.name.split()[0] in KK_FIRST_FEMALE)
+        self.assertTrue(all(not d.name.endswith(("ов", "ев")) for d in women), "surnames agree with gender")
+        self.assertTrue(women)
         self.assertEqual(len(set(network.mapped("code"))), 600)
         self.assertTrue(all(d.partner_id.commercial_partner_id == d.partner_id for d in network[:20]))
         joins = network.mapped("join_date")
