@@ -100,7 +100,7 @@ ensure_odoo() {
 
 ensure_python_requirements() {
   local stamp="$ODOO_VENV/.mlm-requirements.sha"
-  local sum; sum=$(sha1sum "$REPO_DIR/requirements.txt" "$REPO_DIR/requirements-dev.txt" 2>/dev/null | sha1sum | cut -c1-40)
+  local sum; sum=$(cat "$REPO_DIR/requirements.txt" "$REPO_DIR/requirements-dev.txt" 2>/dev/null | sha1sum | cut -c1-40)
   [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && return 0
   log "installing the suite's Python requirements"
   local constraints; constraints=$(mktemp); echo "setuptools<81" >"$constraints"
