@@ -1,8 +1,8 @@
 {
     "name": "MLM Telephony",
     "summary": "PBX integration (Asterisk AMI, Zadarma, ITooLabs/MegaFon), call log, caller ID, click-to-call, "
-    "SMS gateway and network segments for mass messaging",
-    "version": "18.0.1.0.0",
+    "SMS gateway, Telegram bot and network segments for mass messaging",
+    "version": "18.0.1.1.0",
     "category": "Sales/Multi-Level Marketing",
     "website": "https://github.com/mlm-odoo/mlm-odoo",
     "author": "MLM Odoo contributors",
@@ -17,6 +17,9 @@
         "views/mlm_telephony_provider_views.xml",
         "views/mlm_sms_gateway_views.xml",
         "views/mlm_distributor_segment_views.xml",
+        "views/mlm_telegram_bot_views.xml",
+        "views/mlm_telegram_chat_views.xml",
+        "views/mlm_telegram_mailing_views.xml",
         "views/mlm_telephony_reminder_views.xml",
         "views/res_partner_views.xml",
         "views/mlm_distributor_views.xml",
@@ -24,4 +27,7 @@
         "views/res_users_views.xml",
         "views/mlm_telephony_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["mlm_telephony/static/tests/tours/*.js"],
+    },
 }

@@ -5,6 +5,7 @@ import re
 from odoo import http
 from odoo.http import request
 
+from ..tools import telegram
 from ..tools.providers import TelephonyProvider, WebhookRequest
 
 _logger = logging.getLogger(__name__)
@@ -101,3 +102,32 @@ class MlmTelephonyController(http.Controller):
         params = {**request.httprequest.args, **request.httprequest.form}
         found = gateway_sudo._process_status(params.get("id", ""), params.get("phone", ""), params.get("status"))
         return request.make_response("OK" if found else "UNKNOWN", headers=[("Content-Type", "text/plain")])
+
+    @http.route(
+        "/mlm_telephony/telegram/<int:bot_id>",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+    )
+    def telegram_update(self, bot_id, **_kwargs):
+        """Updates of the company's Telegram bot (``setWebhook`` with a secret token)."""
+        bot_sudo = request.env["mlm.telegram.bot"].sudo().browse(bot_id).exists()
+        if not bot_sudo or not bot_sudo.active:
+            return self._json(404, {"error": "unknown bot"})
+        secret = request.httprequest.headers.get("X-Telegram-Bot-Api-Secret-Token")
+        if not telegram.check_secret(secret, bot_sudo.webhook_secret):
+            _logger.warning("Telegram bot %s: update with a wrong secret token refused", bot_id)
+            return self._json(403, {"error": "forbidden"})
+        body = request.httprequest.get_data(cache=False)
+        if len(body) > telegram.MAX_UPDATE_BYTES:
+            return self._json(413, {"error": "too large"})
+        try:
+            update = telegram.parse_update(json.loads(body))
+        except ValueError:
+            update = None
+        if update is None:
+            return self._json(400, {"error": "not a Telegram update"})
+        bot_sudo = bot_sudo.with_company(bot_sudo.company_id)
+        return self._json(200, bot_sudo._handle_update(update))

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL
 
@@ -54,6 +54,8 @@ class MlmDistributorSegment(models.Model):
     distributor_count = fields.Integer(string="Distributors", compute="_compute_distributor_count")
     mailing_count = fields.Integer(compute="_compute_mailing_count")
     mailing_ids = fields.One2many("mailing.mailing", "mlm_segment_id", string="Mailings")
+    telegram_mailing_ids = fields.One2many("mlm.telegram.mailing", "segment_id", string="Telegram Messages")
+    telegram_mailing_count = fields.Integer(compute="_compute_telegram_mailing_count")
 
     @api.constrains("join_date_from", "join_date_to")
     def _check_dates(self):
@@ -76,6 +78,13 @@ class MlmDistributorSegment(models.Model):
         )
         for segment in self:
             segment.mailing_count = counts.get(segment, 0)
+
+    def _compute_telegram_mailing_count(self):
+        counts = dict(
+            self.env["mlm.telegram.mailing"]._read_group([("segment_id", "in", self.ids)], ["segment_id"], ["__count"])
+        )
+        for segment in self:
+            segment.telegram_mailing_count = counts.get(segment, 0)
 
     def _get_distributor_domain(self):
         """Domain on ``mlm.distributor`` of this segment's members. Extend it to add criteria."""
@@ -240,6 +249,47 @@ class MlmDistributorSegment(models.Model):
     def action_create_sms_mailing(self):
         self.ensure_one()
         return self._open_mailing(self._create_mailings("sms"))
+
+    def action_create_telegram_mailing(self):
+        self.ensure_one()
+        bot = self.env["mlm.telegram.bot"]._get_for_company(self.company_id)
+        if not bot:
+            raise UserError(self.env._("Configure the company's Telegram bot first."))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mlm.telegram.mailing",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "context": {"default_name": self.name, "default_segment_id": self.id, "default_bot_id": bot.id},
+        }
+
+    def action_create_telegram_invitations(self):
+        """Invitation tokens for every member of the segment, so their links can be sent by email or SMS."""
+        self.ensure_one()
+        partners = self.env["res.partner"].search(self._get_partner_domain())
+        partners._mlm_ensure_telegram_tokens()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "%(count)s invitation links are ready (field Telegram Invitation of each contact).",
+                    count=len(partners),
+                ),
+            },
+        }
+
+    def action_view_telegram_mailings(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Telegram Messages"),
+            "res_model": "mlm.telegram.mailing",
+            "view_mode": "list,form",
+            "domain": [("segment_id", "=", self.id)],
+            "context": {"default_segment_id": self.id},
+        }
 
     def action_view_mailings(self):
         self.ensure_one()

@@ -50,12 +50,13 @@ class MlmSmsGateway(models.Model):
     def _send_sms_batch(self, messages):
         """Send Odoo's batch (``[{'content', 'numbers': [{'uuid', 'number'}]}]``) and answer like IAP does:
         ``[{'uuid', 'state'}]``. Each text goes in one request to all its numbers under the id of its first SMS;
-        the delivery report of each number is found again through ``sms.tracker.mlm_gateway_ref``."""
+        the delivery report of each number is found again through ``sms.tracker.mlm_gateway_ref``.
+        SMSC message ids are integers (1 to 2**31-1): the id of the first ``sms.sms`` of the text is used."""
         self.ensure_one()
         results, refs = [], {}
         for message in messages:
             numbers = message["numbers"]
-            message_id = numbers[0]["uuid"]
+            message_id = numbers[0]["sms_id"]
             phones = [digits(n["number"]) for n in numbers]
             try:
                 ok, state = smsc.send(

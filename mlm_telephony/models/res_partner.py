@@ -1,3 +1,5 @@
+import secrets
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -23,6 +25,21 @@ class ResPartner(models.Model):
         copy=False,
     )
     mlm_call_count = fields.Integer(string="Calls", compute="_compute_mlm_call_count")
+    mlm_telegram_token = fields.Char(
+        string="Telegram Invitation Token",
+        copy=False,
+        index="btree_not_null",
+        groups="mlm_telephony.mlm_telephony_group_user",
+        help="Secret part of the contact's Telegram invitation link (/start <token>).",
+    )
+    mlm_telegram_link = fields.Char(
+        string="Telegram Invitation",
+        compute="_compute_mlm_telegram_link",
+        groups="mlm_telephony.mlm_telephony_group_user",
+    )
+    mlm_telegram_chat_ids = fields.One2many(
+        "mlm.telegram.chat", "partner_id", string="Telegram Chats", groups="mlm_telephony.mlm_telephony_group_user"
+    )
 
     @api.depends("phone", "mobile", "country_id")
     def _compute_mlm_phone_keys(self):
@@ -31,6 +48,17 @@ class ResPartner(models.Model):
             region = (partner.country_id.code or "").upper() or default_region
             partner.mlm_phone_key = phone_key(partner.phone, region) or False
             partner.mlm_mobile_key = phone_key(partner.mobile, region) or False
+
+    @api.depends("mlm_telegram_token", "company_id")
+    def _compute_mlm_telegram_link(self):
+        Bot = self.env["mlm.telegram.bot"]
+        bots = {}
+        for partner in self:
+            company = partner.company_id or self.env.company
+            if company not in bots:
+                bots[company] = Bot._get_for_company(company)
+            bot = bots[company]
+            partner.mlm_telegram_link = bot._invite_link(partner.mlm_telegram_token) if bot else False
 
     def _compute_mlm_call_count(self):
         counts = dict(self.env["mlm.call"]._read_group([("partner_id", "in", self.ids)], ["partner_id"], ["__count"]))
@@ -64,6 +92,39 @@ class ResPartner(models.Model):
         partners = self.browse([pid for _key, pid in rows])
         by_id = {p.id: p for p in partners}
         return {key: by_id[pid] for key, pid in rows}
+
+    def _mlm_ensure_telegram_tokens(self):
+        """Give each of these contacts an invitation token (one UPDATE for all of them)."""
+        self.check_access("write")
+        missing = self.sudo().filtered(lambda p: not p.mlm_telegram_token)
+        if missing:
+            self.flush_model(["mlm_telegram_token"])
+            self.env.cr.execute(
+                SQL(
+                    """UPDATE res_partner p SET mlm_telegram_token = t.token
+                         FROM unnest(%s::int[], %s::varchar[]) AS t(id, token)
+                        WHERE p.id = t.id AND p.mlm_telegram_token IS NULL""",
+                    missing.ids,
+                    [secrets.token_urlsafe(24) for _partner in missing],
+                )
+            )
+            self.invalidate_recordset(["mlm_telegram_token", "mlm_telegram_link"])
+        return self
+
+    @api.model
+    def _mlm_find_by_telegram_token(self, token, company):
+        """The contact whose invitation token is ``token`` (of ``company`` or shared), or an empty recordset."""
+        if not token or len(token) < 16:
+            return self.browse()
+        return (
+            self.sudo()
+            .search([("mlm_telegram_token", "=", token), ("company_id", "in", [False, company.id])], limit=1)
+            .with_env(self.env)
+        )
+
+    def action_mlm_telegram_invite(self):
+        self._mlm_ensure_telegram_tokens()
+        return True
 
     def action_mlm_view_calls(self):
         self.ensure_one()

@@ -16,7 +16,7 @@ class SmsSms(models.Model):
         messages = [
             {
                 "content": body,
-                "numbers": [{"number": sms.number, "uuid": sms.uuid} for sms in body_sms_records],
+                "numbers": [{"number": sms.number, "uuid": sms.uuid, "sms_id": sms.id} for sms in body_sms_records],
             }
             for body, body_sms_records in self.grouped("body").items()
         ]

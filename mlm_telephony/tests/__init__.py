@@ -6,3 +6,4 @@ from . import test_messaging
 from . import test_tools
 from . import test_webhooks
 from . import test_segments_activity
+from . import test_telegram

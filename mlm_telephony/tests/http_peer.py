@@ -1,9 +1,18 @@
-"""A recording HTTP server on 127.0.0.1 standing in for a cloud API (Zadarma, ITooLabs, SMSC) in tests."""
+"""A recording HTTP server on 127.0.0.1 standing in for a cloud API (Zadarma, ITooLabs, SMSC, Telegram) in tests."""
 
 import json
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def _json_or_none(body, content_type):
+    if not body or "json" not in (content_type or ""):
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
 
 
 class HttpTestPeer:
@@ -23,6 +32,8 @@ class HttpTestPeer:
                     "query": dict(urllib.parse.parse_qsl(parsed.query, keep_blank_values=True)),
                     "raw_query": parsed.query,
                     "form": dict(urllib.parse.parse_qsl(body, keep_blank_values=True)),
+                    "body": body,
+                    "json": _json_or_none(body, self.headers.get("Content-Type")),
                     "headers": dict(self.headers),
                 }
                 peer.requests.append(request)

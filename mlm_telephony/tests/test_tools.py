@@ -2,7 +2,7 @@ from datetime import datetime
 
 from odoo.tests import BaseCase, tagged
 
-from odoo.addons.mlm_telephony.tools import smsc
+from odoo.addons.mlm_telephony.tools import smsc, telegram
 from odoo.addons.mlm_telephony.tools.phone import phone_key
 from odoo.addons.mlm_telephony.tools.providers import (
     IToolabsProvider,
@@ -106,3 +106,63 @@ class TestTools(BaseCase):
         self.assertEqual(record.event_key, "NOTIFY_RECORD:in_1:1700.5")
         self.assertEqual((record.updates[0]["call_id"], record.updates[0]["recording_ref"]), ("in_1", "1700.5"))
         self.assertIsNone(record.updates[0]["status"], "a recording notice leaves the call's status alone")
+
+    def test_itoolabs_event_direction(self):
+        provider = IToolabsProvider({"webhook_token": "t"})
+        base = {"cmd": "event", "phone": "77019876543", "ext": "101", "callid": "c2"}
+        accepted_out = provider.parse_webhook(WebhookRequest("POST", {}, dict(base, type="ACCEPTED", direction="out")))
+        update = accepted_out.updates[0]
+        self.assertEqual(
+            (update["direction"], update["caller"], update["callee"], update["status"]),
+            ("outbound", "101", "77019876543", "answered"),
+        )
+        # An older PBX without "direction": an ACCEPTED event does not guess which end is the client.
+        update = provider.parse_webhook(WebhookRequest("POST", {}, dict(base, type="ACCEPTED"))).updates[0]
+        self.assertEqual((update["direction"], update["caller"], update["callee"]), (None, None, None))
+        update = provider.parse_webhook(WebhookRequest("POST", {}, dict(base, type="OUTGOING"))).updates[0]
+        self.assertEqual((update["direction"], update["caller"]), ("outbound", "101"))
+
+    def test_telegram_update_parsing(self):
+        update = telegram.parse_update(
+            {
+                "update_id": 7,
+                "message": {
+                    "chat": {"id": 42, "type": "private"},
+                    "from": {"id": 42, "first_name": "Aigul", "last_name": "S", "username": "aigul"},
+                    "text": "/start@acme_bot  AbC-123_xyz0123456789",
+                },
+            }
+        )
+        self.assertEqual(
+            (update.update_id, update.chat_id, update.command, update.argument, update.name),
+            (7, 42, "start", "AbC-123_xyz0123456789", "Aigul S"),
+        )
+        self.assertIsNone(telegram.parse_update({"message": {}}), "no update_id: not an update")
+        self.assertIsNone(telegram.parse_update(["update_id"]))
+        plain = telegram.parse_update({"update_id": 8, "message": {"chat": {"id": 1, "type": "private"}, "text": "hi"}})
+        self.assertIsNone(plain.command)
+        self.assertFalse(telegram.check_secret("a", "b"))
+        self.assertFalse(telegram.check_secret(None, "b"))
+        self.assertTrue(telegram.check_secret("same-secret", "same-secret"))
+
+    def test_telegram_rate_limiter(self):
+        now = [100.0]
+        slept = []
+
+        def sleep(seconds):
+            slept.append(seconds)
+            now[0] += seconds
+
+        limiter = telegram.RateLimiter(4, clock=lambda: now[0], sleep=sleep)
+        for _i in range(12):
+            limiter.acquire()
+        # The first at once, then one every 0.25 s: 11 waits, 2.75 s; never more than 4 in any second.
+        self.assertEqual(len(slept), 11)
+        self.assertAlmostEqual(sum(slept), 2.75)
+        self.assertAlmostEqual(now[0], 102.75)
+        now[0] += 10  # after a pause no burst is saved up: the second one waits again
+        limiter.acquire()
+        self.assertEqual(len(slept), 11)
+        limiter.acquire()
+        self.assertEqual(len(slept), 12)
+        self.assertAlmostEqual(slept[-1], 0.25)

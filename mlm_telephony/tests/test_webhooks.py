@@ -5,6 +5,7 @@ import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
 from .common import MlmTelephonyCommon
@@ -226,12 +227,37 @@ class TestWebhooks(MlmTelephonyCommon, HttpCase):
         self.assertEqual(contact.json(), {"contact_name": self.alice.partner_id.display_name, "responsible": "aigul"})
 
     def test_itoolabs_make_call(self):
-        with HttpTestPeer(lambda r: (200, {"uuid": "c0ffee"})) as api:
-            self.itoolabs.api_url = api.url + "/sys/crm_api.wcgp"
+        answers = iter([(200, {"uuid": "c0ffee"}), (401, {"error": "Invalid token"})])
+        with HttpTestPeer(lambda r: next(answers)) as api:
+            # The PBX's address as shown in its cabinet; the command path is added.
+            self.itoolabs.api_url = api.url
             self.operator.mlm_telephony_provider_id = self.itoolabs
             self.alice.with_user(self.operator).action_mlm_call()
+            with self.assertRaisesRegex(UserError, "HTTP 401: Invalid token"):
+                self.alice.with_user(self.operator).action_mlm_call()
+        self.assertEqual(api.requests[0]["path"], "/sys/crm_api.wcgp")
         self.assertEqual(
             api.requests[0]["form"], {"cmd": "makeCall", "phone": "77011234567", "user": "aigul", "token": "ats-key"}
+        )
+
+    def test_itoolabs_outbound_events_keep_their_direction(self):
+        token = "crm-token-0123456789abcdef"
+        base = {"cmd": "event", "phone": "77019876543", "user": "aigul", "ext": "101", "callid": "mf-out"}
+        for kind in ("OUTGOING", "ACCEPTED"):
+            response = self.post(self.itoolabs, dict(base, type=kind, direction="out", crm_token=token))
+            self.assertEqual(response.status_code, 200, response.text)
+        self.assertRecordValues(
+            self.calls(self.itoolabs),
+            [
+                {
+                    "direction": "outbound",
+                    "status": "answered",
+                    "caller_number": "101",
+                    "callee_number": "77019876543",
+                    "external_number": "77019876543",
+                    "partner_id": self.customer.id,
+                }
+            ],
         )
 
     # ------------------------------------------------------------------ caller ID
@@ -262,6 +288,8 @@ class TestWebhooks(MlmTelephonyCommon, HttpCase):
             (sent["phones"], sent["mes"], sent["login"], sent["psw"], sent["fmt"]),
             ("77019876543", "Your order is ready", "l", "p", "3"),
         )
+        # SMSC message ids are 32-bit integers (1..2147483647), not Odoo's hexadecimal SMS uuids.
+        self.assertTrue(sent["id"].isdigit() and 1 <= int(sent["id"]) <= 2147483647, sent["id"])
         notification = self.env["mail.notification"].search(
             [("res_partner_id", "=", self.customer.id), ("notification_type", "=", "sms")]
         )

@@ -17,8 +17,8 @@ Adding a PBX = one subclass decorated with ``@register("code")`` plus the select
 import base64
 import hashlib
 import hmac
-import json
 import posixpath
+import re
 import urllib.parse
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -156,12 +156,15 @@ class AsteriskProvider(TelephonyProvider):
 ZADARMA_SIGNED = {
     "NOTIFY_START": ("caller_id", "called_did", "call_start"),
     "NOTIFY_INTERNAL": ("caller_id", "called_did", "call_start"),
+    "NOTIFY_IVR": ("caller_id", "called_did", "call_start"),
     "NOTIFY_ANSWER": ("caller_id", "destination", "call_start"),
     "NOTIFY_END": ("caller_id", "called_did", "call_start"),
     "NOTIFY_OUT_START": ("internal", "destination", "call_start"),
     "NOTIFY_OUT_END": ("internal", "destination", "call_start"),
     "NOTIFY_RECORD": ("pbx_call_id", "call_id_with_rec"),
 }
+# NotifyEnd.php: 'answered', 'busy', 'cancel', 'no answer', 'failed', 'no money', 'unallocated number', 'no limit',
+# 'no day limit', 'line limit', 'no money, no limit'; everything not listed here is a failure.
 ZADARMA_DISPOSITION = {"answered": "answered", "busy": "busy", "cancel": "missed", "no answer": "missed"}
 
 
@@ -294,9 +297,18 @@ class ZadarmaProvider(TelephonyProvider):
     def recording_url(self, ref):
         if not ref:
             return None
-        return self._api("/v1/pbx/record/request/", {"call_id": ref, "lifetime": 5184000}).get("link")
+        data = self._api("/v1/pbx/record/request/", {"call_id": ref, "lifetime": 5184000})
+        # PbxRecordRequest: "link", or "links" (a list) when the call has several recordings.
+        return data.get("link") or next(iter(data.get("links") or []), None)
 
 
+# The ITooLabs "CRM API" (MegaFon Virtual PBX, Kcell, Moldcell, Gravitel... run the same platform). Sources, see
+# readme/CONFIGURE.md: the PBX posts form fields ``cmd``, ``crm_token`` and, for
+#   history: type (in|out|missed), status, phone, user, ext, groupRealName, telnum, diversion,
+#            start (YYYYmmddTHHMMSSZ, UTC), duration, callid, link, rating
+#   event:   type (INCOMING|ACCEPTED|COMPLETED|CANCELLED|OUTGOING|TRANSFERRED), direction (in|out, newer PBX
+#            versions), phone, diversion, user, ext, groupRealName, telnum, callid
+#   contact: phone, callid; answer JSON {"contact_name", "responsible"} (responsible = PBX login)
 ITOOLABS_HISTORY_STATUS = {
     "success": "answered",
     "missed": "missed",
@@ -314,12 +326,14 @@ ITOOLABS_EVENT_STATUS = {
     "CANCELLED": "missed",
     "TRANSFERRED": "answered",
 }
+ITOOLABS_API_PATH = "/sys/crm_api.wcgp"
+_CALL_ID = re.compile(r"^[\w.:@-]{1,128}$")
 
 
 @register("itoolabs")
 class IToolabsProvider(TelephonyProvider):
     """ITooLabs / MegaFon "Virtual PBX" CRM API: the PBX posts ``cmd=history|event|contact`` with ``crm_token``;
-    click-to-call is the ``makeCall`` command posted to the PBX's API address with the PBX's own token."""
+    click-to-call is the ``makeCall`` command posted to the PBX's ``/sys/crm_api.wcgp`` with the PBX's own token."""
 
     def verify_webhook(self, request):
         return _compare(request.params.get("crm_token"), self.config.get("webhook_token"))
@@ -333,73 +347,112 @@ class IToolabsProvider(TelephonyProvider):
                 continue
         return None
 
+    @staticmethod
+    def _is_outbound(params):
+        """``history`` says it in ``type`` (in/out/missed); ``event`` in ``direction`` (in/out) when the PBX sends
+        it, otherwise only the ``OUTGOING`` event tells an outbound call (later events then keep what is stored)."""
+        if params.get("cmd") == "history":
+            return (params.get("type") or "").lower() == "out"
+        direction = (params.get("direction") or "").lower()
+        if direction:
+            return direction == "out"
+        return (params.get("type") or "").upper() == "OUTGOING"
+
     def parse_webhook(self, request):
         p = request.params
         cmd, kind, call_id = p.get("cmd", ""), p.get("type", ""), p.get("callid")
         key = f"{cmd}:{kind}:{call_id}"
         if cmd == "contact":
             return WebhookResult(event_key=None, lookup_number=p.get("phone"))
-        outbound = kind.lower() in ("out", "outgoing")
+        outbound = self._is_outbound(p)
         ext = p.get("ext") or None
         phone = p.get("phone")
         ends = {"caller": ext, "callee": phone} if outbound else {"caller": phone, "callee": p.get("diversion") or ext}
         direction = "outbound" if outbound else "inbound"
         if cmd == "history":
-            start = self._time(p.get("start"))
-            duration = int(p.get("duration") or 0)
-            status = ITOOLABS_HISTORY_STATUS.get((p.get("status") or "").lower(), "failed")
-            if kind.lower() == "missed":
-                status = "missed"
-            if outbound and status == "missed":
-                status = "no_answer"
-            answered = status == "answered"
-            end = start + timedelta(seconds=duration) if start else request.received_at
-            upd = _update(
-                call_id=call_id,
-                direction=direction,
-                extension=ext,
-                start=start,
-                end=end,
-                answer=end - timedelta(seconds=duration) if answered else None,
-                duration=duration if answered else 0,
-                status=status,
-                final=True,
-                recording_url=p.get("link") or None,
-                pbx_user=p.get("user"),
-                **ends,
-            )
+            upd = self._history_update(p, request, direction, ends)
         elif cmd == "event":
-            status = ITOOLABS_EVENT_STATUS.get(kind)
-            final = kind in ("COMPLETED", "CANCELLED")
-            values = {"answer": request.received_at} if kind == "ACCEPTED" else {}
-            if kind in ("INCOMING", "OUTGOING"):
-                values["start"] = request.received_at
-            if final:
-                # "history" brings the exact figures; the event only says the call is over.
-                status = None
-            upd = _update(
-                call_id=call_id,
-                direction=direction,
-                extension=ext,
-                status=status,
-                final=False,
-                pbx_user=p.get("user"),
-                **ends,
-                **values,
-            )
+            known = bool(p.get("direction")) or kind in ("INCOMING", "OUTGOING")
+            upd = self._event_update(p, request, direction if known else None, ends)
         else:
             return WebhookResult(event_key=key, response={"error": "unknown command"})
         return WebhookResult(updates=[upd], event_key=key)
 
+    def _history_update(self, p, request, direction, ends):
+        start = self._time(p.get("start"))
+        duration = int(p.get("duration") or 0)
+        status = ITOOLABS_HISTORY_STATUS.get((p.get("status") or "").lower(), "failed")
+        if (p.get("type") or "").lower() == "missed":
+            status = "missed"
+        if direction == "outbound" and status == "missed":
+            status = "no_answer"
+        answered = status == "answered"
+        end = start + timedelta(seconds=duration) if start else request.received_at
+        return _update(
+            call_id=p.get("callid"),
+            direction=direction,
+            extension=p.get("ext") or None,
+            start=start,
+            end=end,
+            answer=end - timedelta(seconds=duration) if answered else None,
+            duration=duration if answered else 0,
+            status=status,
+            final=True,
+            recording_url=p.get("link") or None,
+            pbx_user=p.get("user"),
+            **ends,
+        )
+
+    def _event_update(self, p, request, direction, ends):
+        kind = p.get("type", "")
+        status = ITOOLABS_EVENT_STATUS.get(kind)
+        values = {"answer": request.received_at} if kind == "ACCEPTED" else {}
+        if kind in ("INCOMING", "OUTGOING"):
+            values["start"] = request.received_at
+        if kind in ("COMPLETED", "CANCELLED"):
+            # "history" brings the exact figures; the event only says the call is over.
+            status = None
+        if direction is None:
+            # An old PBX without "direction": do not guess the ends of a call seen first by this event.
+            ends = {"caller": None, "callee": None}
+        return _update(
+            call_id=p.get("callid"),
+            direction=direction,
+            extension=p.get("ext") or None,
+            status=status,
+            final=False,
+            pbx_user=p.get("user"),
+            **ends,
+            **values,
+        )
+
     def originate(self, extension, number):
+        """``makeCall``: the PBX rings ``user`` (login, extension or phone) first, then dials ``phone`` (digits
+        only, no leading +). It answers HTTP 200 with the new call's id (bare text or JSON), 400/401 with
+        ``{"error": ...}``."""
         cfg = self.config
         if not cfg.get("api_url"):
             raise ProviderError("The PBX API address is not configured")
-        data = {"cmd": "makeCall", "phone": number, "user": extension, "token": cfg.get("api_key") or ""}
-        response = requests.post(cfg["api_url"], data=data, timeout=HTTP_TIMEOUT)
-        if response.status_code != 200:
-            raise ProviderError(f"The PBX refused the call (HTTP {response.status_code})")
+        url = cfg["api_url"].rstrip("/")
+        if not url.endswith(ITOOLABS_API_PATH):
+            url += ITOOLABS_API_PATH
+        data = {
+            "cmd": "makeCall",
+            "phone": re.sub(r"\D", "", number),
+            "user": extension,
+            "token": cfg.get("api_key") or "",
+        }
+        response = requests.post(url, data=data, timeout=HTTP_TIMEOUT)
         try:
-            return (response.json() or {}).get("uuid")
-        except json.JSONDecodeError:
-            return None
+            body = response.json()
+        except ValueError:
+            body = response.text.strip()
+        if response.status_code != 200:
+            error = body.get("error") if isinstance(body, dict) else None
+            raise ProviderError(
+                "The PBX refused the call (HTTP {}{})".format(response.status_code, f": {error}" if error else "")
+            )
+        if isinstance(body, dict):
+            body = body.get("uuid") or body.get("callid") or body.get("CallID")
+        call_id = str(body).strip() if isinstance(body, (str, int)) else ""
+        return call_id if _CALL_ID.match(call_id) else None

@@ -3,6 +3,10 @@
 ``send`` posts one message text to a list of phones (``/sys/send.php``, JSON answer ``fmt=3``) under our own
 message id; SMSC then calls our status URL once per phone with ``id``, ``phone`` and ``status``.
 ``status_to_sms_state`` maps those codes to the states and failure types of Odoo's ``sms`` module.
+
+Formats as documented by SMSC (smsc.kz/api/http/, smsc.ru/api/http/, the same API) and its own client libraries
+(``smsc_api.php``/``smsc_api.cs``, "SMSC.RU API"): ``id`` is "a 32-bit number from 1 to 2147483647"; a send answers
+``{"id": <id>, "cnt": <sms parts>}`` or ``{"error": "<text>", "error_code": <N>}`` (``fmt=3``).
 """
 
 import requests
@@ -10,13 +14,17 @@ import requests
 HTTP_TIMEOUT = 20
 DEFAULT_URL = "https://smsc.kz/sys/send.php"
 
-# Errors of send.php -> the "IAP states" Odoo's sms.sms understands (IAP_TO_SMS_FAILURE_TYPE).
+MAX_MESSAGE_ID = 2147483647
+# Errors of send.php -> the "IAP states" Odoo's sms.sms understands (IAP_TO_SMS_FAILURE_TYPE); the others
+# (1 bad parameters, 4 IP blocked, 5 bad date, 6 text or sender forbidden, 8 number not reachable, 9 too many
+# identical requests) are kept as provider errors with their own code.
 SEND_ERRORS = {
     2: "unregistered",  # wrong login or password
     3: "insufficient_credit",
     7: "wrong_number_format",
 }
-# Delivery statuses of the callback -> (sms state, failure type)
+# Delivery statuses of the callback (and of status.php) -> (sms state, failure type); -3 "message not found" and
+# unknown negative codes change nothing.
 DELIVERY_STATES = {
     -1: ("pending", False),  # waiting to be sent
     0: ("pending", False),  # handed to the operator
@@ -38,6 +46,8 @@ class SmscError(Exception):
 
 def send(url, login, password, phones, text, message_id, sender=None):
     """Send ``text`` to ``phones``; returns ``(ok, state)`` where ``state`` is an Odoo IAP-like state."""
+    if not 1 <= int(message_id) <= MAX_MESSAGE_ID:
+        raise SmscError(f"SMSC message ids are 1 to {MAX_MESSAGE_ID}, not {message_id}")
     payload = {
         "login": login,
         "psw": password,
@@ -56,7 +66,8 @@ def send(url, login, password, phones, text, message_id, sender=None):
     except ValueError as error:
         raise SmscError("SMSC answered without JSON") from error
     if "error_code" in data or "error" in data:
-        return False, SEND_ERRORS.get(int(data.get("error_code") or 0), "server_error")
+        code = int(data.get("error_code") or 0)
+        return False, SEND_ERRORS.get(code, f"smsc_error_{code}")
     return True, "success"
 
 
