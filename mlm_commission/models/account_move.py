@@ -41,6 +41,11 @@ class AccountMove(models.Model):
             return fields.Date.context_today(self)
         return self.invoice_date or self.date
 
+    def _mlm_credited_distributor(self):
+        """(distributor, volume type) this invoice credits; a hook for attribution rules of other add-ons."""
+        self.ensure_one()
+        return self.env["mlm.volume.line"]._credited_distributor(self.partner_id)
+
     def _mlm_sync_volume(self):
         moves = self.filtered(lambda m: m.move_type in ("out_invoice", "out_refund"))
         if not moves:
@@ -50,7 +55,7 @@ class AccountMove(models.Model):
         for move in moves:
             counts = move._mlm_counts_volume()
             sign = -1.0 if move.move_type == "out_refund" else 1.0
-            distributor, volume_type = VolumeLine._credited_distributor(move.partner_id)
+            distributor, volume_type = move._mlm_credited_distributor()
             day = move._mlm_volume_date()
             for line in move.invoice_line_ids.filtered(lambda ln: ln.display_type == "product" and ln.product_id):
                 product = line.product_id

@@ -14,6 +14,11 @@ class SaleOrder(models.Model):
         self._mlm_sync_volume()
         return result
 
+    def _mlm_credited_distributor(self):
+        """(distributor, volume type) this order credits; a hook for attribution rules of other add-ons."""
+        self.ensure_one()
+        return self.env["mlm.volume.line"]._credited_distributor(self.partner_id)
+
     def _mlm_sync_volume(self):
         """Credit (or reverse) the volume of orders of companies that count volume on confirmed orders."""
         orders = self.filtered(lambda o: o.company_id.mlm_volume_trigger == "sale")
@@ -26,11 +31,10 @@ class SaleOrderLine(models.Model):
 
     def _mlm_volume_sources(self):
         """What each product line should hold in the volume ledger (zero when the order does not count)."""
-        VolumeLine = self.env["mlm.volume.line"]
         sources = []
         for line in self.filtered(lambda ln: ln.product_id and not ln.display_type):
             order = line.order_id
-            distributor, volume_type = VolumeLine._credited_distributor(order.partner_id)
+            distributor, volume_type = order._mlm_credited_distributor()
             counts = order.state == "sale"
             qty = line.product_uom._compute_quantity(line.product_uom_qty, line.product_id.uom_id) if counts else 0.0
             product = line.product_id

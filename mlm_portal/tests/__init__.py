@@ -1,0 +1,1 @@
+from . import test_languages, test_portal_access, test_portal_pages, test_shop, test_signup, test_tours

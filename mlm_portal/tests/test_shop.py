@@ -1,0 +1,119 @@
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.tests import HttpCase, tagged
+
+from .common import MlmPortalCommon
+
+
+@tagged("post_install", "-at_install")
+class TestReferralShop(HttpCase, MlmPortalCommon):
+    """Visitors who follow a referral link buy as that distributor's customers; PV shown; expired lots never sold."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.product.product_tmpl_id.write({"is_published": True, "website_published": True})
+        cls.website = cls.env["website"].get_current_website()
+
+    def test_referral_cookie_attributes_the_order(self):
+        response = self.url_open(f"/r/{self.carol.code}", allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertTrue(response.headers["Location"].endswith("/shop"))
+        self.assertEqual(self.opener.cookies.get("mlm_ref"), self.carol.code)
+        page = self.url_open(f"/shop/{self.product.product_tmpl_id.id}").text
+        self.assertIn("o_mlm_product_pv", page)
+        self.assertIn("40 PV", page)
+        self.make_jsonrpc_request("/shop/cart/update_json", {"product_id": self.product.id, "add_qty": 2})
+        order = self.env["sale.order"].search([("website_id", "=", self.website.id)], order="id desc", limit=1)
+        self.assertEqual(order.mlm_referrer_id, self.carol)
+        cart = self.url_open("/shop/cart").text
+        self.assertIn("o_mlm_cart_pv", cart)
+        self.assertIn("80 PV", cart)
+        # the visitor checks out as a new customer; the back office confirms and invoices the order
+        customer = self.env["res.partner"].create({"name": "Web Visitor", "email": "visitor@example.com"})
+        order.partner_id = customer
+        order.action_confirm()
+        self.assertEqual(customer.mlm_referrer_id, self.carol)
+        invoice = order._create_invoices()
+        invoice.action_post()
+        volume = self.env["mlm.volume.line"].search([("move_line_id", "in", invoice.invoice_line_ids.ids)])
+        self.assertEqual(volume.distributor_id, self.carol)
+        self.assertEqual(volume.volume_type, "customer")
+        self.assertEqual((volume.pv, volume.bv), (80.0, 60.0))
+
+    def test_cookie_wins_over_an_earlier_referrer_for_that_order(self):
+        customer = self.customer  # referred by carol in the fixtures
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": customer.id,
+                "mlm_referrer_id": self.bob.id,
+                "order_line": [Command.create({"product_id": self.product.id, "product_uom_qty": 1})],
+            }
+        )
+        self.assertEqual(order._mlm_credited_distributor(), (self.bob, "customer"))
+        order.action_confirm()
+        self.assertEqual(customer.mlm_referrer_id, self.carol)  # the customer stays carol's
+        # a distributor buying through somebody's link still earns their own personal volume
+        own = self.env["sale.order"].create({"partner_id": self.alice.partner_id.id, "mlm_referrer_id": self.bob.id})
+        self.assertEqual(own._mlm_credited_distributor(), (self.alice, "personal"))
+
+    def test_distributor_prices_on_the_shop(self):
+        pricelist = self.env["product.pricelist"].create(
+            {
+                "name": "Distributor prices",
+                "item_ids": [
+                    Command.create({"compute_price": "percentage", "percent_price": 25, "applied_on": "3_global"})
+                ],
+            }
+        )
+        self.alice.partner_id.property_product_pricelist = pricelist
+        self.authenticate("alice", "portal-pass-123")
+        page = self.url_open(f"/shop/{self.product.product_tmpl_id.id}").text
+        self.assertIn("37.50", page)  # 50.00 less 25 %
+
+    def test_expired_lots_are_never_sold(self):
+        product = self.env["product.product"].create(
+            {
+                "name": "Omega Capsules",
+                "is_storable": True,
+                "tracking": "lot",
+                "use_expiration_date": True,
+                "list_price": 20.0,
+                "mlm_pv": 10.0,
+                "is_published": True,
+            }
+        )
+        warehouse = self.website.warehouse_id or self.env["stock.warehouse"].search(
+            [("company_id", "=", self.company.id)], limit=1
+        )
+        stock = warehouse.lot_stock_id
+        now = fields.Datetime.now()
+        expired = self.env["stock.lot"].create(
+            {"name": "OLD-1", "product_id": product.id, "expiration_date": now - timedelta(days=3)}
+        )
+        fresh = self.env["stock.lot"].create(
+            {"name": "NEW-1", "product_id": product.id, "expiration_date": now + timedelta(days=200)}
+        )
+        Quant = self.env["stock.quant"].with_context(inventory_mode=True)
+        Quant.create(
+            {"product_id": product.id, "location_id": stock.id, "lot_id": expired.id, "inventory_quantity": 5}
+        )._apply_inventory()
+        Quant.create(
+            {"product_id": product.id, "location_id": stock.id, "lot_id": fresh.id, "inventory_quantity": 3}
+        )._apply_inventory()
+        self.assertEqual(product.with_context(warehouse_id=warehouse.id).free_qty, 8.0)
+        self.assertEqual(self.website._get_product_available_qty(product), 3.0)
+        # first expiry, first out: the warehouse hands out the lot that expires first (and never an expired one)
+        self.assertEqual(stock.removal_strategy_id, self.env.ref("product_expiry.removal_fefo"))
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "warehouse_id": warehouse.id,
+                "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 4})],
+            }
+        )
+        order.action_confirm()
+        move_lines = order.picking_ids.move_ids.move_line_ids
+        self.assertEqual(move_lines.lot_id, fresh)
+        self.assertEqual(sum(move_lines.mapped("quantity")), 3.0)

@@ -1,0 +1,51 @@
+from odoo.tests import HttpCase, tagged
+
+from .common import MlmPortalCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPortalTours(HttpCase, MlmPortalCommon):
+    """The distributor's flows in Chromium."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.product.product_tmpl_id.write({"is_published": True, "name": "Vitamin Pack"})
+        transfer = cls.env.ref("payment.payment_provider_transfer")
+        transfer.write({"state": "enabled", "is_published": True})
+        transfer._transfer_ensure_pending_msg_is_set()
+        cls.user_root.password = cls.user_root.login  # start_tour logs in with the login as password
+
+    def test_signup_through_a_referral_link(self):
+        self.start_tour(f"/join/{self.carol.code}", "mlm_portal_signup_tour")
+        distributor = (
+            self.env["res.users"].search([("login", "=", "tour.recruit@example.com")]).partner_id.mlm_distributor_id
+        )
+        self.assertEqual(distributor.sponsor_id, self.carol)
+
+    def test_statement_and_pdf(self):
+        self.start_tour("/my/commissions", "mlm_portal_statement_tour", login=self.user_root.login)
+
+    def test_referred_customer_buys_in_the_shop(self):
+        self.start_tour(f"/r/{self.carol.code}", "mlm_portal_shop_tour")
+        order = self.env["sale.order"].search([("partner_id.email", "=", "shopper@example.com")])
+        self.assertEqual(order.mlm_referrer_id, self.carol)
+        self.assertEqual(order.state, "sent")  # paid by wire transfer: pending until the money arrives
+        order.action_confirm()
+        self.assertEqual(order.partner_id.mlm_referrer_id, self.carol)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalPhoneTour(HttpCase, MlmPortalCommon):
+    """The network and the genealogy on a 375 px wide touch screen: the distributors' usual device."""
+
+    browser_size = "375x740"
+    touch_enabled = True
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user_root.password = cls.user_root.login  # start_tour logs in with the login as password
+
+    def test_network_and_tree_on_a_phone(self):
+        self.start_tour("/my/network", "mlm_portal_network_tour", login=self.user_root.login)

@@ -1,0 +1,72 @@
+"""Demo content of the distributor portal: a published shop, the portal languages, team news and a personal goal."""
+
+import argparse
+from datetime import timedelta
+
+from odoo_env import odoo_env
+
+from odoo import fields
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--db", required=True)
+    args = parser.parse_args()
+    with odoo_env(args.config, args.db) as env:
+        if "mlm.portal.announcement" not in env:
+            return
+        products = env["product.template"].search([("mlm_pv", ">", 0)])
+        products.write({"is_published": True})
+        langs = env["res.lang"]
+        for code in ("ru_RU", "es_ES", "kk_KZ"):
+            langs |= env["res.lang"]._activate_lang(code)
+        env["ir.module.module"].search([("state", "=", "installed"), ("name", "like", "mlm_%")])._update_translations(
+            langs.mapped("code")
+        )
+        website = env["website"].get_current_website()
+        website.language_ids |= langs | env.ref("base.lang_en")
+        transfer = env.ref("payment.payment_provider_transfer", raise_if_not_found=False)
+        if transfer:
+            transfer.write({"state": "enabled", "is_published": True})
+            transfer._transfer_ensure_pending_msg_is_set()
+        leader = env["res.users"].search([("login", "=", "leader")]).partner_id.mlm_distributor_id
+        member = env["res.users"].search([("login", "=", "member")]).partner_id.mlm_distributor_id
+        if leader and not leader.announcement_ids:
+            news = env["mlm.portal.announcement"].create(
+                {
+                    "name": "Spring launch webinar",
+                    "body": "<p>Join us on Tuesday at 19:00 (Almaty time) for the new product line and the spring "
+                    "bonus. Bring a guest!</p>",
+                    "author_id": leader.id,
+                    "email": False,
+                }
+            )
+            news.action_publish()
+            news._send_batch()
+        if member and not member.goal_ids:
+            today = fields.Date.context_today(member)
+            env["mlm.portal.goal"].create(
+                [
+                    {
+                        "distributor_id": member.id,
+                        "goal_type": "pv",
+                        "target_value": 300,
+                        "date_start": today.replace(day=1),
+                        "date_deadline": today + timedelta(days=30),
+                    },
+                    {
+                        "distributor_id": member.id,
+                        "goal_type": "recruits",
+                        "target_value": 3,
+                        "date_start": today.replace(day=1),
+                        "date_deadline": today + timedelta(days=60),
+                    },
+                ]
+            )
+        if leader:
+            print(f"  portal: /my (log in as leader), invite link /join/{leader.code}, shop link /r/{leader.code}")
+
+
+if __name__ == "__main__":
+    main()
