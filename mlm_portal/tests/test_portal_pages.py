@@ -25,7 +25,7 @@ class TestPortalPages(HttpCase, MlmPortalCommon):
         self.assertEqual(cards["gv"], 1020.0)
         html = self.url_open("/my/home").text
         self.assertIn("o_mlm_home", html)
-        self.assertIn("1020", html)
+        self.assertIn("1,020.00", html)
 
     def test_network_list_filters_sort_and_export(self):
         root = self.root

@@ -23,13 +23,13 @@ class TestReferralShop(HttpCase, MlmPortalCommon):
         self.assertEqual(self.opener.cookies.get("mlm_ref"), self.carol.code)
         page = self.url_open(f"/shop/{self.product.product_tmpl_id.id}").text
         self.assertIn("o_mlm_product_pv", page)
-        self.assertIn("40 PV", page)
+        self.assertIn("40.00 PV", page)
         self.make_jsonrpc_request("/shop/cart/update_json", {"product_id": self.product.id, "add_qty": 2})
         order = self.env["sale.order"].search([("website_id", "=", self.website.id)], order="id desc", limit=1)
         self.assertEqual(order.mlm_referrer_id, self.carol)
         cart = self.url_open("/shop/cart").text
         self.assertIn("o_mlm_cart_pv", cart)
-        self.assertIn("80 PV", cart)
+        self.assertIn("80.00 PV", cart)
         # the visitor checks out as a new customer; the back office confirms and invoices the order
         customer = self.env["res.partner"].create({"name": "Web Visitor", "email": "visitor@example.com"})
         order.partner_id = customer

@@ -6,6 +6,10 @@ import { _t } from "@web/core/l10n/translation";
 
 const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"];
 
+function formatVolume(value) {
+    return Number(value).toLocaleString(document.documentElement.lang || undefined, { maximumFractionDigits: 2 });
+}
+
 publicWidget.registry.MlmGenealogyTree = publicWidget.Widget.extend({
     selector: ".o_mlm_tree_page",
     events: {
@@ -72,7 +76,7 @@ publicWidget.registry.MlmGenealogyTree = publicWidget.Widget.extend({
         link.textContent = node.name;
         const meta = document.createElement("div");
         meta.className = "small text-muted";
-        meta.textContent = `${node.code} · ${node.rank || "-"} · PV ${node.pv} · GV ${node.gv}`;
+        meta.textContent = `${node.code} · ${node.rank || "-"} · PV ${formatVolume(node.pv)} · GV ${formatVolume(node.gv)}`;
         text.append(link, meta);
         card.append(toggle, img, text);
         const children = document.createElement("ul");

@@ -63,10 +63,10 @@ registry.category("web_tour.tours").add("mlm_portal_statement_tour", {
 registry.category("web_tour.tours").add("mlm_portal_shop_tour", {
     steps: () => [
         { trigger: "a:contains(Vitamin Pack)", run: "click", expectUnloadPage: true },
-        { content: "The PV shows next to the price", trigger: ".o_mlm_product_pv:contains(40 PV)" },
+        { content: "The PV shows next to the price", trigger: ".o_mlm_product_pv:contains(40.00 PV)" },
         { trigger: "#add_to_cart", run: "click" },
         tourUtils.goToCart(),
-        { content: "PV in the cart", trigger: ".o_mlm_cart_pv:contains(40 PV)" },
+        { content: "PV in the cart", trigger: ".o_mlm_cart_pv:contains(40.00 PV)" },
         { content: "The consultant is known", trigger: ".o_mlm_cart_referrer:contains(Carol)" },
         tourUtils.goToCheckout(),
         ...tourUtils.fillAdressForm(
