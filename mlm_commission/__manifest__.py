@@ -16,6 +16,7 @@
         "data/mail_template_data.xml",
         "wizards/mlm_volume_adjust_wizard_views.xml",
         "wizards/mlm_payout_wizard_views.xml",
+        "wizards/mlm_wallet_pay_wizard_views.xml",
         "wizards/mlm_commission_calculator_views.xml",
         "wizards/mlm_income_disclosure_views.xml",
         "views/mlm_volume_line_views.xml",
@@ -27,6 +28,12 @@
         "views/product_views.xml",
         "views/mlm_distributor_views.xml",
         "views/res_config_settings_views.xml",
+        "views/mlm_sales_target_views.xml",
+        "views/mlm_commission_dashboard_views.xml",
         "views/mlm_commission_menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": ["mlm_commission/static/src/dashboard/*"],
+        "web.assets_tests": ["mlm_commission/static/tests/tours/*.js"],
+    },
 }

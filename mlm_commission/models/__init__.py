@@ -12,5 +12,8 @@ from . import mlm_commission_run
 from . import mlm_commission_line
 from . import mlm_commission_statement
 from . import mlm_distributor
+from . import mlm_distributor_wallet
 from . import sale_order
 from . import account_move
+from . import mlm_sales_target
+from . import mlm_commission_dashboard

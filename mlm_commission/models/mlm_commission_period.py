@@ -5,7 +5,7 @@ from datetime import timedelta
 import numpy as np
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
@@ -799,9 +799,8 @@ class MlmCommissionPeriod(models.Model):
                 template.send_mail(statement.id, force_send=False)
 
     # ------------------------------------------------------------------ payouts
-    def _create_payouts(self, journal, date):
-        """Pay every closed statement with a positive payable: one payment per distributor, reconciled with
-        their commission payables (oldest first, so earlier clawbacks settle first)."""
+    def _payout_statements(self):
+        """{partner: statements} of the closed statements of these periods with a positive payable."""
         statements = self.env["mlm.commission.statement"].search(
             [
                 ("period_id", "in", self.ids),
@@ -811,11 +810,24 @@ class MlmCommissionPeriod(models.Model):
         )
         if not statements:
             raise UserError(self.env._("Nothing to pay in the selected periods."))
-        _journal, _expense, payable = self[:1]._get_accounting_setup()
         by_partner = {}
         for statement in statements:
             by_partner.setdefault(statement.distributor_id.partner_id, self.env["mlm.commission.statement"])
             by_partner[statement.distributor_id.partner_id] |= statement
+        return by_partner
+
+    def _create_payouts(self, journal, date, method="transfer"):
+        """Pay every closed statement with a positive payable, per distributor, reconciled with their commission
+        payables (oldest first, so earlier clawbacks settle first).
+
+        ``method``: ``transfer`` or ``cash`` make one outbound payment per distributor out of ``journal``;
+        ``wallet`` moves the payables to the distributors' e-wallet balances (one journal entry, no payment).
+        Returns the payments, or the journal entry for the e-wallet.
+        """
+        if method == "wallet":
+            return self._create_wallet_payouts(date)
+        by_partner = self._payout_statements()
+        _journal, _expense, payable = self[:1]._get_accounting_setup()
         label = self.env._("Commissions %(periods)s", periods=", ".join(self.mapped("name")))
         payments = self.env["account.payment"].create(
             [
@@ -833,26 +845,69 @@ class MlmCommissionPeriod(models.Model):
             ]
         )
         payments.action_post()
-        open_lines = self.env["account.move.line"].search(
-            [
-                ("account_id", "=", payable.id),
-                ("partner_id", "in", [p.id for p in by_partner]),
-                ("reconciled", "=", False),
-                ("parent_state", "=", "posted"),
-            ],
-            order="date, id",
-        )
-        lines_by_partner = {}
-        for line in open_lines:
-            lines_by_partner.setdefault(line.partner_id.id, self.env["account.move.line"])
-            lines_by_partner[line.partner_id.id] |= line
+        self._reconcile_commission_payables(payable, [p.id for p in by_partner])
         for payment in payments:
-            lines_by_partner.get(payment.partner_id.id, self.env["account.move.line"]).reconcile()
             by_partner[payment.partner_id].with_context(mlm_volume_system=SYSTEM_MARKER).write(
                 {"state": "paid", "payment_id": payment.id}
             )
         self._mark_paid_if_settled()
         return payments
+
+    def _prepare_wallet_move_vals(self, by_partner, date):
+        """One entry in the commission journal: per distributor, the payable is debited and the e-wallet
+        account credited with the same amount (the distributor as partner on both lines)."""
+        journal, _expense, payable = self[:1]._get_accounting_setup()
+        _journal, wallet = self[:1].company_id._mlm_wallet_setup()
+        currency = self[:1].currency_id
+        label = self.env._("Commissions to e-wallet %(periods)s", periods=", ".join(self.mapped("name")))
+        line_vals = []
+        for partner, statements_of in by_partner.items():
+            amount = currency.round(sum(statements_of.mapped("payable")))
+            line_vals += [
+                Command.create({"name": label, "account_id": payable.id, "partner_id": partner.id, "debit": amount}),
+                Command.create({"name": label, "account_id": wallet.id, "partner_id": partner.id, "credit": amount}),
+            ]
+        return {
+            "move_type": "entry",
+            "journal_id": journal.id,
+            "date": date,
+            "ref": label,
+            "company_id": self[:1].company_id.id,
+            "line_ids": line_vals,
+        }
+
+    def _create_wallet_payouts(self, date):
+        """Move every payable to pay onto the distributors' e-wallet balances; returns the journal entry."""
+        if len(self.company_id) > 1:
+            raise UserError(self.env._("Pay out the periods of one company at a time."))
+        by_partner = self._payout_statements()
+        _journal, _expense, payable = self[:1]._get_accounting_setup()
+        move = self.env["account.move"].sudo().create(self._prepare_wallet_move_vals(by_partner, date))
+        move._post(soft=False)
+        self._reconcile_commission_payables(payable, [p.id for p in by_partner])
+        statements = self.env["mlm.commission.statement"].union(*by_partner.values())
+        statements.with_context(mlm_volume_system=SYSTEM_MARKER).write({"state": "paid", "payout_move_id": move.id})
+        self._mark_paid_if_settled()
+        return move
+
+    def _reconcile_commission_payables(self, payable, partner_ids):
+        """Reconcile the open commission payables of each partner together (one search, oldest first)."""
+        open_lines = (
+            self.env["account.move.line"]
+            .sudo()
+            .search(
+                [
+                    ("account_id", "=", payable.id),
+                    ("partner_id", "in", partner_ids),
+                    ("reconciled", "=", False),
+                    ("parent_state", "=", "posted"),
+                ],
+                order="date, id",
+            )
+        )
+        for lines in open_lines.grouped("partner_id").values():
+            lines.reconcile()
+        return True
 
     def _mark_paid_if_settled(self):
         for period in self.filtered(lambda p: p.state == "closed"):

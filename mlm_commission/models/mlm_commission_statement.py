@@ -52,6 +52,12 @@ class MlmCommissionStatement(models.Model):
         [("preview", "Preview"), ("closed", "Closed"), ("paid", "Paid")], default="preview", readonly=True
     )
     payment_id = fields.Many2one("account.payment", readonly=True)
+    payout_move_id = fields.Many2one(
+        "account.move",
+        string="E-Wallet Entry",
+        readonly=True,
+        help="The entry that paid this statement to the e-wallet.",
+    )
     line_ids = fields.One2many("mlm.commission.line", compute="_compute_line_ids", string="Commission Lines")
     date_from = fields.Date(string="Period Start", readonly=True)
     date_to = fields.Date(related="period_id.date_to", string="Period End")
@@ -87,6 +93,7 @@ class MlmCommissionStatement(models.Model):
                 date_from date
             );
             ALTER TABLE mlm_commission_statement ADD COLUMN IF NOT EXISTS risk varchar;
+            ALTER TABLE mlm_commission_statement ADD COLUMN IF NOT EXISTS payout_move_id int4;
             CREATE UNIQUE INDEX IF NOT EXISTS mlm_commission_statement_period_distributor_uniq
                 ON mlm_commission_statement (period_id, distributor_id);
             CREATE INDEX IF NOT EXISTS mlm_commission_statement_period_sponsor_idx

@@ -6,9 +6,10 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from ..engine import IdIndex, PeriodInputs, compute_period
+from ..engine import CommissionEngine, IdIndex, PeriodInputs, compute_period
 from ..tools import pgcopy
 from .mlm_commission_period import ORDINAL_EPOCH
+from .mlm_distributor_projection import SMALL_TEAM, ProjectionCache
 
 LEDGER_COLUMNS = [("dist", "int8"), ("pv", "float8"), ("bv_cents", "int8"), ("day", "int8"), ("customer", "bool")]
 
@@ -64,9 +65,15 @@ class MlmDistributor(models.Model):
     def get_mlm_projection(self, period=None):
         """Volumes, legs, rank progress and projected earnings of this distributor in the open period.
 
-        Runs the engine on the distributor's own subtree (everything their rank and their unilevel, fast-start
-        and matching earnings depend on), read by two binary COPYs over index range scans of ``parent_path``.
-        The leadership pool needs the whole company and is left out of the projection.
+        Exactly what a preview run would give this distributor now (leadership pool included). In order:
+
+        1. the per-process projection cache of the company's period (see :class:`ProjectionCache`), moved forward
+           by the ledger lines added since it was built: a few milliseconds, whatever the size of the network;
+        2. the period's preview, when nothing in this distributor's subtree changed since it ran;
+        3. for a small team: the engine on this distributor's subtree, read by two binary COPYs over index range
+           scans of ``parent_path`` (when the distributor is not in the leadership pool, which needs the company);
+        4. otherwise the cache is built: the company's tree and period ledger read as a preview reads them and
+           one engine run (about the time of the read part of a preview), then kept for the next calls.
         """
         self.ensure_one()
         self.check_access("read")
@@ -84,11 +91,51 @@ class MlmDistributor(models.Model):
         )
         ranks = plan._get_ranks()
         spec = plan._get_engine_spec()
+        exact_engine = plan._get_engine_class() is CommissionEngine
         self.env["mlm.distributor"].flush_model()
         self.env["mlm.volume.line"].flush_model()
+        cache = ProjectionCache(self.env, me.company_id, date_from, date_to, plan, ranks, spec)
+        if exact_engine:
+            values = cache.projection(me, build=False)
+            if values:
+                return values
         low, high = me._subtree_range()
-        if period and period.state == "computed" and period.ledger_max_id and me._preview_is_current(period, low, high):
+        has_pool = spec.pool_min_rank is not None and bool(spec.pool_rate)
+        if (
+            period
+            and period.state == "computed"
+            and period.ledger_max_id
+            and me._preview_is_current(period, low, high, company_wide=has_pool)
+        ):
             return self._projection_from_preview(me, period, plan, ranks)
+        if not exact_engine or me._subtree_smaller_than(low, high, SMALL_TEAM):
+            values, paid = self._projection_from_subtree(me, plan, ranks, spec, low, high, date_from, date_to)
+            if not exact_engine or not has_pool or paid < spec.pool_min_rank:
+                return values
+        return cache.projection(me, build=True) or {}
+
+    def _subtree_smaller_than(self, low, high, limit):
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT count(*) < %(limit)s FROM (
+                    SELECT 1 FROM mlm_distributor d
+                     WHERE d.parent_path COLLATE "C" >= %(low)s COLLATE "C"
+                       AND d.parent_path COLLATE "C" < %(high)s COLLATE "C"
+                     LIMIT %(limit)s) t
+                """,
+                limit=limit,
+                low=low,
+                high=high,
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
+    def _projection_from_subtree(self, me, plan, ranks, spec, low, high, date_from, date_to):
+        """The engine on ``me``'s subtree (``me`` as its root), without the leadership pool.
+
+        Returns the projection values and ``me``'s paid rank index.
+        """
         cr = self.env.cr
         tree = SQL(
             """
@@ -118,10 +165,7 @@ class MlmDistributor(models.Model):
         sponsor_idx = index.positions(arrays["sponsor"])
         sponsor_idx[index.positions([me.id])[0]] = -1  # the subtree's root
         highest = self.env["mlm.commission.period"]._plan_rank_indexes(ranks, arrays["highest_rank_id"])
-        if period and period.state == "computed" and period.ledger_max_id:
-            lines, preview_extra = self._projection_lines_from_preview(me, period, index)
-        else:
-            lines, preview_extra = self._projection_lines_from_ledger(low, high, date_from, date_to), {}
+        lines = self._projection_lines_from_ledger(low, high, date_from, date_to)
         n = len(index)
         inputs = PeriodInputs(
             sponsor_idx,
@@ -140,15 +184,12 @@ class MlmDistributor(models.Model):
         result = compute_period(inputs, spec, engine_class=plan._get_engine_class())
         i = int(index.positions([me.id])[0])
         values = self._projection_values(me, plan, ranks, result, i, index, sponsor_idx, date_from, date_to)
-        currency = me.company_id.currency_id
-        for label, amount in preview_extra.items():
-            values["earnings"][label] = currency.round(values["earnings"].get(label, 0.0) + amount)
-            values["projected_total"] = currency.round(values["projected_total"] + amount)
-        return values
+        return values, int(result.paid_rank[i])
 
-    def _preview_is_current(self, period, low, high):
+    def _preview_is_current(self, period, low, high, company_wide=False):
         """True when nothing in this subtree changed since the period's preview: no new ledger line, no
-        distributor written (status, coefficient, move) after it."""
+        distributor written (status, coefficient) after it, no move in the genealogy. ``company_wide``: no new
+        ledger line in the whole company either (the leadership pool shares the company's BV)."""
         cr = self.env.cr
         cr.execute(
             SQL(
@@ -156,16 +197,18 @@ class MlmDistributor(models.Model):
                 SELECT EXISTS(
                     SELECT 1 FROM mlm_volume_line v JOIN mlm_distributor d ON d.id = v.distributor_id
                      WHERE v.id > %(last)s AND v.company_id = %(company)s
-                       AND d.parent_path COLLATE "C" >= %(low)s COLLATE "C"
-                       AND d.parent_path COLLATE "C" < %(high)s COLLATE "C")
+                       AND (%(company_wide)s OR (d.parent_path COLLATE "C" >= %(low)s COLLATE "C"
+                                                AND d.parent_path COLLATE "C" < %(high)s COLLATE "C")))
                     OR EXISTS(
                     SELECT 1 FROM mlm_distributor d
                      WHERE d.write_date > %(computed)s
                        AND d.parent_path COLLATE "C" >= %(low)s COLLATE "C"
                        AND d.parent_path COLLATE "C" < %(high)s COLLATE "C")
+                    OR EXISTS(SELECT 1 FROM mlm_move_log m WHERE m.create_date > %(computed)s)
                 """,
                 last=period.ledger_max_id,
                 company=period.company_id.id,
+                company_wide=company_wide,
                 computed=period.computed_date,
                 low=low,
                 high=high,
@@ -236,73 +279,6 @@ class MlmDistributor(models.Model):
             end=date_to,
         )
         return pgcopy.copy_out(cr._obj, cr.mogrify(ledger.code, ledger.params).decode(), LEDGER_COLUMNS)
-
-    def _projection_lines_from_preview(self, me, period, index):
-        """Volumes of the period's last preview (its statements) plus the ledger lines added since.
-
-        The preview's per-distributor volumes carry no day, so they are given day 0 (outside every fast-start
-        window) and the fast-start bonus ``me`` earned in the preview is added back from its commission lines.
-        Returns the line arrays and ``{bonus label: amount}`` to add.
-        """
-        cr = self.env.cr
-        preview = SQL(
-            """
-            SELECT distributor_id::int8, COALESCE(pv, 0)::float8, round(COALESCE(bv, 0) * 100)::int8,
-                   round(COALESCE(customer_bv, 0) * 100)::int8
-              FROM mlm_commission_statement WHERE period_id = %s AND (pv != 0 OR bv != 0)
-            """,
-            period.id,
-        )
-        stat = pgcopy.copy_out(
-            cr._obj,
-            cr.mogrify(preview.code, preview.params).decode(),
-            [
-                ("dist", "int8"),
-                ("pv", "float8"),
-                ("bv_cents", "int8"),
-                ("customer_cents", "int8"),
-            ],
-        )
-        keep = index.positions(stat["dist"]) >= 0
-        dist = stat["dist"][keep]
-        delta = SQL(
-            """
-            SELECT distributor_id::int8, pv::float8, round(bv * 100)::int8, (date - %(epoch)s + 1)::int8,
-                   volume_type = 'customer'
-              FROM mlm_volume_line
-             WHERE company_id = %(company)s AND id > %(last)s AND date >= %(start)s AND date <= %(end)s
-            """,
-            epoch=ORDINAL_EPOCH,
-            company=period.company_id.id,
-            last=period.ledger_max_id,
-            start=period.date_from,
-            end=period.date_to,
-        )
-        new = pgcopy.copy_out(cr._obj, cr.mogrify(delta.code, delta.params).decode(), LEDGER_COLUMNS)
-        zeros = np.zeros(len(dist), dtype=np.int64)
-        lines = {
-            "dist": np.concatenate([dist, dist, new["dist"]]),
-            "pv": np.concatenate([stat["pv"][keep], np.zeros(len(dist)), new["pv"]]),
-            "bv_cents": np.concatenate(
-                [stat["bv_cents"][keep] - stat["customer_cents"][keep], stat["customer_cents"][keep], new["bv_cents"]]
-            ),
-            "day": np.concatenate([zeros, zeros, new["day"]]),
-            "customer": np.concatenate(
-                [np.zeros(len(dist), dtype=bool), np.ones(len(dist), dtype=bool), new["customer"]]
-            ),
-        }
-        groups = (
-            self.env["mlm.commission.line"]
-            .sudo()
-            ._read_group(
-                [("period_id", "=", period.id), ("beneficiary_id", "=", me.id), ("bonus_type", "=", "2")],
-                [],
-                ["amount:sum"],
-            )
-        )
-        labels = dict(period.plan_id._get_bonus_type_selection())
-        extra = {labels["2"]: groups[0][0]} if groups and groups[0][0] else {}
-        return lines, extra
 
     def _projection_values(self, me, plan, ranks, result, i, index, sponsor_idx, date_from, date_to):
         currency = me.company_id.currency_id

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 
 class ResCompany(models.Model):
@@ -27,8 +28,35 @@ class ResCompany(models.Model):
         string="Commissions Payable Account",
         help="A payable (reconcilable) account; each distributor's balance on it is what the company owes them.",
     )
+    mlm_wallet_account_id = fields.Many2one(
+        "account.account",
+        string="E-Wallet Account",
+        help="A liability account holding the distributors' e-wallet balances: commissions paid to the e-wallet are "
+        "credited to it per distributor, and purchases paid from the e-wallet are debited from it.",
+    )
     mlm_statement_email = fields.Boolean(string="Email Statements on Close", default=True)
     mlm_auto_close = fields.Boolean(
         string="Close Periods Automatically", help="Close each computed period a few days after it ends."
     )
     mlm_auto_close_days = fields.Integer(string="Close After (days)", default=5)
+
+    def _mlm_wallet_setup(self):
+        """(journal, e-wallet account) of this company, or a clear error when they are not set up."""
+        self.ensure_one()
+        journal, account = self.mlm_commission_journal_id, self.mlm_wallet_account_id
+        if not (journal and account):
+            raise UserError(
+                self.env._(
+                    "Set the commission journal and the e-wallet account in the MLM settings of %(company)s.",
+                    company=self.name,
+                )
+            )
+        if not account.account_type.startswith("liability"):
+            raise UserError(
+                self.env._(
+                    "The e-wallet account %(account)s must be a liability account: it holds what the company owes "
+                    "its distributors.",
+                    account=account.display_name,
+                )
+            )
+        return journal, account

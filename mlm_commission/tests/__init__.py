@@ -4,3 +4,7 @@ from . import test_volume_ledger
 from . import test_commission_run
 from . import test_flow
 from . import test_sample_plan
+from . import test_dashboard
+from . import test_wallet
+from . import test_projection
+from . import test_projection_state

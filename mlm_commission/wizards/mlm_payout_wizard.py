@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class MlmPayoutWizard(models.TransientModel):
@@ -6,11 +7,23 @@ class MlmPayoutWizard(models.TransientModel):
     _description = "Commission Payouts"
 
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    method = fields.Selection(
+        [("transfer", "Bank transfer"), ("cash", "Cash"), ("wallet", "E-wallet balance")],
+        string="Pay By",
+        required=True,
+        default="transfer",
+        help="Bank transfer and cash make one outbound payment per distributor. E-wallet balance moves the amount "
+        "from the commission payable to the distributor's e-wallet, which can pay their purchases.",
+    )
+    journal_type = fields.Char(compute="_compute_journal_type")
     journal_id = fields.Many2one(
         "account.journal",
-        required=True,
-        domain="[('type', 'in', ('bank', 'cash')), ('company_id', '=', company_id)]",
-        help="Bank transfer or cash journal the payments go out of.",
+        compute="_compute_journal_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        domain="[('type', '=', journal_type), ('company_id', '=', company_id)]",
+        help="Bank or cash journal the payments go out of (not used for the e-wallet).",
     )
     date = fields.Date(required=True, default=fields.Date.context_today)
     period_ids = fields.Many2many(
@@ -22,6 +35,21 @@ class MlmPayoutWizard(models.TransientModel):
     statement_count = fields.Integer(compute="_compute_summary")
     amount_total = fields.Monetary(compute="_compute_summary", currency_field="currency_id")
     currency_id = fields.Many2one(related="company_id.currency_id")
+
+    @api.depends("method")
+    def _compute_journal_type(self):
+        for wizard in self:
+            wizard.journal_type = "cash" if wizard.method == "cash" else "bank"
+
+    @api.depends("method", "company_id")
+    def _compute_journal_id(self):
+        for wizard in self:
+            if wizard.method == "wallet":
+                wizard.journal_id = False
+            elif wizard.journal_id.type != wizard.journal_type:
+                wizard.journal_id = self.env["account.journal"].search(
+                    [("type", "=", wizard.journal_type), ("company_id", "=", wizard.company_id.id)], limit=1
+                )
 
     @api.model
     def _default_period_ids(self):
@@ -47,7 +75,18 @@ class MlmPayoutWizard(models.TransientModel):
 
     def action_pay(self):
         self.ensure_one()
-        payments = self.period_ids._create_payouts(self.journal_id, self.date)
+        if self.method != "wallet" and not self.journal_id:
+            raise UserError(self.env._("Choose the journal the payments go out of."))
+        result = self.period_ids._create_payouts(self.journal_id, self.date, method=self.method)
+        if self.method == "wallet":
+            return {
+                "type": "ir.actions.act_window",
+                "res_model": "account.move",
+                "view_mode": "form",
+                "res_id": result.id,
+                "name": self.env._("Commissions to E-Wallet"),
+            }
+        payments = result
         return {
             "type": "ir.actions.act_window",
             "res_model": "account.payment",
