@@ -13,6 +13,7 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 PAGE_SIZE = 20
+STATEMENT_PAGE_SIZE = 100
 EXPORT_LIMIT = 200000
 MAX_UPLOAD = 10 * 1024 * 1024
 IDENTITY_MIMETYPES = ("image/jpeg", "image/png", "application/pdf")
@@ -277,7 +278,9 @@ class MlmPortal(CustomerPortal):
         pager = portal_pager(url="/my/commissions", total=total, page=page, step=PAGE_SIZE)
         statements = Statement.search(domain, order="date_from desc", limit=PAGE_SIZE, offset=pager["offset"])
         payouts = statements.sudo().search(
-            [("distributor_id", "=", me.id), ("payment_id", "!=", False)], order="date_from desc", limit=24
+            [("distributor_id", "=", me.id), "|", ("payment_id", "!=", False), ("payout_move_id", "!=", False)],
+            order="date_from desc",
+            limit=24,
         )
         unpaid, carried = me._portal_balance()
         values = self._mlm_values(
@@ -291,15 +294,36 @@ class MlmPortal(CustomerPortal):
         )
         return request.render("mlm_portal.portal_my_commissions", values)
 
-    @http.route("/my/commissions/<int:statement_id>", type="http", auth="user", website=True)
-    def portal_my_statement(self, statement_id, **kw):
+    @http.route(
+        ["/my/commissions/<int:statement_id>", "/my/commissions/<int:statement_id>/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_my_statement(self, statement_id, page=1, **kw):
         statement = self._mlm_statement(statement_id)
         labels = dict(request.env["mlm.plan"].sudo()._get_bonus_type_selection())
+        Line = request.env["mlm.commission.line"].sudo()
+        domain = [("period_id", "=", statement.period_id.id), ("beneficiary_id", "=", statement.distributor_id.id)]
+        total = Line.search_count(domain)
+        pager = portal_pager(
+            url=f"/my/commissions/{statement.id}", total=total, page=page, step=STATEMENT_PAGE_SIZE
+        )
+        lines = Line.search(
+            domain, order="bonus_type, level, amount desc, id", limit=STATEMENT_PAGE_SIZE, offset=pager["offset"]
+        )
+        by_level = Line._read_group(domain, ["bonus_type", "level"], ["amount:sum", "__count"])
         values = self._mlm_values(
             "mlm_statement",
             statement=statement,
-            lines=statement.line_ids,
+            lines=lines,
+            line_count=total,
+            pager=pager,
             labels=labels,
+            by_level=[
+                {"bonus": labels.get(bonus, bonus), "level": level, "amount": amount, "count": count}
+                for bonus, level, amount, count in by_level
+            ],
             bonus_totals=statement._bonus_totals(),
         )
         return request.render("mlm_portal.portal_my_statement", values)

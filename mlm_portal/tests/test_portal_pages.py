@@ -99,6 +99,7 @@ class TestPortalPages(HttpCase, MlmPortalCommon):
         html = self.url_open("/my/commissions").text
         self.assertIn(self.period.name, html)
         self.assertIn("o_mlm_payout_row", html)
+        self.assertIn("E-wallet balance", html)
         statement = self.url_open(f"/my/commissions/{self.statement_alice.id}").text
         self.assertEqual(statement.count("o_mlm_statement_line"), len(self.statement_alice.line_ids))
         self.assertIn("Carol", statement)
