@@ -306,9 +306,7 @@ class MlmPortal(CustomerPortal):
         Line = request.env["mlm.commission.line"].sudo()
         domain = [("period_id", "=", statement.period_id.id), ("beneficiary_id", "=", statement.distributor_id.id)]
         total = Line.search_count(domain)
-        pager = portal_pager(
-            url=f"/my/commissions/{statement.id}", total=total, page=page, step=STATEMENT_PAGE_SIZE
-        )
+        pager = portal_pager(url=f"/my/commissions/{statement.id}", total=total, page=page, step=STATEMENT_PAGE_SIZE)
         lines = Line.search(
             domain, order="bonus_type, level, amount desc, id", limit=STATEMENT_PAGE_SIZE, offset=pager["offset"]
         )
