@@ -32,6 +32,26 @@ class TestPortalAccess(HttpCase, MlmPortalCommon):
             self.assertIn(response.status_code, (302, 303), url)
             self.assertIn("/web/login", response.headers["Location"], url)
 
+    def test_json_routes_need_a_login(self):
+        self.authenticate(None, None)
+        for route, params in (
+            ("/my/network/tree/children", {"parent_id": self.root.id}),
+            ("/my/network/tree/search", {"term": "Alice"}),
+            ("/my/network/tree/path", {"member_id": self.erin.id}),
+        ):
+            with self.assertRaises(JsonRpcException, msg=route):
+                self.make_jsonrpc_request(route, params)
+
+    def test_only_sponsors_post_team_news(self):
+        self._login(self.user_erin)  # erin has no recruit
+        page = self.url_open("/my/team").text
+        self.assertNotIn("o_mlm_announce_form", page)
+        marker = 'name="csrf_token" value="'
+        token = page[page.index(marker) + len(marker) :].split('"', 1)[0]
+        response = self.url_open("/my/team/announce", data={"title": "x", "body": "y", "csrf_token": token})
+        self.assertEqual(response.status_code, 404)
+        self.assertFalse(self.env["mlm.portal.announcement"].search([("author_id", "=", self.erin.id)]))
+
     def test_pages_open_for_a_distributor(self):
         self._login(self.user_alice)
         for url in PAGES:
