@@ -65,7 +65,7 @@ def main():
                 ]
             )
         if leader:
-            print(f"  portal: /my (log in as leader), invite link /join/{leader.code}, shop link /r/{leader.code}")
+            print(f"  portal: /my (log in as leader), invite link /join/{leader.code}, shop link /ref/{leader.code}")
 
 
 if __name__ == "__main__":

@@ -354,7 +354,7 @@ class MlmPortal(CustomerPortal):
         campaign = campaigns.filtered(lambda c: str(c.id) == str(campaign_id))[:1]
         suffix = f"?utm_source=referral&utm_medium=distributor&utm_campaign={campaign.name}" if campaign else ""
         join_url = f"{base}/join/{me.code}{suffix}"
-        shop_url = f"{base}/r/{me.code}{suffix}"
+        shop_url = f"{base}/ref/{me.code}{suffix}"
         groups = (
             request.env["mlm.distributor"]
             .sudo()

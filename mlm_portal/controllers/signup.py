@@ -55,7 +55,7 @@ class MlmSignup(http.Controller):
         values = {"code": code}
         return request.render("mlm_portal.signup_unknown_sponsor", values, status=404)
 
-    @http.route("/r/<string:code>", type="http", auth="public", website=True, sitemap=False)
+    @http.route("/ref/<string:code>", type="http", auth="public", website=True, sitemap=False)
     def referral_shop(self, code, **kw):
         """A customer's referral link: remember the distributor, then open the shop."""
         sponsor = self._sponsor(code)

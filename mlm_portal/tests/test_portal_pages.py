@@ -120,7 +120,7 @@ class TestPortalPages(HttpCase, MlmPortalCommon):
         self._login(self.user_alice)
         html = self.url_open("/my/referral").text
         self.assertIn(f"/join/{self.alice.code}", html)
-        self.assertIn(f"/r/{self.alice.code}", html)
+        self.assertIn(f"/ref/{self.alice.code}", html)
         self.assertIn("/report/barcode/?barcode_type=QR", html)
 
     def test_profile_privacy_and_identity_upload(self):

@@ -17,7 +17,7 @@ class TestReferralShop(HttpCase, MlmPortalCommon):
         cls.website = cls.env["website"].get_current_website()
 
     def test_referral_cookie_attributes_the_order(self):
-        response = self.url_open(f"/r/{self.carol.code}", allow_redirects=False)
+        response = self.url_open(f"/ref/{self.carol.code}", allow_redirects=False)
         self.assertEqual(response.status_code, 303)
         self.assertTrue(response.headers["Location"].endswith("/shop"))
         self.assertEqual(self.opener.cookies.get("mlm_ref"), self.carol.code)

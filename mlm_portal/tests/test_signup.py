@@ -61,7 +61,7 @@ class TestReferralSignup(HttpCase, MlmPortalCommon):
         self.dave.sudo().write({"status": "terminated"})
         self.env.flush_all()
         self.assertEqual(self.url_open(f"/join/{self.dave.code}").status_code, 404)
-        self.assertEqual(self.url_open(f"/r/{self.dave.code}", allow_redirects=False).status_code, 404)
+        self.assertEqual(self.url_open(f"/ref/{self.dave.code}", allow_redirects=False).status_code, 404)
         self.assertFalse(self.env["res.users"].search([("login", "=", "gulnara@example.com")]))
 
     def test_consent_and_duplicates(self):

@@ -27,7 +27,7 @@ class TestPortalTours(HttpCase, MlmPortalCommon):
         self.start_tour("/my/commissions", "mlm_portal_statement_tour", login=self.user_root.login)
 
     def test_referred_customer_buys_in_the_shop(self):
-        self.start_tour(f"/r/{self.carol.code}", "mlm_portal_shop_tour")
+        self.start_tour(f"/ref/{self.carol.code}", "mlm_portal_shop_tour")
         order = self.env["sale.order"].search([("partner_id.email", "=", "shopper@example.com")])
         self.assertEqual(order.mlm_referrer_id, self.carol)
         self.assertEqual(order.state, "sent")  # paid by wire transfer: pending until the money arrives
