@@ -43,12 +43,13 @@ def setup_accounting(env, company):
     )
 
 
-def sell(env, buyers, products, day, rng):
+def sell(env, buyers, products, day, rng, pricelist):
     """One confirmed sale order and one posted invoice per buyer, dated ``day``."""
     orders = env["sale.order"].create(
         [
             {
                 "partner_id": buyer.id,
+                "pricelist_id": pricelist.id,
                 "date_order": fields.Datetime.to_datetime(day),
                 "order_line": [
                     Command.create({"product_id": p.id, "product_uom_qty": rng.randint(1, 3)})
@@ -88,6 +89,10 @@ def main():
                 for name, price, pv, bv in PRODUCTS
             ]
         )
+        # Odoo's demo data (website_sale) adds pricelists in other currencies by country: sell in the company's own
+        pricelist = env["product.pricelist"].search(
+            [("currency_id", "=", company.currency_id.id), ("company_id", "in", [False, company.id])], limit=1
+        ) or env["product.pricelist"].create({"name": "Public prices", "currency_id": company.currency_id.id})
         active = env["mlm.distributor"].search([("status", "=", "active")], order="id")
         leaders = active.filtered(lambda d: d.depth <= 3)
         customers = env["res.partner"].create(
@@ -107,7 +112,7 @@ def main():
             partners = buyers.partner_id | customers.browse(rng.sample(customers.ids, 25))
             for chunk in range(0, len(partners), 50):
                 day = start + timedelta(days=rng.randrange(max((end - start).days, 1)))
-                sell(env, partners[chunk : chunk + 50], list(products), day, rng)
+                sell(env, partners[chunk : chunk + 50], list(products), day, rng, pricelist)
         Period = env["mlm.commission.period"]
         previous = Period._get_or_create_period(company, last_month)
         previous.action_compute_now()

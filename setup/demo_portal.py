@@ -21,9 +21,8 @@ def main():
         langs = env["res.lang"]
         for code in ("ru_RU", "es_ES", "kk_KZ"):
             langs |= env["res.lang"]._activate_lang(code)
-        env["ir.module.module"].search([("state", "=", "installed"), ("name", "like", "mlm_%")])._update_translations(
-            langs.mapped("code")
-        )
+        # Odoo's own terms too (portal, shop), so that every page of the demo switches language as a whole
+        env["ir.module.module"].search([("state", "=", "installed")])._update_translations(langs.mapped("code"))
         website = env["website"].get_current_website()
         website.language_ids |= langs | env.ref("base.lang_en")
         transfer = env.ref("payment.payment_provider_transfer", raise_if_not_found=False)
@@ -32,6 +31,18 @@ def main():
             transfer._transfer_ensure_pending_msg_is_set()
         leader = env["res.users"].search([("login", "=", "leader")]).partner_id.mlm_distributor_id
         member = env["res.users"].search([("login", "=", "member")]).partner_id.mlm_distributor_id
+        company = env.company
+        if not company.mlm_distributor_pricelist_id:
+            company.mlm_distributor_pricelist_id = env["product.pricelist"].create(
+                {
+                    "name": "Distributor prices (-20 %)",
+                    "currency_id": company.currency_id.id,
+                    "item_ids": [
+                        (0, 0, {"compute_price": "percentage", "percent_price": 20, "applied_on": "3_global"})
+                    ],
+                }
+            )
+        (leader | member).partner_id.write({"property_product_pricelist": company.mlm_distributor_pricelist_id.id})
         if leader and not leader.announcement_ids:
             news = env["mlm.portal.announcement"].create(
                 {
