@@ -6,6 +6,8 @@ from odoo.tools import SQL
 
 from .mlm_volume_line import SYSTEM_MARKER
 
+# A PDF statement lists every line up to this many; above it, lines are summarised per bonus and level.
+REPORT_DETAIL_LIMIT = 500
 HELD_REASONS = [("none", "Paid"), ("threshold", "Below threshold"), ("compliance", "Customer volume gate")]
 
 
@@ -133,6 +135,24 @@ class MlmCommissionStatement(models.Model):
         for line in self.line_ids:
             sums[line.bonus_type] = sums.get(line.bonus_type, 0.0) + line.amount
         return [(labels[code], self.currency_id.round(amount)) for code, amount in sorted(sums.items())]
+
+    def _report_summary(self):
+        """Rows of the PDF statement when it has more lines than a PDF can sensibly hold (a top leader of a large
+        network earns on thousands of sources): [(bonus label, level, sources, base, amount)] per bonus and level.
+        Empty when every line fits; the XLSX always has every line."""
+        self.ensure_one()
+        Line = self.env["mlm.commission.line"]
+        domain = [("period_id", "=", self.period_id.id), ("beneficiary_id", "=", self.distributor_id.id)]
+        if Line.search_count(domain) <= REPORT_DETAIL_LIMIT:
+            return []
+        labels = dict(self.env["mlm.plan"]._get_bonus_type_selection())
+        groups = Line._read_group(
+            domain, ["bonus_type", "level"], ["__count", "base_amount:sum", "amount:sum"], order="bonus_type, level"
+        )
+        return [
+            (labels.get(bonus, bonus), level, count, self.currency_id.round(base), self.currency_id.round(amount))
+            for bonus, level, count, base, amount in groups
+        ]
 
     def action_print(self):
         return self.env.ref("mlm_commission.action_report_commission_statement").report_action(self)

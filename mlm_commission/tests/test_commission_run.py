@@ -8,6 +8,7 @@ from odoo.sql_db import db_connect
 from odoo.tests import tagged
 from odoo.tools import SQL, mute_logger
 
+from ..models import mlm_commission_statement as statement_module
 from ..models.mlm_commission_period import RUN_LOCK_NAMESPACE
 from .common import MlmCommissionCommon
 
@@ -328,6 +329,20 @@ class TestCommissionRun(MlmCommissionCommon):
         with zipfile.ZipFile(io.BytesIO(content)) as xlsx:
             sheet = xlsx.read("xl/worksheets/sheet1.xml").decode()
         self.assertIn("74.95", sheet)
+
+    def test_statement_pdf_summarises_a_huge_statement(self):
+        """Above the detail limit the PDF sums the lines per bonus and level (the XLSX keeps every line)."""
+        self.period.action_compute_now()
+        statement = self._statement(self.period, self.root)
+        Report = self.env["ir.actions.report"]
+        self.assertEqual(statement._report_summary(), [])
+        with patch.object(statement_module, "REPORT_DETAIL_LIMIT", 1):
+            summary = statement._report_summary()
+            html = Report._render_qweb_html("mlm_commission.report_commission_statement", statement.ids)[0].decode()
+        self.assertEqual(round(sum(row[4] for row in summary), 2), statement.total)
+        self.assertEqual(sum(row[2] for row in summary), len(statement.line_ids))
+        self.assertIn("o_mlm_summary_note", html)
+        self.assertIn("74.95", html)
 
     def test_income_disclosure(self):
         self.period.action_close()
