@@ -36,6 +36,7 @@ class TestOrderExchange(OnecExchangeCommon):
                 "type": "consu",
                 "onec_guid": "11111111-2222-3333-4444-555555555555",
                 "taxes_id": [(6, 0, cls.tax.ids)],
+                "mlm_pv": 12.5,
             }
         )
         cls.customer = cls.env["res.partner"].create(
@@ -108,6 +109,7 @@ class TestOrderExchange(OnecExchangeCommon):
             for r in doc.findall("c:ЗначенияРеквизитов/c:ЗначениеРеквизита", NS)
         }
         self.assertEqual(requisites["Код дистрибьютора"], self.distributor.code)
+        self.assertEqual(requisites["PV"], "37.50")  # 3 x 12.5 PV
         self.assertEqual(self.order.onec_state, "queried")
 
         self.assertEqual(client.call("success")[0], "success")
