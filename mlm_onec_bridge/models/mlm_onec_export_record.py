@@ -105,7 +105,8 @@ class MlmOnecExportRecord(models.Model):
 
     @api.model
     def _enqueue_company_documents(self, backend):
-        """Queue confirmed sales, their customers and posted customer payments of the backend's company."""
+        """Queue confirmed sales, their customers, posted customer payments and the commission payouts of the
+        backend's company."""
         company = backend.company_id
         orders = self.env["sale.order"].search([("company_id", "=", company.id), ("state", "=", "sale")])
         payments = self.env["account.payment"].search(
@@ -116,10 +117,18 @@ class MlmOnecExportRecord(models.Model):
                 ("state", "in", ("in_process", "paid")),
             ]
         )
-        partners = (orders.partner_id | payments.partner_id).commercial_partner_id
+        # commission payouts of closed periods, paid by mlm_commission's payout wizard
+        payouts = (
+            self.env["mlm.commission.statement"]
+            .sudo()
+            .search([("payment_id", "!=", False), ("period_id.company_id", "=", company.id)])
+            .payment_id.filtered(lambda p: p.state in ("in_process", "paid"))
+        )
+        partners = (orders.partner_id | payments.partner_id | payouts.partner_id).commercial_partner_id
         self._enqueue(backend, "partner", partners)
         self._enqueue(backend, "sale", orders)
         self._enqueue(backend, "payment", payments)
+        self._enqueue(backend, "payout", payouts)
 
     # ------------------------------------------------------------------ actions
     def action_retry(self):

@@ -3,3 +3,4 @@ from . import test_exchange_catalog
 from . import test_exchange_failures
 from . import test_exchange_orders
 from . import test_odata_export
+from . import test_payout_export
