@@ -21,6 +21,9 @@ class MlmDistributor(models.Model):
         string="E-Wallet Balance",
         compute="_compute_mlm_wallet_balance",
         currency_field="mlm_wallet_currency_id",
+        # money of one person: MLM staff and invoicing users only (the portal shows a distributor their own, read
+        # with sudo after the access check), never an upline reading a downline record through RPC
+        groups="mlm_network.group_mlm_user,account.group_account_invoice",
         help="Commissions paid to the e-wallet less what the e-wallet paid: the distributor's balance on the "
         "e-wallet account set in the MLM settings.",
     )

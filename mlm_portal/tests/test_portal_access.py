@@ -159,7 +159,7 @@ class TestPortalAccess(HttpCase, MlmPortalCommon):
             with self.assertRaises(JsonRpcException):
                 self._call("mlm.distributor", "read", [other.ids, ["code"]])
         # sensitive fields stay closed even on one's own record
-        for field in ("identity_number", "kyc_document_ids", "mlm_coefficient", "agreement_ip"):
+        for field in ("identity_number", "kyc_document_ids", "mlm_coefficient", "agreement_ip", "mlm_wallet_balance"):
             with self.assertRaises(JsonRpcException, msg=field):
                 self._call("mlm.distributor", "read", [self.alice.ids, [field]])
         # a portal user writes nothing on distributors, not even their own record
