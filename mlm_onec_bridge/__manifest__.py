@@ -7,7 +7,7 @@
     "website": "https://github.com/mlm-odoo/mlm-odoo",
     "author": "MLM Odoo contributors",
     "license": "LGPL-3",
-    "depends": ["mlm_network", "mlm_commission", "sale", "account"],
+    "depends": ["mlm_network", "mlm_commission", "sale", "account", "stock"],
     "external_dependencies": {"python": ["lxml"]},
     "data": [
         "security/mlm_onec_bridge_security.xml",

@@ -52,6 +52,11 @@ class MlmOnecBackend(models.Model):
         help="An 'import' call stops after this time and answers 'progress'; 1C then calls again. "
         "0: one batch per call.",
     )
+    track_inventory = fields.Boolean(
+        string="Track 1C Goods in Inventory",
+        help="Goods imported from 1C are tracked in Odoo's inventory; the stock of 1C warehouses mapped to Odoo "
+        "warehouses becomes their on-hand quantity.",
+    )
     archive_missing = fields.Boolean(
         string="Archive Products Missing from a Full Export",
         help="After a full (not partial) import.xml, archive the products of this company that came from 1C "

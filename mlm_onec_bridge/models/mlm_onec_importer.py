@@ -11,10 +11,10 @@ import hashlib
 import json
 import os
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 
-from odoo import api, models
-from odoo.tools import SQL
+from odoo import Command, api, models
+from odoo.tools import SQL, float_is_zero
 
 from ..tools import cml_reader
 
@@ -279,6 +279,7 @@ class MlmOnecImporter(models.AbstractModel):
             "uom_po_id": uom_id,
             "onec_properties": properties or False,
             "type": "service" if properties.get("ТипНоменклатуры") == "Услуга" else "consu",
+            "is_storable": bool(backend.track_inventory) and properties.get("ТипНоменклатуры") != "Услуга",
             "sale_ok": True,
             "active": not item["deleted"],
         }
@@ -517,6 +518,72 @@ class MlmOnecImporter(models.AbstractModel):
                 rows[(template.id, warehouse_id)] = qty
         changed = self.env["mlm.onec.stock"]._upsert_levels([(t, w, q) for (t, w), q in rows.items()])
         counter["stock_updated"] += changed
+        adjusted = self._sync_stock_quants(rows)
+        if adjusted:
+            counter["quants_adjusted"] += adjusted
+
+    def _sync_stock_quants(self, rows):
+        """Make the on-hand quantity of the Odoo warehouses mapped to 1C warehouses what 1C reports: one inventory
+        move per product and location whose quantity differs (re-importing the same stock moves nothing).
+        ``rows``: {(template id, 1C warehouse id): quantity}. Returns the number of adjusted quantities."""
+        warehouses = self.env["mlm.onec.warehouse"].browse({w for __, w in rows}).filtered("stock_warehouse_id")
+        if not warehouses:
+            return 0
+        location_of = {w.id: w.stock_warehouse_id.lot_stock_id for w in warehouses}
+        templates = self.env["product.template"].browse({t for t, w in rows if w in location_of})
+        variant_of = {t.id: t.product_variant_id for t in templates if t.is_storable and t.product_variant_count == 1}
+        wanted = defaultdict(float)  # several 1C warehouses may feed one Odoo warehouse: their stock adds up
+        for (template_id, warehouse_id), qty in rows.items():
+            if warehouse_id in location_of and template_id in variant_of:
+                wanted[(variant_of[template_id], location_of[warehouse_id])] += float(qty or 0.0)
+        if not wanted:
+            return 0
+        Quant = self.env["stock.quant"]
+        groups = Quant._read_group(
+            [
+                ("product_id", "in", [p.id for p, __ in wanted]),
+                ("location_id", "in", list({loc.id for __, loc in wanted})),
+            ],
+            ["product_id", "location_id"],
+            ["quantity:sum"],
+        )
+        on_hand = {(product.id, location.id): quantity for product, location, quantity in groups}
+        moves = []
+        for (product, location), qty in wanted.items():
+            diff = qty - on_hand.get((product.id, location.id), 0.0)
+            if float_is_zero(diff, precision_rounding=product.uom_id.rounding):
+                continue
+            inventory = product.with_company(location.company_id).property_stock_inventory
+            source, destination = (inventory, location) if diff > 0 else (location, inventory)
+            moves.append(
+                {
+                    "name": self.env._("1C stock of %(product)s", product=product.display_name),
+                    "product_id": product.id,
+                    "product_uom": product.uom_id.id,
+                    "product_uom_qty": abs(diff),
+                    "location_id": source.id,
+                    "location_dest_id": destination.id,
+                    "company_id": location.company_id.id,
+                    "is_inventory": True,
+                    "picked": True,
+                    "move_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": product.id,
+                                "product_uom_id": product.uom_id.id,
+                                "quantity": abs(diff),
+                                "location_id": source.id,
+                                "location_dest_id": destination.id,
+                                "company_id": location.company_id.id,
+                                "picked": True,
+                            }
+                        )
+                    ],
+                }
+            )
+        if moves:
+            self.env["stock.move"].create(moves)._action_done()
+        return len(moves)
 
     def _resolve_warehouse(self, backend, guid, ctx):
         Warehouse = self.env["mlm.onec.warehouse"]

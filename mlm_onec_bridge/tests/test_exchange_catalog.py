@@ -94,6 +94,30 @@ class TestCatalogExchange(OnecExchangeCommon):
         self.assertEqual(first.list_price, 149.9)
         self.assertEqual(first.onec_qty_available, 371.0)
 
+    def test_stock_of_mapped_warehouses_becomes_on_hand_quantity(self):
+        """With inventory tracking on, the stock of a 1C warehouse mapped to an Odoo warehouse is set on hand by
+        inventory moves of the differences only: the same stock again moves nothing, a change moves the gap."""
+        self.backend.track_inventory = True
+        self._import_shared_catalog()
+        first = self.onec_products().filtered(lambda p: p.onec_guid == FIRST_GUID)
+        self.assertTrue(first.is_storable)
+        warehouse = self.env["stock.warehouse"].search([("company_id", "=", self.company.id)], limit=1)
+        moscow = self.env["mlm.onec.warehouse"].search([("name", "=", "Москва"), ("company_id", "=", self.company.id)])
+        moscow.stock_warehouse_id = warehouse  # mapping a warehouse brings its last imported stock in
+        product = first.product_variant_id
+        self.assertEqual(product.with_context(warehouse_id=warehouse.id).qty_available, 376.0)
+        moves = self.env["stock.move"].search([("product_id", "=", product.id), ("is_inventory", "=", True)])
+        self.assertEqual(len(moves), 1)
+        self._import_shared_catalog()
+        self.assertEqual(self.env["stock.move"].search_count([("product_id", "=", product.id)]), 1)
+        offers = read_data("offers0_1.xml").decode("utf-8-sig")
+        offers = offers.replace('КоличествоНаСкладе="376"', 'КоличествоНаСкладе="370"', 1)
+        answer, _progress = OneCClient(self, "catalog").upload_and_import("offers0_1.xml", offers.encode("utf-8"))
+        self.assertEqual(answer[0], "success", answer)
+        product.invalidate_recordset()
+        self.assertEqual(product.with_context(warehouse_id=warehouse.id).qty_available, 370.0)
+        self.assertEqual(self.env["stock.move"].search_count([("product_id", "=", product.id)]), 2)
+
     def test_changed_product_and_archive_missing(self):
         self._import_shared_catalog()
         data = read_data("import0_1.xml").decode("utf-8-sig")
