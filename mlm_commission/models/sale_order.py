@@ -19,6 +19,17 @@ class SaleOrder(models.Model):
         self.ensure_one()
         return self.env["mlm.volume.line"]._credited_distributor(self.partner_id)
 
+    def _mlm_get_pv(self):
+        """PV of the order: each product line's PV (the variant's own when it has one) times its quantity in the
+        product's unit."""
+        self.ensure_one()
+        return sum(
+            line.product_id.mlm_pv_effective
+            * line.product_uom._compute_quantity(line.product_uom_qty, line.product_id.uom_id)
+            for line in self.order_line
+            if line.product_id and not line.display_type
+        )
+
     def _mlm_sync_volume(self):
         """Credit (or reverse) the volume of orders of companies that count volume on confirmed orders."""
         orders = self.filtered(lambda o: o.company_id.mlm_volume_trigger == "sale")

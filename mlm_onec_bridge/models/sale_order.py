@@ -33,15 +33,9 @@ class SaleOrder(models.Model):
         ]
 
     def _onec_get_pv(self):
-        """PV (point volume) of the order, sent to 1C as a requisite: each product line's PV (``mlm_commission``,
-        the variant's own PV when it has one) times its quantity in the product's unit."""
+        """PV (point volume) of the order, sent to 1C as a requisite (``mlm_commission``'s order PV)."""
         self.ensure_one()
-        return sum(
-            line.product_id.mlm_pv_effective
-            * line.product_uom._compute_quantity(line.product_uom_qty, line.product_id.uom_id)
-            for line in self.order_line
-            if line.product_id and not line.display_type
-        )
+        return self._mlm_get_pv()
 
     def _onec_get_requisites(self):
         """Order-level requisites (ЗначенияРеквизитов) 1C stores with the order; extend to add more."""

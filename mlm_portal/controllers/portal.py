@@ -177,9 +177,11 @@ class MlmPortal(CustomerPortal):
         sheet.set_column(0, 0, 30)
         sheet.set_column(1, 7, 12)
         workbook.close()
-        filename = request.env._("network-%(code)s.xlsx", code=me.code or me.id)
+        return self._xlsx_response(buffer.getvalue(), request.env._("network-%(code)s.xlsx", code=me.code or me.id))
+
+    def _xlsx_response(self, content, filename):
         return request.make_response(
-            buffer.getvalue(),
+            content,
             headers=[
                 ("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
                 ("Content-Disposition", http.content_disposition(filename)),
@@ -198,10 +200,7 @@ class MlmPortal(CustomerPortal):
     def portal_tree_children(self, parent_id, offset=0):
         parent = self._mlm_member(parent_id)
         me = self._mlm_me()
-        return {
-            "nodes": me._portal_tree_nodes(parent_ids=[parent.id], offset=max(int(offset), 0)),
-            "page_size": 50,
-        }
+        return {"nodes": me._portal_tree_nodes(parent_ids=[parent.id], offset=max(int(offset), 0))}
 
     @http.route("/my/network/tree/search", type="json", auth="user", website=True)
     def portal_tree_search(self, term):
@@ -337,13 +336,7 @@ class MlmPortal(CustomerPortal):
     def portal_my_statement_xlsx(self, statement_id, **kw):
         statement = self._mlm_statement(statement_id)
         filename = request.env._("statement-%(period)s.xlsx", period=statement.period_id.name)
-        return request.make_response(
-            statement._export_xlsx(),
-            headers=[
-                ("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-                ("Content-Disposition", http.content_disposition(filename)),
-            ],
-        )
+        return self._xlsx_response(statement._export_xlsx(), filename)
 
     # ------------------------------------------------------------------ referral
     @http.route("/my/referral", type="http", auth="user", website=True)

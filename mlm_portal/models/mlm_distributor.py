@@ -1,6 +1,4 @@
-from datetime import date
-
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.tools import SQL
 
 # Columns the portal's network list may be sorted by (URL value -> SQL), never user text in ORDER BY.
@@ -352,8 +350,3 @@ class MlmDistributor(models.Model):
         )
         currency = self.company_id.currency_id
         return currency.round(sum(unpaid.mapped("payable"))), currency.round(last.carry_out)
-
-    @api.model
-    def _portal_month_start(self):
-        today = fields.Date.context_today(self)
-        return date(today.year, today.month, 1)

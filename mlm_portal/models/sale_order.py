@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 
 class SaleOrder(models.Model):
@@ -29,7 +29,3 @@ class SaleOrder(models.Model):
             if not buyer.mlm_distributor_id and not buyer.mlm_referrer_id:
                 buyer.sudo().mlm_referrer_id = order.mlm_referrer_id
         return super()._action_confirm()
-
-    @api.model
-    def _mlm_portal_pv(self, lines):
-        return sum(line.product_id.mlm_pv_effective * line.product_uom_qty for line in lines if line.product_id)
