@@ -15,8 +15,11 @@ What it measures, each in its own subprocess so that peak RSS is that of the ste
 3. the import of a generated catalog of N products (import.xml + offers.xml with prices and stock
    in 3 warehouses), played as 1C plays it: ``import`` calls repeated while the answer is
    ``progress``, one transaction per call (a commit between calls, as between HTTP requests);
-4. the naive baseline on a sample of the same catalog: full-tree parse, then per product one
-   ``search`` and one ``create`` (what a straightforward implementation does), extrapolated to N.
+4. baseline 1: the same importer with set-based creation switched off (Odoo's ``create`` per batch, what
+   the importer did before), on the smaller generated catalog, beside the set-based import of the same
+   files in the same run, extrapolated to N;
+5. baseline 2, naive, on a sample of the same catalog: full-tree parse, then per product one ``search``
+   and one ``create`` (what a straightforward implementation does), extrapolated to N.
 """
 
 import argparse
@@ -148,12 +151,16 @@ def _new_backend(env, label, batch_size):
     )
 
 
-def child_import(conf, db, files, batch_size, company=None):
+def child_import(conf, db, files, batch_size, company=None, orm=False):
     """Import ``files`` as 1C does: import calls until success, one transaction (commit) per call.
 
-    With ``company`` (an id), import again into that company's existing catalog (re-import).
+    With ``company`` (an id), import again into that company's existing catalog (re-import). With ``orm``,
+    new products and prices are created by Odoo's ``create`` per batch (the importer before set-based
+    creation: the baseline).
     """
     odoo, registry = _odoo_env(conf, db)
+    if orm:
+        registry["mlm.onec.importer"]._fast_create_blockers = lambda self, *args, **kwargs: ["benchmark baseline"]
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         if company:
@@ -265,6 +272,8 @@ def main():
             result = child_parse(*rest)
         elif kind == "import":
             result = child_import(args.config, args.database, rest, args.batch_size)
+        elif kind == "import-orm":
+            result = child_import(args.config, args.database, rest, args.batch_size, orm=True)
         elif kind == "reimport":
             result = child_import(args.config, args.database, rest[1:], args.batch_size, company=rest[0])
         else:
@@ -314,10 +323,21 @@ def main():
                 f"| {size} | {again['calls']} | {again['seconds']:.1f} | {size / again['seconds']:.0f} | "
                 f"{again['peak_mb']:.0f} | {(again['stats'] or {}).get('products_unchanged', 0)} |"
             )
+        sample = sizes[0]
+        orm = run_child(args, "import-orm", *files[sample])
+        orm_rate = orm["products"] / orm["seconds"]
+        best = run_child(args, "import", *files[sample])
+        print(
+            f"\nBaseline 1, the same importer creating through Odoo's `create` per batch of {args.batch_size} "
+            f"(before set-based creation), {sample} products: {orm['seconds']:.1f} s = {orm_rate:.0f} products/s "
+            f"(set-based, same files, same run: {best['seconds']:.1f} s = {best['products'] / best['seconds']:.0f} "
+            f"products/s), extrapolated to {args.products}: {args.products / orm_rate / 60:.1f} min; "
+            f"peak RSS {orm['peak_mb']:.0f} MB."
+        )
         naive = run_child(args, "naive", files[args.products][0])
         rate = naive["sample"] / naive["seconds"]
         print(
-            f"\nNaive baseline (full-tree parse + per-product search/create, products only, no offers), "
+            f"\nBaseline 2, naive (full-tree parse + per-product search/create, products only, no offers), "
             f"sample of {naive['sample']}: {naive['seconds']:.1f} s = {rate:.0f} products/s, "
             f"extrapolated to {args.products}: {args.products / rate / 60:.1f} min; "
             f"peak RSS {naive['peak_mb']:.0f} MB."

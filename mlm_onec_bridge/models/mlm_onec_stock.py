@@ -4,14 +4,18 @@ from odoo.tools import SQL
 
 
 class MlmOnecStock(models.Model):
-    """Stock per 1C warehouse as 1C reports it (1C is the master of the stock; Odoo shows it and sells from it)."""
+    """Stock per 1C warehouse as 1C reports it (1C is the master of the stock; Odoo shows it and sells from it).
+
+    One level per variant and warehouse: a 1C characteristic is an Odoo variant, a product without
+    characteristics has its one variant."""
 
     _name = "mlm.onec.stock"
     _description = "1C Stock Level"
-    _order = "product_tmpl_id, warehouse_id"
+    _order = "product_tmpl_id, product_id, warehouse_id"
 
+    product_id = fields.Many2one("product.product", string="Variant", required=True, ondelete="cascade", index=True)
     product_tmpl_id = fields.Many2one(
-        "product.template", string="Product", required=True, ondelete="cascade", index=True
+        "product.template", string="Product", related="product_id.product_tmpl_id", store=True, index=True
     )
     warehouse_id = fields.Many2one("mlm.onec.warehouse", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="warehouse_id.company_id", store=True, index=True)
@@ -20,30 +24,31 @@ class MlmOnecStock(models.Model):
     _sql_constraints = [
         (
             "product_warehouse_uniq",
-            "unique(product_tmpl_id, warehouse_id)",
-            "One stock level per product and warehouse.",
+            "unique(product_id, warehouse_id)",
+            "One stock level per product variant and warehouse.",
         ),
     ]
 
     def _upsert_levels(self, rows):
-        """Write ``[(product_tmpl_id, warehouse_id, quantity)]`` in one statement; returns the number changed.
+        """Write ``[(product_id, warehouse_id, quantity)]`` in one statement; returns the number changed.
 
         Hot path of offers/rests import: one INSERT ... ON CONFLICT instead of one ORM write per row.
         """
         if not rows:
             return 0
         self.flush_model()
-        values = SQL(", ").join(SQL("(%s, %s, %s)", tmpl, wh, float(qty)) for tmpl, wh, qty in rows)
+        values = SQL(", ").join(SQL("(%s, %s, %s)", product, wh, float(qty)) for product, wh, qty in rows)
         self.env.cr.execute(
             SQL(
                 """
-            INSERT INTO mlm_onec_stock (product_tmpl_id, warehouse_id, quantity, company_id,
+            INSERT INTO mlm_onec_stock (product_id, product_tmpl_id, warehouse_id, quantity, company_id,
                                         create_uid, write_uid, create_date, write_date)
-            SELECT v.tmpl, v.wh, v.qty, w.company_id, %(uid)s, %(uid)s, now() at time zone 'UTC',
-                   now() at time zone 'UTC'
-              FROM (VALUES %(values)s) AS v(tmpl, wh, qty)
+            SELECT v.product, p.product_tmpl_id, v.wh, v.qty, w.company_id, %(uid)s, %(uid)s,
+                   now() at time zone 'UTC', now() at time zone 'UTC'
+              FROM (VALUES %(values)s) AS v(product, wh, qty)
               JOIN mlm_onec_warehouse w ON w.id = v.wh
-            ON CONFLICT (product_tmpl_id, warehouse_id) DO UPDATE
+              JOIN product_product p ON p.id = v.product
+            ON CONFLICT (product_id, warehouse_id) DO UPDATE
                SET quantity = EXCLUDED.quantity, write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
              WHERE mlm_onec_stock.quantity IS DISTINCT FROM EXCLUDED.quantity
             RETURNING id

@@ -31,5 +31,5 @@ class MlmOnecWarehouse(models.Model):
 
     def _sync_odoo_stock(self):
         """Set the stock last imported from 1C as the on-hand quantity of the mapped Odoo warehouses."""
-        rows = {(level.product_tmpl_id.id, level.warehouse_id.id): level.quantity for level in self.stock_ids}
+        rows = {(level.product_id.id, level.warehouse_id.id): level.quantity for level in self.stock_ids}
         return self.env["mlm.onec.importer"]._sync_stock_quants(rows)

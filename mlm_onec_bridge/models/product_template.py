@@ -20,7 +20,7 @@ class ProductTemplate(models.Model):
     )
     onec_properties = fields.Json(string="1C Properties", copy=False, readonly=True)
     onec_properties_text = fields.Text(string="1C Properties and Requisites", compute="_compute_onec_properties_text")
-    onec_stock_ids = fields.One2many("mlm.onec.stock", "product_tmpl_id", string="1C Stock")
+    onec_stock_ids = fields.One2many("mlm.onec.stock", "product_tmpl_id", string="1C Stock Levels")
     onec_qty_available = fields.Float(
         string="1C Stock", compute="_compute_onec_qty_available", digits="Product Unit of Measure"
     )
@@ -40,3 +40,15 @@ class ProductTemplate(models.Model):
         )
         for product in self:
             product.onec_qty_available = totals.get(product, 0.0)
+
+
+class ProductProduct(models.Model):
+    _inherit = "product.product"
+
+    onec_variant_guid = fields.Char(
+        string="1C Characteristic GUID",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
+        help="Ид of the product's characteristic in 1C (<product>#<characteristic>): the variant's exchange key.",
+    )

@@ -100,7 +100,7 @@ class SaleOrder(models.Model):
         included = sum(tax["amount"] for tax in taxes if tax["included"])
         discount = line.currency_id.round(line.price_unit * line.product_uom_qty * line.discount / 100.0)
         return {
-            "guid": product.product_tmpl_id.onec_guid or f"odoo-product-{product.id}",
+            "guid": product.onec_variant_guid or product.product_tmpl_id.onec_guid or f"odoo-product-{product.id}",
             "article": product.default_code or "",
             "name": line.name.split("\n")[0][:250] if line.name else product.display_name,
             "unit_name": line.product_uom.name,

@@ -19,7 +19,9 @@ PRICE_TYPE_GUID = "279b6812-740b-11e8-80c8-0cc47ab29cd1"
 @tagged("post_install", "-at_install")
 class TestCatalogExchange(OnecExchangeCommon):
     def _price(self, product):
-        pricelist = self.env["product.pricelist"].search([("onec_guid", "=", PRICE_TYPE_GUID)])
+        pricelist = self.env["product.pricelist"].search(
+            [("onec_guid", "=", PRICE_TYPE_GUID), ("company_id", "=", self.company.id)]
+        )
         item = self.env["product.pricelist.item"].search(
             [("pricelist_id", "=", pricelist.id), ("product_tmpl_id", "=", product.id)]
         )
@@ -219,6 +221,15 @@ class TestCatalogResume(OnecExchangeCommon):
         self.assertFalse(self.onec_products(), "nothing lands in the first company")
         products = self.Product.search([("company_id", "=", other.id), ("onec_guid", "!=", False)])
         self.assertEqual(len(products), 35)
+        # the same 1C groups imported into the first company make its own categories, under its own root
+        self.assertEqual(
+            OneCClient(self, "catalog").upload_and_import("import0_1.xml", read_data("import0_1.xml"))[0][0], "success"
+        )
+        self.env.invalidate_all()
+        mine = self.onec_products().categ_id
+        self.assertTrue(mine)
+        self.assertFalse(mine & products.categ_id, "categories are not shared between companies")
+        self.assertEqual(set(mine.mapped("name")), set(products.categ_id.mapped("name")))
         manager = (
             self.env["res.users"]
             .with_context(no_reset_password=True)

@@ -116,6 +116,16 @@ def _read_unit(element):
     }
 
 
+def _read_characteristics(element):
+    """``ХарактеристикиТовара``: [(name, value)] of a characteristic (an Odoo variant)."""
+    result = []
+    for char in _children(_child(element, "ХарактеристикиТовара"), "ХарактеристикаТовара"):
+        name, value = _text(char, "Наименование"), _text(char, "Значение")
+        if name and value:
+            result.append((name, value))
+    return result
+
+
 def _read_product(element, warnings):
     guid = _text(element, "Ид")
     name = _text(element, "Наименование")
@@ -149,6 +159,7 @@ def _read_product(element, warnings):
         "taxes": taxes,
         "images": [(img.text or "").strip() for img in _children(element, "Картинка") if (img.text or "").strip()],
         "manufacturer": _text(maker, "Наименование") if maker is not None else "",
+        "characteristics": _read_characteristics(element),
         "deleted": status == "Удален"
         or _parse_bool(element.get("ПометкаУдаления") or _text(element, "ПометкаУдаления")),
     }
@@ -185,6 +196,7 @@ def _read_offer(element, warnings):
         "guid": guid,
         "article": _text(element, "Артикул"),
         "name": _text(element, "Наименование"),
+        "characteristics": _read_characteristics(element),
         "prices": prices,
         "quantity": parse_decimal(qty_text) if qty_text is not None else None,
         "stock": stock,
