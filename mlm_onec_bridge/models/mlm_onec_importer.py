@@ -116,10 +116,13 @@ class MlmOnecImporter(models.AbstractModel):
                 guids.add(cml_reader.split_guid(data["guid"])[0])
         if not has_products:
             return counter  # an offers file: nothing to compare
-        products = self.env["product.template"].search(
-            [("company_id", "=", backend.company_id.id), ("onec_guid", "!=", False)]
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT id FROM product_template
+                WHERE company_id = %s AND active AND onec_guid IS NOT NULL AND NOT (onec_guid = ANY(%s))""",
+            [backend.company_id.id, list(guids)],
         )
-        missing = products.filtered(lambda p: p.onec_guid not in guids)
+        missing = self.env["product.template"].browse(row[0] for row in self.env.cr.fetchall())
         missing.action_archive()
         counter["products_archived"] = len(missing)
         if missing:
