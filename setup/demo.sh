@@ -34,6 +34,7 @@ echo "  admin / admin            administrator"
 echo "  sales.manager / sales.manager   sales manager and MLM manager"
 (cd "$REPO_DIR/setup" && "$ODOO_PY" demo_users.py --config "$CONF" --db "$DB")
 (cd "$REPO_DIR/setup" && "$ODOO_PY" demo_portal.py --config "$CONF" --db "$DB")
+(cd "$REPO_DIR/setup" && "$ODOO_PY" demo_onec.py --config "$CONF" --db "$DB")
 echo
 log "Odoo is starting on http://localhost:$PORT  (Ctrl-C stops it)"
 exec "$ODOO_PY" -m odoo -c "$CONF" -d "$DB" --http-port "$PORT"

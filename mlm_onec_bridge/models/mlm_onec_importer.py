@@ -818,7 +818,7 @@ class MlmOnecImporter(models.AbstractModel):
         to_create = []
         changed_items = {}
         list_prices = {}
-        variant_list_prices = defaultdict(list)
+        variant_templates = set()
         for template, variant, offer in matched:
             for price in offer["prices"]:
                 pricelist_id = ctx["pricelists"].get(price["type_guid"])
@@ -843,20 +843,57 @@ class MlmOnecImporter(models.AbstractModel):
                 if price["type_guid"] != backend.list_price_type_guid:
                     continue
                 if variant:
-                    variant_list_prices[template].append(value)
+                    variant_templates.add(template.id)
                 elif template.list_price != value:
                     list_prices.setdefault(value, []).append(template.id)
-        for template, prices in variant_list_prices.items():
-            # a variant's own price is its pricelist item; the template shows the lowest ("from ...")
-            if template.list_price != min(prices):
-                list_prices.setdefault(min(prices), []).append(template.id)
         if to_create:
             self._create_pricelist_items(to_create, ctx)
         for value, ids in changed_items.items():
             Item.browse(ids).write({"fixed_price": value})
         self._write_list_prices(list_prices)
+        if variant_templates:
+            self._sync_variant_sales_prices(backend, variant_templates, ctx)
         counter["prices_created"] += len(to_create)
         counter["prices_updated"] += sum(len(ids) for ids in changed_items.values())
+
+    def _sync_variant_sales_prices(self, backend, template_ids, ctx):
+        """Sales prices of products with characteristics, from their variants' prices of the sales price type.
+
+        The product's sales price is the lowest of its variants'; with one attribute (the usual case: a
+        size, a colour) each value's extra price makes every variant's sales price exactly its 1C price.
+        With several attributes a variant's own price stays in the pricelist (Odoo's extras add up per
+        value and cannot express any price per combination)."""
+        pricelist_id = ctx["pricelists"].get(backend.list_price_type_guid)
+        if not pricelist_id:
+            return
+        Item = self.env["product.pricelist.item"]
+        prices = defaultdict(dict)
+        for item in Item.search_fetch(
+            [
+                ("pricelist_id", "=", pricelist_id),
+                ("product_tmpl_id", "in", list(template_ids)),
+                ("applied_on", "=", "0_product_variant"),
+                ("compute_price", "=", "fixed"),
+                ("min_quantity", "=", 0),
+                ("product_id.active", "=", True),
+            ],
+            ["product_tmpl_id", "product_id", "fixed_price"],
+        ):
+            prices[item.product_tmpl_id][item.product_id] = item.fixed_price
+        list_prices = {}
+        for template, by_variant in prices.items():
+            base = min(by_variant.values())
+            if template.list_price != base:
+                list_prices.setdefault(base, []).append(template.id)
+            if len(template.attribute_line_ids) != 1:
+                continue
+            extras = {}
+            for variant, price in by_variant.items():
+                extras[variant.product_template_attribute_value_ids] = price - base
+            for ptav, extra in extras.items():
+                if len(ptav) == 1 and ptav.price_extra != extra:
+                    ptav.price_extra = extra
+        self._write_list_prices(list_prices)
 
     def _create_pricelist_items(self, vals_list, ctx):
         """Create pricelist items set-based: per pricelist and kind, a prototype by the ORM, copies by SQL."""

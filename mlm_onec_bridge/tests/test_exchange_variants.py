@@ -171,3 +171,32 @@ class TestCharacteristics(OnecExchangeCommon):
         session = self._send("offers.xml", bad)
         self.assertIn("do not name a value for each attribute", session.log)
         self.assertFalse(self._variant("x"))
+
+    def test_one_attribute_sales_price_per_variant(self):
+        """With one attribute, each variant's sales price is exactly its 1C price (extra price per value)."""
+        self._send("import.xml", CATALOG.encode())
+        sized = offers(
+            offer("s", "S", "x", "2 490", 1),
+            offer("m", "M", "x", "2 490", 1),
+            offer("xl", "XL", "x", "2 690", 1),
+        ).replace(
+            "<ХарактеристикаТовара><Наименование>Цвет</Наименование><Значение>x</Значение></ХарактеристикаТовара>".encode(),
+            b"",
+        )
+        self._send("offers.xml", sized)
+        template = self.onec_products()
+        self.assertEqual(template.list_price, 2490.0)
+        self.assertEqual(
+            [self._variant(code).lst_price for code in ("s", "m", "xl")], [2490.0, 2490.0, 2690.0], "1C's prices"
+        )
+        # a later offers file with only one changed characteristic keeps the others right
+        self._send(
+            "offers.xml",
+            offers(offer("s", "S", "x", "2 390", 1)).replace(
+                "<ХарактеристикаТовара><Наименование>Цвет</Наименование><Значение>x</Значение>"
+                "</ХарактеристикаТовара>".encode(),
+                b"",
+            ),
+        )
+        self.assertEqual(template.list_price, 2390.0)
+        self.assertEqual([self._variant(code).lst_price for code in ("s", "m", "xl")], [2390.0, 2490.0, 2690.0])
