@@ -736,18 +736,23 @@ class MlmOnecImporter(models.AbstractModel):
         Value = self.env["product.attribute.value"].with_context(active_test=False)
         names = {name for __, chars, __ in entries for name, __ in chars}
         attributes = {a.name: a for a in Attribute.search([("name", "in", list(names))])}
-        for name in names - set(attributes):
-            attributes[name] = Attribute.create({"name": name, "create_variant": "always"})
-            counter["attributes_created"] += 1
+        new_names = sorted(names - set(attributes))
+        for attribute in Attribute.create([{"name": name, "create_variant": "always"} for name in new_names]):
+            attributes[attribute.name] = attribute
+        counter["attributes_created"] += len(new_names)
         wanted_values = defaultdict(set)
         for __, chars, __ in entries:
             for name, value in chars:
                 wanted_values[attributes[name].id].add(value)
         values = {(v.attribute_id.id, v.name): v for v in Value.search([("attribute_id", "in", list(wanted_values))])}
-        for attribute_id, names_ in wanted_values.items():
-            for value in names_:
-                if (attribute_id, value) not in values:
-                    values[(attribute_id, value)] = Value.create({"attribute_id": attribute_id, "name": value})
+        new_values = [
+            {"attribute_id": attribute_id, "name": value}
+            for attribute_id, names_ in wanted_values.items()
+            for value in sorted(names_)
+            if (attribute_id, value) not in values
+        ]
+        for value in Value.create(new_values):
+            values[(value.attribute_id.id, value.name)] = value
         lines = {line.attribute_id.id: line for line in template.attribute_line_ids}
         commands = []
         for attribute_id, names_ in wanted_values.items():
@@ -761,7 +766,12 @@ class MlmOnecImporter(models.AbstractModel):
             template.write({"attribute_line_ids": commands})
         result = {}
         line_attributes = set(template.attribute_line_ids.attribute_id.ids)
-        Product = self.env["product.product"].with_context(active_test=False)
+        by_combination = {
+            variant.combination_indices: variant
+            for variant in self.env["product.product"]
+            .with_context(active_test=False)
+            .search([("product_tmpl_id", "=", template.id)], order="active, id")  # an active one wins
+        }
         for guid, chars, article in entries:
             given = {attributes[name].id: values[(attributes[name].id, value)] for name, value in chars}
             if set(given) != line_attributes:
@@ -773,9 +783,7 @@ class MlmOnecImporter(models.AbstractModel):
             ptavs = template.attribute_line_ids.product_template_value_ids.filtered(
                 lambda ptav, given=given: ptav.product_attribute_value_id == given.get(ptav.attribute_id.id)
             )
-            variant = Product.search(
-                [("product_tmpl_id", "=", template.id), ("combination_indices", "=", ptavs._ids2str())], limit=1
-            )
+            variant = by_combination.get(ptavs._ids2str())
             if not variant:
                 variant = template._create_product_variant(ptavs)
             vals = {"onec_variant_guid": guid, "active": True}
@@ -791,7 +799,6 @@ class MlmOnecImporter(models.AbstractModel):
         )
         if result and stray:
             stray.write({"active": False})
-
             counter["variants_archived"] += len(stray)
         return result
 
