@@ -77,6 +77,9 @@ class MlmTelegramBot(models.Model):
         bot_sudo = self.sudo()
         if not bot_sudo.bot_token:
             raise UserError(self.env._("Enter the bot token given by @BotFather first."))
+        if not bot_sudo.webhook_secret:
+            # Without a secret every update would be refused (see the controller): say so instead.
+            raise UserError(self.env._("Set a webhook secret first: updates without it are refused."))
         try:
             telegram.set_webhook(bot_sudo.api_url, bot_sudo.bot_token, self.webhook_url, bot_sudo.webhook_secret)
             me = telegram.get_me(bot_sudo.api_url, bot_sudo.bot_token) or {}

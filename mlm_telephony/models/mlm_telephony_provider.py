@@ -69,7 +69,8 @@ class MlmTelephonyProvider(models.Model):
     replay_window = fields.Integer(
         string="Replay Window (s)",
         default=86400,
-        help="Signed notifications about calls that started longer ago than this are refused.",
+        help="Signed notifications about calls that started longer ago than this (or as far in the future) are "
+        "refused; within it, a notification already received is ignored. At most 7 days.",
     )
     store_recordings = fields.Boolean(
         help="Download the recordings of finished calls into Odoo (cloud PBX links expire after a while).",
@@ -100,9 +101,19 @@ class MlmTelephonyProvider(models.Model):
 
     call_count = fields.Integer(compute="_compute_call_count")
     webhook_url = fields.Char(compute="_compute_webhook_url")
+    webhook_secret_missing = fields.Boolean(
+        compute="_compute_webhook_secret_missing",
+        help="Without its secret (Zadarma: the API secret; other PBXs: the webhook token) every webhook of this PBX "
+        "is refused.",
+    )
 
     _sql_constraints = [
         ("ami_port_range", "CHECK(ami_port >= 0 AND ami_port < 65536)", "The AMI port must be between 0 and 65535."),
+        (
+            "replay_window_range",
+            "CHECK(replay_window > 0 AND replay_window <= 604800)",
+            "The replay window must be between 1 second and 7 days (webhook events are kept 30 days).",
+        ),
     ]
 
     @api.depends("company_id")
@@ -114,6 +125,14 @@ class MlmTelephonyProvider(models.Model):
         counts = dict(self.env["mlm.call"]._read_group([("provider_id", "in", self.ids)], ["provider_id"], ["__count"]))
         for provider in self:
             provider.call_count = counts.get(provider, 0)
+
+    @api.depends("provider_type", "api_secret", "webhook_token")
+    def _compute_webhook_secret_missing(self):
+        for provider in self:
+            try:
+                provider.webhook_secret_missing = not provider._get_provider().webhook_secret()
+            except pbx.ProviderError:
+                provider.webhook_secret_missing = True
 
     @api.depends("provider_type")
     def _compute_webhook_url(self):
@@ -234,6 +253,25 @@ class MlmTelephonyProvider(models.Model):
         )
         return bool(self.env.cr.fetchone())
 
+    def _check_call_binding(self, binding):
+        """``binding`` is ``(key, call id)``: the signed values behind ``key`` may only describe the call id first
+        received with them (stored in the events table, shared by every worker). ``True`` when they do."""
+        self.ensure_one()
+        if not binding:
+            return True
+        key, call_id = binding
+        if self._record_event(key, {"call_id": call_id}):
+            return True
+        self.env.cr.execute(
+            SQL("SELECT payload FROM mlm_telephony_event WHERE provider_id = %s AND key = %s", self.id, key[:255])
+        )
+        row = self.env.cr.fetchone()
+        try:
+            first = json.loads(row[0] or "{}").get("call_id") if row else None
+        except ValueError:
+            first = None
+        return first == call_id
+
     def _handle_webhook(self, request):
         """Authenticate, de-duplicate and apply one webhook; returns ``(http_status, body)``.
 
@@ -241,6 +279,9 @@ class MlmTelephonyProvider(models.Model):
         """
         self.ensure_one()
         provider = self._get_provider()
+        if not provider.webhook_secret():
+            _logger.warning("Telephony provider %s: webhook refused, no secret is configured for it", self.id)
+            return 403, {"error": "forbidden"}
         try:
             valid = provider.verify_webhook(request)
         except pbx.SignatureError as error:
@@ -252,6 +293,9 @@ class MlmTelephonyProvider(models.Model):
         result = provider.parse_webhook(request)
         if result.lookup_number is not None:
             return 200, self._caller_id_answer(result.lookup_number)
+        if not self._check_call_binding(result.call_binding):
+            _logger.warning("Telephony provider %s: signed values replayed for another call refused", self.id)
+            return 403, {"error": "replay"}
         payload = {k: v for k, v in request.params.items() if k.lower() not in SECRET_PARAMS}
         if not self._record_event(result.event_key, payload):
             return 200, {"status": "duplicate"}

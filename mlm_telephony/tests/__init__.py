@@ -5,5 +5,6 @@ from . import test_listener_service
 from . import test_messaging
 from . import test_tools
 from . import test_webhooks
+from . import test_webhook_security
 from . import test_segments_activity
 from . import test_telegram

@@ -1,3 +1,4 @@
+import hashlib
 from datetime import datetime
 
 from odoo.tests import BaseCase, tagged
@@ -86,7 +87,10 @@ class TestTools(BaseCase):
                 received_at=now,
             )
         )
-        self.assertEqual(answer.event_key, "NOTIFY_ANSWER:in_1:")
+        # De-duplicated on what Zadarma signs (caller_id, destination, call_start), not on pbx_call_id.
+        signed = hashlib.sha256(b"770112345671012026-01-01 10:00:00").hexdigest()
+        self.assertEqual(answer.event_key, f"zadarma:NOTIFY_ANSWER:{signed}")
+        self.assertEqual(answer.call_binding, (f"zadarma-call:caller_id+destination+call_start:{signed}", "in_1"))
         update = answer.updates[0]
         self.assertEqual(
             (update["status"], update["extension"], update["answer"], update["start"]),
@@ -103,7 +107,8 @@ class TestTools(BaseCase):
                 },
             )
         )
-        self.assertEqual(record.event_key, "NOTIFY_RECORD:in_1:1700.5")
+        self.assertEqual(record.event_key, "zadarma:NOTIFY_RECORD:" + hashlib.sha256(b"in_11700.5").hexdigest())
+        self.assertIsNone(record.call_binding, "pbx_call_id is signed in NOTIFY_RECORD")
         self.assertEqual((record.updates[0]["call_id"], record.updates[0]["recording_ref"]), ("in_1", "1700.5"))
         self.assertIsNone(record.updates[0]["status"], "a recording notice leaves the call's status alone")
 

@@ -5,7 +5,10 @@ and exchanges plain data with the models:
 
 * ``originate(extension, number)`` - click-to-call: ring the user's extension, then connect it to ``number``;
   returns the provider's id of the new call when it gives one.
-* ``verify_webhook(request)`` - authenticate an incoming webhook (:class:`WebhookRequest`); ``True``/``False``.
+* ``webhook_secret()`` - the shared secret webhooks are checked against; a provider without one refuses every
+  webhook (a key left empty must never make an empty signature valid).
+* ``verify_webhook(request)`` - authenticate an incoming webhook (:class:`WebhookRequest`); ``True``/``False``,
+  :class:`SignatureError` when it is signed but stale (outside the provider's replay window).
 * ``parse_webhook(request)`` - turn an authenticated webhook into a :class:`WebhookResult`: call updates (dicts
   with the keys of :data:`CALL_KEYS`, ``None`` meaning "unknown, keep what is stored"), the idempotency key of
   the event, and optionally a caller-ID question to answer.
@@ -70,6 +73,8 @@ class WebhookRequest:
 class WebhookResult:
     updates: list = field(default_factory=list)
     event_key: str | None = None
+    # (key, call id): the signed values of the event may only ever describe this call (see ZadarmaProvider)
+    call_binding: tuple | None = None
     lookup_number: str | None = None  # the PBX asks "who is this number?"
     response: object = None  # body to answer when there is no lookup
 
@@ -110,9 +115,21 @@ class TelephonyProvider:
     def originate(self, extension, number):
         raise ProviderError("Click-to-call is not available for this PBX")
 
+    def webhook_secret(self):
+        return self.config.get("webhook_token") or ""
+
     def verify_webhook(self, request):
         token = request.headers.get("X-Mlm-Token") or request.params.get("token")
-        return _compare(token, self.config.get("webhook_token"))
+        return _compare(token, self.webhook_secret())
+
+    def _check_window(self, request, moment, raw):
+        """Refuse an event whose own timestamp is missing or outside the replay window, in either direction.
+
+        Within the window, replays are caught by the events table (``mlm.telephony.event``), which keeps events
+        much longer than any window: the two together refuse every replay."""
+        window = timedelta(seconds=self.config.get("replay_window") or 86400)
+        if moment is None or abs(request.received_at - moment) > window:
+            raise SignatureError(f"stale or undated notification (time {raw!r})")
 
     def parse_webhook(self, request):
         number = request.params.get("number") or request.params.get("phone")
@@ -153,6 +170,10 @@ class AsteriskProvider(TelephonyProvider):
         return response.get("actionid")
 
 
+# Zadarma signs ``base64(hex(HMAC-SHA1(api_secret, concatenated fields)))`` in the ``Signature`` header, the
+# fields depending on the event (see the PHP examples of Zadarma's API documentation, "Notifications in PBX").
+# Neither ``event`` nor ``pbx_call_id`` (except in NOTIFY_RECORD) is signed: the replay protection therefore rests
+# on the signed values, see ZadarmaProvider.verify_webhook and parse_webhook.
 ZADARMA_SIGNED = {
     "NOTIFY_START": ("caller_id", "called_did", "call_start"),
     "NOTIFY_INTERNAL": ("caller_id", "called_did", "call_start"),
@@ -193,26 +214,53 @@ class ZadarmaProvider(TelephonyProvider):
             return None
         return local.replace(tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
 
+    def webhook_secret(self):
+        return self.config.get("api_secret") or ""
+
     def verify_webhook(self, request):
-        event = request.params.get("event")
-        fields = ZADARMA_SIGNED.get(event)
-        if not fields:
+        """The ``Signature`` header over the event's signed fields, with the API secret; the ``call_start`` of the
+        event (signed) must be within the replay window."""
+        fields = ZADARMA_SIGNED.get(request.params.get("event"))
+        secret = self.webhook_secret()
+        if not fields or not secret:
             return False
-        text = "".join(request.params.get(name, "") for name in fields)
-        expected = zadarma_signature(self.config.get("api_secret") or "", text)
+        expected = zadarma_signature(secret, "".join(request.params.get(name, "") for name in fields))
         if not _compare(request.headers.get("Signature"), expected):
             return False
-        start = self._time(request.params.get("call_start"))
-        window = timedelta(seconds=self.config.get("replay_window") or 86400)
-        if start and abs(request.received_at - start) > window:
-            raise SignatureError("stale Zadarma notification (call_start {})".format(request.params.get("call_start")))
+        if "call_start" in fields:
+            raw = request.params.get("call_start")
+            self._check_window(request, self._time(raw), raw)
         return True
+
+    @staticmethod
+    def replay_keys(params):
+        """``(event key, call binding)`` of a notification, built from what Zadarma signs only.
+
+        * The event key is the event name plus the digest of the signed text exactly as signed (concatenated:
+          moving characters from one signed field to the next keeps a valid signature, so it must keep the key).
+          A captured notification replayed with other unsigned values (``pbx_call_id``, ``duration``,
+          ``disposition``...) has the same key and is ignored as a duplicate.
+        * The binding ties the signed values to the ``pbx_call_id`` first seen with them: the same signed values
+          under another event name (``event`` is not signed either) cannot create another call. Not needed for
+          NOTIFY_RECORD, whose ``pbx_call_id`` is signed.
+
+        A consequence: of several NOTIFY_INTERNAL of one call (ringing extensions in turn, same signed values),
+        only the first is applied; NOTIFY_END brings the extension that answered.
+        """
+        event = params.get("event", "")
+        fields = ZADARMA_SIGNED.get(event, ())
+        text = "".join(params.get(name, "") for name in fields)
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        binding = None
+        if "pbx_call_id" not in fields:
+            binding = ("zadarma-call:{}:{}".format("+".join(fields), digest), params.get("pbx_call_id") or "")
+        return f"zadarma:{event}:{digest}", binding
 
     def parse_webhook(self, request):
         p = request.params
         event = p.get("event", "")
         call_id = p.get("pbx_call_id")
-        key = "{}:{}:{}".format(event, call_id, p.get("call_id_with_rec") or p.get("internal") or "")
+        key, binding = self.replay_keys(p)
         start = self._time(p.get("call_start"))
         now = request.received_at
         if event in ("NOTIFY_START", "NOTIFY_INTERNAL"):
@@ -272,8 +320,8 @@ class ZadarmaProvider(TelephonyProvider):
         elif event == "NOTIFY_RECORD":
             upd = _update(call_id=call_id, recording_ref=p.get("call_id_with_rec"))
         else:
-            return WebhookResult(event_key=key)
-        return WebhookResult(updates=[upd], event_key=key)
+            return WebhookResult(event_key=key, call_binding=binding)
+        return WebhookResult(updates=[upd], event_key=key, call_binding=binding)
 
     def _api(self, method, params):
         cfg = self.config
@@ -336,7 +384,15 @@ class IToolabsProvider(TelephonyProvider):
     click-to-call is the ``makeCall`` command posted to the PBX's ``/sys/crm_api.wcgp`` with the PBX's own token."""
 
     def verify_webhook(self, request):
-        return _compare(request.params.get("crm_token"), self.config.get("webhook_token"))
+        """``crm_token`` is a shared token, not a signature: whoever captured a request can forge others, so the
+        protection against replays is the de-duplication (one ``history`` per call id, one event of each type per
+        call id) plus, for ``history``, its ``start`` (UTC) within the replay window."""
+        if not _compare(request.params.get("crm_token"), self.webhook_secret()):
+            return False
+        if request.params.get("cmd") == "history":
+            raw = request.params.get("start")
+            self._check_window(request, self._time(raw), raw)
+        return True
 
     @staticmethod
     def _time(value):
@@ -361,7 +417,8 @@ class IToolabsProvider(TelephonyProvider):
     def parse_webhook(self, request):
         p = request.params
         cmd, kind, call_id = p.get("cmd", ""), p.get("type", ""), p.get("callid")
-        key = f"{cmd}:{kind}:{call_id}"
+        # One history per call whatever its type (in/out/missed), one event of each type per call.
+        key = f"history:{call_id}" if cmd == "history" else f"{cmd}:{kind}:{call_id}"
         if cmd == "contact":
             return WebhookResult(event_key=None, lookup_number=p.get("phone"))
         outbound = self._is_outbound(p)
