@@ -14,7 +14,7 @@ import logging
 
 from lxml import etree
 
-from odoo import SUPERUSER_ID, api, http
+from odoo import SUPERUSER_ID, api, fields, http
 from odoo.exceptions import AccessDenied, UserError, ValidationError
 from odoo.http import request
 
@@ -60,11 +60,17 @@ class OnecExchangeController(http.Controller):
         session = env["mlm.onec.session"]._find_by_cookie(
             protocol.parse_cookie(request.httprequest.headers.get("Cookie")), exchange_type
         )
-        if not session or session.state == "failed" and mode != "init":
+        if not session:
             _logger.warning("1C exchange: %s/%s without a valid session cookie", exchange_type, mode)
             return self._answer(
                 protocol.answer_failure(env._("No valid exchange session: call checkauth first.")), "utf-8"
             )
+        try:
+            session.with_context(lang=session.user_id.lang)._check_usable(mode)
+        except ExchangeError as exc:
+            _logger.warning("1C exchange: %s/%s refused on session %s: %s", exchange_type, mode, session.id, exc)
+            return self._answer(protocol.answer_failure(str(exc)), "utf-8")
+        session.date_last = fields.Datetime.now()
         backend = session.backend_id
         env = api.Environment(env.cr, session.user_id.id, dict(env.context, lang=session.user_id.lang), su=True)
         session = session.with_env(env).with_company(backend.company_id)
@@ -98,24 +104,31 @@ class OnecExchangeController(http.Controller):
             return self._answer(protocol.answer_failure(reason), encoding)
         return self._answer(answer, encoding)
 
-    def _checkauth(self, env, exchange_type):
-        login, password = self._basic_credentials()
+    def _exchange_user(self, env, login):
+        """``(user, backend)`` when ``login`` is the exchange user of an active backend, else empty recordsets.
+        Looked up before any password check, so that other users' passwords are never tested here."""
         users = env["res.users"]
-        try:
-            if not login:
-                raise AccessDenied()
-            credential = {"login": login, "password": password, "type": "password"}
-            auth_info = users._login(request.db, credential, {"interactive": False})
-        except AccessDenied:
-            _logger.warning("1C exchange: authentication failed for %r", login)
+        user = users.search([("login", "=", login)], limit=1) if login else users
+        if not user or not user.has_group("mlm_onec_bridge.group_onec_exchange"):
+            return users, env["mlm.onec.backend"]
+        return user, env["mlm.onec.backend"].search([("exchange_user_id", "=", user.id)], limit=1)
+
+    def _checkauth(self, env, exchange_type):
+        """HTTP Basic of 1C. A user who may not exchange gets exactly the answer of a wrong password, and his
+        password is not checked (no login recorded): the endpoint is no password oracle for portal users."""
+        login, password = self._basic_credentials()
+        user, backend = self._exchange_user(env, login)
+        authenticated = False
+        if backend:
+            try:
+                credential = {"login": login, "password": password, "type": "password"}
+                auth_info = env["res.users"]._login(request.db, credential, {"interactive": False})
+                authenticated = auth_info["uid"] == user.id
+            except AccessDenied:
+                authenticated = False
+        if not authenticated:
+            _logger.warning("1C exchange: authentication failed for %r (wrong password or not an exchange user)", login)
             return self._answer(protocol.answer_failure(env._("Wrong login or password.")), "utf-8")
-        user = users.browse(auth_info["uid"])
-        backend = env["mlm.onec.backend"].search([("exchange_user_id", "=", user.id)], limit=1)
-        if not backend or not user.has_group("mlm_onec_bridge.group_onec_exchange"):
-            _logger.warning("1C exchange: user %s is not an exchange user", login)
-            return self._answer(
-                protocol.answer_failure(env._("This user is not allowed to exchange with 1C.")), "utf-8"
-            )
         session, token = env["mlm.onec.session"].with_company(backend.company_id)._open(backend, exchange_type, user)
         return self._answer(protocol.answer_checkauth(token, sessid=str(session.id)), backend.answer_encoding)
 

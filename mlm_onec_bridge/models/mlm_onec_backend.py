@@ -45,6 +45,12 @@ class MlmOnecBackend(models.Model):
         required=True,
         help="Encoding of the answers and of the order document sent to 1C.",
     )
+    session_idle_minutes = fields.Integer(
+        string="Session Idle Timeout (min)",
+        default=30,
+        help="An exchange session (the cookie 1C gets from 'checkauth') stops working after this many minutes "
+        "without a call, and for orders once 1C has confirmed them with 'success'. 1C then authenticates again.",
+    )
     batch_size = fields.Integer(default=500, help="Products or offers written per batch.")
     time_budget = fields.Integer(
         string="Seconds per Import Call",
@@ -118,13 +124,15 @@ class MlmOnecBackend(models.Model):
             backend.session_count = sessions.get(backend, 0)
             backend.export_count = exports.get(backend, 0)
 
-    @api.constrains("file_limit", "batch_size", "time_budget", "max_file_size")
+    @api.constrains("file_limit", "batch_size", "time_budget", "max_file_size", "session_idle_minutes")
     def _check_limits(self):
         for backend in self:
-            if min(backend.file_limit, backend.batch_size, backend.max_file_size) <= 0 or backend.time_budget < 0:
+            sizes = (backend.file_limit, backend.batch_size, backend.max_file_size, backend.session_idle_minutes)
+            if min(sizes) <= 0 or backend.time_budget < 0:
                 raise ValidationError(
                     self.env._(
-                        "Part size, batch size and file size must be positive; the time budget cannot be negative."
+                        "Part size, batch size, file size and session idle timeout must be positive; the time "
+                        "budget cannot be negative."
                     )
                 )
 

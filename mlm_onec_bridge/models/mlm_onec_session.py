@@ -13,7 +13,10 @@ from ..tools import cml_writer, protocol, safe_xml, safe_zip
 
 _logger = logging.getLogger(__name__)
 
-SESSION_LIFETIME = timedelta(hours=12)
+SESSION_LIFETIME = timedelta(hours=12)  # upper bound, whatever the activity; see also the backend's idle timeout
+# Once 1C confirmed the orders (``mode=success``), the cookie may only bring back order changes (``file``, then
+# ``import``, which some 1C versions send after ``success``); ``init``, ``query`` and ``success`` are refused.
+MODES_AFTER_SUCCESS = ("file", "import")
 MAX_LOG_LINES_PER_CALL = 200
 
 
@@ -81,16 +84,39 @@ class MlmOnecSession(models.Model):
 
     @api.model
     def _find_by_cookie(self, token, exchange_type):
+        """The session of a cookie, spent or not (``_check_usable`` says whether it may still serve)."""
         if not token:
             return self.browse()
         return self.search(
-            [
-                ("token_hash", "=", self._hash_token(token)),
-                ("exchange_type", "=", exchange_type),
-                ("date_start", ">=", fields.Datetime.now() - SESSION_LIFETIME),
-            ],
-            limit=1,
+            [("token_hash", "=", self._hash_token(token)), ("exchange_type", "=", exchange_type)], limit=1
         )
+
+    def _check_usable(self, mode):
+        """Raise :class:`ExchangeError` when this session may not serve ``mode``: expired (idle for longer than
+        the backend's timeout, or older than ``SESSION_LIFETIME``), spent by ``success``, or failed. The state lives
+        in this table, so every worker sees the same answer."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        idle = self.backend_id.session_idle_minutes or 30
+        if self.date_start < now - SESSION_LIFETIME or (self.date_last or self.date_start) < now - timedelta(
+            minutes=idle
+        ):
+            raise ExchangeError(
+                self.env._(
+                    "This exchange session has expired (no call for %(minutes)s minutes, or older than 12 hours): "
+                    "1C must call checkauth again.",
+                    minutes=idle,
+                )
+            )
+        if self.state == "done" and mode not in MODES_AFTER_SUCCESS:
+            raise ExchangeError(
+                self.env._(
+                    "This exchange session is closed: 1C already confirmed it with 'success'. "
+                    "Call checkauth to start a new exchange."
+                )
+            )
+        if self.state == "failed" and mode != "init":
+            raise ExchangeError(self.env._("No valid exchange session: call checkauth first."))
 
     def _log(self, message):
         self.ensure_one()
