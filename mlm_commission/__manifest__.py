@@ -26,6 +26,7 @@
         "views/mlm_commission_statement_views.xml",
         "views/mlm_commission_run_views.xml",
         "views/product_views.xml",
+        "views/mlm_commission_templates.xml",
         "views/mlm_distributor_views.xml",
         "views/res_config_settings_views.xml",
         "views/mlm_sales_target_views.xml",

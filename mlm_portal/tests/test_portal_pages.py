@@ -94,6 +94,21 @@ class TestPortalPages(HttpCase, MlmPortalCommon):
         self.assertIn("o_mlm_requirement", html)
         self.assertIn("Silver", html)
 
+    def test_volume_progress_tells_the_truth(self):
+        """Root's raw GV 1020 passes Silver's 1000, but alice's leg counts at most 500: 800 counts, Silver is
+        not reached, and the page says so (today: every requirement "Done" and root stays Bronze)."""
+        self._login(self.user_root)
+        html = self.url_open("/my/volume").text
+        self.assertIn("200 GV more, outside your biggest leg", html)
+        self.assertIn("Your biggest leg counts at most 500 of the 1,000 GV; you have 200 from the other legs", html)
+        self.assertIn("800.00 / 1,000.00", html)
+        self._login(self.user_alice)
+        html = self.url_open("/my/volume").text
+        # alice's PV 200 of 100: the bar full and the figure 200 %
+        pv = html[html.index("o_mlm_requirement_pv") :]
+        self.assertIn("(200%)", pv[: pv.index("progress-bar")])
+        self.assertIn("width: 100%", pv[: pv.index("o_mlm_requirement_gv")])
+
     def test_commissions_statement_pdf_xlsx(self):
         self._login(self.user_alice)
         html = self.url_open("/my/commissions").text
