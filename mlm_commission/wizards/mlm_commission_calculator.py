@@ -128,6 +128,7 @@ class MlmCommissionCalculatorLine(models.TransientModel):
     def _compute_volume(self):
         for line in self:
             factor = 1.0 - (line.discount or 0.0) / 100.0
-            line.pv = line.product_id.mlm_pv_effective * line.quantity
-            line.bv = line.product_id.mlm_bv_effective * line.quantity * factor
+            line.pv, line.bv = (
+                line.product_id._mlm_line_volume(line.quantity, line.discount) if line.product_id else (0, 0)
+            )
             line.subtotal = line.price_unit * line.quantity * factor

@@ -287,6 +287,26 @@ class MlmDistributor(models.Model):
         self.ensure_one()
         return (projection.get("next_rank") or {}).get("requirements", [])
 
+    def _portal_preview_gap(self, projection):
+        """The open period's preview statement of this distributor when its PV or GV differ from the live
+        projection (orders counted since the preview ran), else an empty recordset."""
+        self.ensure_one()
+        period, __, __ = self._portal_period()
+        if not period or not projection:
+            return self.env["mlm.commission.statement"]
+        statement = (
+            self.env["mlm.commission.statement"]
+            .sudo()
+            .search(
+                [("period_id", "=", period.id), ("distributor_id", "=", self.id), ("state", "=", "preview")], limit=1
+            )
+        )
+        if statement and (
+            abs(statement.pv - projection.get("pv", 0.0)) > 1e-6 or abs(statement.gv - projection.get("gv", 0.0)) > 1e-6
+        ):
+            return statement
+        return self.env["mlm.commission.statement"]
+
     def _portal_balance(self):
         """(payable not yet paid, carried forward) of this distributor, from closed statements."""
         self.ensure_one()
