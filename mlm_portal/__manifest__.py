@@ -26,6 +26,7 @@
         "views/portal_templates.xml",
         "views/portal_network_templates.xml",
         "views/portal_commission_templates.xml",
+        "views/portal_order_templates.xml",
         "views/portal_team_templates.xml",
         "views/signup_templates.xml",
         "views/shop_templates.xml",

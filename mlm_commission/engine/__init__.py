@@ -5,6 +5,7 @@ See docs/ENGINE.md for the interface and the exact semantics.
 
 from .core import CommissionEngine, compute_period, round_half_up
 from .ids import IdIndex, ordinal_days
+from .ranks import rank_standing
 from .spec import (
     BONUS_FAST_START,
     BONUS_MATCHING,
@@ -43,5 +44,6 @@ __all__ = [
     "depths",
     "nearest_ancestor_where",
     "ordinal_days",
+    "rank_standing",
     "round_half_up",
 ]

@@ -352,6 +352,8 @@ class ProjectionState:
             "paid_rank": paid,
             "legs": [(int(k), float(self.gv[k])) for k in kids],
             "legs_qualified": int(self.legs_holding[self.slot_of_rank[paid], b]),
+            # legs holding a paid rank >= each leg-rank threshold of the plan (the rank rules' leg test)
+            "legs_holding": {int(t): int(self.legs_holding[slot, b]) for t, slot in self.slots.items()},
             "earnings_cents": {code: cents for code, (cents, has_rows) in bonuses.items() if has_rows},
             "total_cents": sum(cents for cents, _has_rows in bonuses.values()),
         }

@@ -1,10 +1,26 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 PAID_STATES = ("in_payment", "paid", "reversed")
 
 
 class AccountMove(models.Model):
     _inherit = "account.move"
+
+    mlm_pv_total = fields.Float(
+        string="Total PV", compute="_compute_mlm_volume_total", store=True, digits="Product Unit of Measure"
+    )
+    mlm_bv_total = fields.Monetary(string="Total BV", compute="_compute_mlm_volume_total", store=True)
+    mlm_volume_trigger = fields.Selection(
+        related="company_id.mlm_volume_trigger",
+        string="Volume Counts On",
+        help="When this invoice's PV and BV reach the volume ledger (the company's setting).",
+    )
+
+    @api.depends("invoice_line_ids.mlm_pv", "invoice_line_ids.mlm_bv")
+    def _compute_mlm_volume_total(self):
+        for move in self:
+            move.mlm_pv_total = sum(move.invoice_line_ids.mapped("mlm_pv"))
+            move.mlm_bv_total = sum(move.invoice_line_ids.mapped("mlm_bv"))
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
@@ -60,14 +76,15 @@ class AccountMove(models.Model):
             for line in move.invoice_line_ids.filtered(lambda ln: ln.display_type == "product" and ln.product_id):
                 product = line.product_id
                 qty = line.product_uom_id._compute_quantity(line.quantity, product.uom_id) if counts else 0.0
+                pv, bv = line._mlm_volume() if counts else (0.0, 0.0)
                 sources.append(
                     {
                         "source_key": f"account.move.line:{line.id}",
                         "company": move.company_id,
                         "distributor": distributor,
                         "volume_type": volume_type or "personal",
-                        "pv": sign * product.mlm_pv_effective * qty,
-                        "bv": sign * product.mlm_bv_effective * qty * (1.0 - (line.discount or 0.0) / 100.0),
+                        "pv": sign * pv,
+                        "bv": sign * bv,
                         "date": day,
                         "partner_id": move.commercial_partner_id.id,
                         "product_id": product.id,
@@ -87,6 +104,27 @@ class AccountMove(models.Model):
 
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
+
+    mlm_pv = fields.Float(string="PV", compute="_compute_mlm_volume", store=True, digits="Product Unit of Measure")
+    mlm_bv = fields.Monetary(string="BV", compute="_compute_mlm_volume", store=True)
+
+    @api.depends("product_id", "quantity", "product_uom_id", "discount", "display_type", "move_id.move_type")
+    def _compute_mlm_volume(self):
+        for line in self:
+            line.mlm_pv, line.mlm_bv = line._mlm_volume()
+
+    def _mlm_volume(self):
+        """(PV, BV) of a product line of a customer invoice or credit note (its quantity in the product's unit),
+        unsigned: the line's fields and the ledger (which signs credit notes) use it."""
+        self.ensure_one()
+        if (
+            self.display_type != "product"
+            or not self.product_id
+            or self.move_id.move_type not in ("out_invoice", "out_refund")
+        ):
+            return 0.0, 0.0
+        qty = self.product_uom_id._compute_quantity(self.quantity, self.product_id.uom_id)
+        return self.product_id._mlm_line_volume(qty, self.discount)
 
     def reconcile(self):
         result = super().reconcile()

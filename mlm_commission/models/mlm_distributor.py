@@ -4,9 +4,9 @@ import numpy as np
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, formatLang
 
-from ..engine import CommissionEngine, IdIndex, PeriodInputs, compute_period
+from ..engine import CommissionEngine, IdIndex, PeriodInputs, compute_period, rank_standing
 from ..tools import pgcopy
 from .mlm_commission_period import ORDINAL_EPOCH
 from .mlm_distributor_projection import SMALL_TEAM, ProjectionCache
@@ -27,6 +27,13 @@ class MlmDistributor(models.Model):
     )
     volume_line_ids = fields.One2many("mlm.volume.line", "distributor_id", string="Volume Ledger")
     statement_ids = fields.One2many("mlm.commission.statement", "distributor_id", string="Commission Statements")
+    mlm_rank_progress_html = fields.Html(
+        string="Rank Progress",
+        compute="_compute_mlm_rank_progress_html",
+        sanitize=False,
+        groups="mlm_network.group_mlm_user",
+        help="Every rule of the next rank as the commission engine tests it, with what is still missing.",
+    )
 
     def init(self):
         res = super().init()
@@ -35,6 +42,15 @@ class MlmDistributor(models.Model):
             SQL("CREATE INDEX IF NOT EXISTS mlm_distributor_write_date_idx ON mlm_distributor (write_date)")
         )
         return res
+
+    def _compute_mlm_rank_progress_html(self):
+        QWeb = self.env["ir.qweb"]
+        for distributor in self:
+            projection = distributor.get_mlm_projection() if distributor.id else {}
+            distributor.mlm_rank_progress_html = QWeb._render(
+                "mlm_commission.mlm_distributor_rank_progress",
+                {"projection": projection, "next_rank": (projection or {}).get("next_rank")},
+            )
 
     @api.constrains("mlm_coefficient")
     def _check_mlm_coefficient(self):
@@ -234,7 +250,15 @@ class MlmDistributor(models.Model):
         currency = me.company_id.currency_id
         rank_index = {rule.rank_id.id: i for i, rule in enumerate(ranks)}
         paid = rank_index.get(statement.paid_rank_id.id, -1)
-        next_rule = ranks[paid + 1] if paid + 1 < len(ranks) else None
+        spec = plan._get_engine_spec()
+        next_rank = self._mlm_next_rank(
+            ranks,
+            spec,
+            paid,
+            statement.pv,
+            [r["gv"] for r in recruits],
+            lambda threshold: me._mlm_preview_legs_holding(period, rank_index, threshold),
+        )
         return {
             "date_from": period.date_from,
             "date_to": period.date_to,
@@ -247,14 +271,7 @@ class MlmDistributor(models.Model):
             ),
             "paid_rank_id": statement.paid_rank_id.id,
             "paid_rank": statement.paid_rank_id.name or "",
-            "next_rank": next_rule
-            and {
-                "rank_id": next_rule.rank_id.id,
-                "name": next_rule.rank_id.name,
-                "pv_missing": max(next_rule.min_pv - statement.pv, 0.0),
-                "gv_missing": max(next_rule.min_gv - statement.gv, 0.0),
-                "legs_missing": max(next_rule.min_legs - statement.legs_qualified, 0),
-            },
+            "next_rank": next_rank,
             "earnings": {labels[code]: currency.round(amount) for code, amount in groups},
             "projected_total": currency.round(statement.total),
             "currency_id": currency.id,
@@ -294,7 +311,14 @@ class MlmDistributor(models.Model):
             key=lambda leg: -leg["volume"],
         )
         paid = int(result.paid_rank[i])
-        next_rule = ranks[paid + 1] if paid + 1 < len(ranks) else None
+        next_rank = self._mlm_next_rank(
+            ranks,
+            result.plan,
+            paid,
+            float(result.pv[i]),
+            result.gv[recruits],
+            lambda threshold: int(result.legs_holding[result.leg_slots[threshold], i]),
+        )
         return {
             "date_from": date_from,
             "date_to": date_to,
@@ -304,15 +328,143 @@ class MlmDistributor(models.Model):
             "legs": legs,
             "paid_rank_id": ranks[paid].rank_id.id if paid >= 0 else False,
             "paid_rank": ranks[paid].rank_id.name if paid >= 0 else "",
-            "next_rank": next_rule
-            and {
-                "rank_id": next_rule.rank_id.id,
-                "name": next_rule.rank_id.name,
-                "pv_missing": max(next_rule.min_pv - float(result.pv[i]), 0.0),
-                "gv_missing": max(next_rule.min_gv - float(result.gv[i]), 0.0),
-                "legs_missing": max(next_rule.min_legs - int(result.legs_qualified[i]), 0),
-            },
+            "next_rank": next_rank,
             "earnings": {label: currency.round(cents / 100.0) for label, cents in by_bonus.items()},
             "projected_total": currency.round(int(result.total_cents[i]) / 100.0),
             "currency_id": currency.id,
         }
+
+    # ------------------------------------------------------------------ rank progress
+    def _mlm_preview_legs_holding(self, period, rank_index, threshold):
+        """Legs of this distributor holding a paid rank >= ``threshold`` (engine rank index) in the period's
+        preview: the highest paid rank of each recruit's subtree, read from the preview's statements."""
+        self.ensure_one()
+        if threshold <= 0:
+            return len(self.recruit_ids)
+        self.env["mlm.commission.statement"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT c.id, array_agg(DISTINCT s.paid_rank_id) FILTER (WHERE s.paid_rank_id IS NOT NULL)
+                  FROM mlm_distributor c
+                  JOIN mlm_distributor d
+                    ON d.parent_path COLLATE "C" >= c.parent_path COLLATE "C"
+                   AND d.parent_path COLLATE "C" < (left(c.parent_path, -1) || '0') COLLATE "C"
+                  JOIN mlm_commission_statement s ON s.distributor_id = d.id AND s.period_id = %(period)s
+                 WHERE c.sponsor_id = %(me)s
+                 GROUP BY c.id
+                """,
+                period=period.id,
+                me=self.id,
+            )
+        )
+        return sum(
+            1
+            for _leg, rank_ids in self.env.cr.fetchall()
+            if max((rank_index.get(r, 0) for r in rank_ids or ()), default=0) >= threshold
+        )
+
+    @api.model
+    def _mlm_next_rank(self, ranks, spec, paid, pv, leg_gv, legs_holding):
+        """The next rank above ``paid`` (engine index) with every rule of it and what is still missing.
+
+        The standing comes from the engine's own rank tests (:func:`rank_standing`), so a requirement shown as
+        reached is one the engine counts. ``legs_holding(threshold)`` gives the legs holding a paid rank >= an
+        engine rank index. Returns False at the top rank.
+        """
+        nxt = paid + 1
+        if nxt >= len(ranks):
+            return False
+        rule, record = spec.ranks[nxt], ranks[nxt]
+        standing = rank_standing(rule, pv, leg_gv, legs_holding(rule.leg_rank) if rule.min_legs else 0, nxt == 0)
+        requirements = self._mlm_rank_requirements(rule, record, standing)
+        return {
+            "rank_id": record.rank_id.id,
+            "name": record.rank_id.name,
+            "pv_missing": standing["pv_missing"],
+            "gv_missing": standing["gv_missing"],
+            "legs_missing": standing["legs_missing"],
+            "qualifies": standing["qualifies"],
+            "standing": standing,
+            "requirements": requirements,
+        }
+
+    def _mlm_number(self, value):
+        """A PV/GV figure as people read it: grouped thousands, decimals only when there are some."""
+        digits = 0 if abs(value - round(value)) < 1e-6 else 2
+        return formatLang(self.env, value, digits=digits)
+
+    def _mlm_requirement(self, key, label, value, target, missing_text, note=""):
+        percent = round(100.0 * value / target) if target else 100
+        missing = bool(missing_text)
+        return {
+            "key": key,
+            "label": label,
+            "reached": value,
+            "target": target,
+            "percent": percent,
+            "bar": max(0, min(percent, 100)),
+            "missing": missing,
+            "missing_text": missing_text,
+            "note": note,
+        }
+
+    def _mlm_rank_requirements(self, rule, record, standing):
+        """The rules of one rank with the distributor's standing: label, reached, target, percent (may exceed
+        100), bar width (at most 100), what is missing, and a note on the leg cap."""
+        _ = self.env._
+        num = self._mlm_number
+        requirements = []
+        if rule.min_pv:
+            requirements.append(
+                self._mlm_requirement(
+                    "pv",
+                    _("Personal volume (PV)"),
+                    standing["pv"],
+                    rule.min_pv,
+                    _("%(amount)s PV more", amount=num(standing["pv_missing"])) if not standing["pv_ok"] else "",
+                )
+            )
+        if rule.min_gv:
+            note = ""
+            if standing["leg_cap"] is not None:
+                note = _(
+                    "Your biggest leg counts at most %(cap)s of the %(target)s GV; you have %(others)s from the other"
+                    " legs and %(pv)s of your own PV.",
+                    cap=num(standing["leg_cap"]),
+                    target=num(rule.min_gv),
+                    others=num(standing["other_legs"]),
+                    pv=num(standing["pv"]),
+                )
+            missing = ""
+            if not standing["gv_ok"]:
+                if standing["legs_over_cap"]:
+                    missing = _("%(amount)s GV more, outside your biggest leg", amount=num(standing["gv_missing"]))
+                else:
+                    missing = _("%(amount)s GV more", amount=num(standing["gv_missing"]))
+            requirements.append(
+                self._mlm_requirement(
+                    "gv",
+                    _("Group volume (GV) that counts") if standing["leg_cap"] is not None else _("Group volume (GV)"),
+                    standing["capped_gv"],
+                    rule.min_gv,
+                    missing,
+                    note,
+                )
+            )
+        if rule.min_legs:
+            if record.leg_rank_id:
+                label = _("Legs with a %(rank)s", rank=record.leg_rank_id.sudo().name)
+                text = _(
+                    "%(count)s more leg(s) with a %(rank)s",
+                    count=standing["legs_missing"],
+                    rank=record.leg_rank_id.sudo().name,
+                )
+            else:
+                label, text = _("Qualified legs"), _("%(count)s more qualified leg(s)", count=standing["legs_missing"])
+            requirements.append(
+                self._mlm_requirement(
+                    "legs", label, standing["legs_holding"], rule.min_legs, text if not standing["legs_ok"] else ""
+                )
+            )
+        return requirements

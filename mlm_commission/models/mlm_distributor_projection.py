@@ -343,7 +343,14 @@ class ProjectionCache:
         labels = dict(self.plan._get_bonus_type_selection())
         ranks = self.ranks
         paid = values["paid_rank"]
-        next_rule = ranks[paid + 1] if paid + 1 < len(ranks) else None
+        next_rank = me._mlm_next_rank(
+            ranks,
+            self.spec,
+            paid,
+            values["pv"],
+            [volume for _k, volume in values["legs"]],
+            lambda threshold: values["legs_holding"][threshold],
+        )
         ids = entry.index.ids
         return {
             "date_from": self.date_from,
@@ -357,14 +364,7 @@ class ProjectionCache:
             ),
             "paid_rank_id": ranks[paid].rank_id.id if paid >= 0 else False,
             "paid_rank": ranks[paid].rank_id.name if paid >= 0 else "",
-            "next_rank": next_rule
-            and {
-                "rank_id": next_rule.rank_id.id,
-                "name": next_rule.rank_id.name,
-                "pv_missing": max(next_rule.min_pv - values["pv"], 0.0),
-                "gv_missing": max(next_rule.min_gv - values["gv"], 0.0),
-                "legs_missing": max(next_rule.min_legs - values["legs_qualified"], 0),
-            },
+            "next_rank": next_rank,
             "earnings": {
                 labels[str(code)]: currency.round(cents / 100.0) for code, cents in values["earnings_cents"].items()
             },

@@ -27,3 +27,14 @@ class ProductProduct(models.Model):
             else:
                 product.mlm_pv_effective = product.product_tmpl_id.mlm_pv
                 product.mlm_bv_effective = product.product_tmpl_id.mlm_bv
+
+    def _mlm_line_volume(self, quantity, discount=0.0):
+        """(PV, BV) of ``quantity`` (in the product's unit) of this product sold ``discount`` percent off.
+
+        The one formula of sale order lines, invoice lines, the calculator and the volume ledger.
+        """
+        self.ensure_one()
+        return (
+            self.mlm_pv_effective * quantity,
+            self.mlm_bv_effective * quantity * (1.0 - (discount or 0.0) / 100.0),
+        )

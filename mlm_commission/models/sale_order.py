@@ -1,8 +1,24 @@
-from odoo import models
+from odoo import api, fields, models
 
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
+
+    mlm_pv_total = fields.Float(
+        string="Total PV", compute="_compute_mlm_volume_total", store=True, digits="Product Unit of Measure"
+    )
+    mlm_bv_total = fields.Monetary(string="Total BV", compute="_compute_mlm_volume_total", store=True)
+    mlm_volume_trigger = fields.Selection(
+        related="company_id.mlm_volume_trigger",
+        string="Volume Counts On",
+        help="When this order's PV and BV reach the volume ledger (the company's setting).",
+    )
+
+    @api.depends("order_line.mlm_pv", "order_line.mlm_bv")
+    def _compute_mlm_volume_total(self):
+        for order in self:
+            order.mlm_pv_total = sum(order.order_line.mapped("mlm_pv"))
+            order.mlm_bv_total = sum(order.order_line.mapped("mlm_bv"))
 
     def _action_confirm(self):
         result = super()._action_confirm()
@@ -23,12 +39,7 @@ class SaleOrder(models.Model):
         """PV of the order: each product line's PV (the variant's own when it has one) times its quantity in the
         product's unit."""
         self.ensure_one()
-        return sum(
-            line.product_id.mlm_pv_effective
-            * line.product_uom._compute_quantity(line.product_uom_qty, line.product_id.uom_id)
-            for line in self.order_line
-            if line.product_id and not line.display_type
-        )
+        return sum(line._mlm_volume()[0] for line in self.order_line)
 
     def _mlm_sync_volume(self):
         """Credit (or reverse) the volume of orders of companies that count volume on confirmed orders."""
@@ -40,6 +51,22 @@ class SaleOrder(models.Model):
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
 
+    mlm_pv = fields.Float(string="PV", compute="_compute_mlm_volume", store=True, digits="Product Unit of Measure")
+    mlm_bv = fields.Monetary(string="BV", compute="_compute_mlm_volume", store=True)
+
+    @api.depends("product_id", "product_uom_qty", "product_uom", "discount", "display_type")
+    def _compute_mlm_volume(self):
+        for line in self:
+            line.mlm_pv, line.mlm_bv = line._mlm_volume()
+
+    def _mlm_volume(self):
+        """(PV, BV) of this line (its quantity in the product's unit): the line's fields and the ledger use it."""
+        self.ensure_one()
+        if not self.product_id or self.display_type:
+            return 0.0, 0.0
+        qty = self.product_uom._compute_quantity(self.product_uom_qty, self.product_id.uom_id)
+        return self.product_id._mlm_line_volume(qty, self.discount)
+
     def _mlm_volume_sources(self):
         """What each product line should hold in the volume ledger (zero when the order does not count)."""
         sources = []
@@ -48,6 +75,7 @@ class SaleOrderLine(models.Model):
             distributor, volume_type = order._mlm_credited_distributor()
             counts = order.state == "sale"
             qty = line.product_uom._compute_quantity(line.product_uom_qty, line.product_id.uom_id) if counts else 0.0
+            pv, bv = line._mlm_volume() if counts else (0.0, 0.0)
             product = line.product_id
             sources.append(
                 {
@@ -55,8 +83,8 @@ class SaleOrderLine(models.Model):
                     "company": order.company_id,
                     "distributor": distributor,
                     "volume_type": volume_type or "personal",
-                    "pv": product.mlm_pv_effective * qty,
-                    "bv": product.mlm_bv_effective * qty * (1.0 - (line.discount or 0.0) / 100.0),
+                    "pv": pv,
+                    "bv": bv,
                     "date": order.date_order.date(),
                     "partner_id": order.partner_id.commercial_partner_id.id,
                     "product_id": product.id,

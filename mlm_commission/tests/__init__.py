@@ -8,3 +8,5 @@ from . import test_dashboard
 from . import test_wallet
 from . import test_projection
 from . import test_projection_state
+from . import test_rank_progress
+from . import test_pay_explains

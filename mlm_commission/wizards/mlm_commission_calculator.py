@@ -1,6 +1,10 @@
-from markupsafe import Markup, escape
+import dataclasses
+
+import numpy as np
 
 from odoo import api, fields, models
+
+from ..engine import PeriodInputs, compute_period, ordinal_days
 
 
 class MlmCommissionCalculator(models.TransientModel):
@@ -14,6 +18,7 @@ class MlmCommissionCalculator(models.TransientModel):
     line_ids = fields.One2many("mlm.commission.calculator.line", "calculator_id", string="Products")
     total_pv = fields.Float(string="PV", compute="_compute_result", digits="Product Unit of Measure")
     total_bv = fields.Monetary(string="BV", compute="_compute_result")
+    # rendered by QWeb (mlm_commission.mlm_commission_calculator_result): every value is escaped
     result_html = fields.Html(compute="_compute_result", sanitize=False)
 
     @api.depends("line_ids.pv", "line_ids.bv", "distributor_id", "plan_id")
@@ -21,54 +26,83 @@ class MlmCommissionCalculator(models.TransientModel):
         for wizard in self:
             wizard.total_pv = sum(wizard.line_ids.mapped("pv"))
             wizard.total_bv = wizard.currency_id.round(sum(wizard.line_ids.mapped("bv")))
-            wizard.result_html = wizard._render_upline(wizard._upline_earnings())
+            wizard.result_html = self.env["ir.qweb"]._render(
+                "mlm_commission.mlm_commission_calculator_result",
+                {"rows": wizard._upline_earnings(), "currency": wizard.currency_id},
+            )
 
     def _upline_earnings(self):
-        """[(level, distributor, rank, rate, amount)] each upline level would earn on this purchase.
+        """What the upline earns on this purchase: a list of dicts (level, sponsor, rank, bonus, rate, amount).
 
-        Uses the sponsors' current rank and status (the period's PV is not known yet), the plan's rates and
-        compression, and each sponsor's personal coefficient.
+        The commission engine (``compute_period``) runs on a small subtree: the buyer and its sponsors up to the
+        top, the purchase as the buyer's only ledger line. The period's PV is not known yet, so each sponsor keeps
+        its current rank and counts as active when its status is active: the engine gets each sponsor's rank as
+        PV-only rank tests (a line of PV = its rank index, without BV) and a plan minimum PV of 0. Compression,
+        level rates, paid levels, matching, fast start, personal coefficients and rounding are the engine's.
         """
         self.ensure_one()
         if not (self.distributor_id and self.plan_id):
             return []
-        ids = [int(x) for x in (self.distributor_id.parent_path or "").split("/") if x][:-1]
-        sponsors = self.env["mlm.distributor"].browse(list(reversed(ids)))
-        rates = [lvl.rate / 100.0 for lvl in self.plan_id.level_ids.sorted("level")]
-        paid_levels = {rule.rank_id.id: rule.paid_levels for rule in self.plan_id.rank_ids}
-        result, level = [], 0
-        for sponsor in sponsors:
-            active = sponsor.status == "active"
-            if self.plan_id.compression and not active:
-                continue
-            level += 1
-            if level > len(rates):
-                break
-            pays = active and paid_levels.get(sponsor.rank_id.id, 0) >= level
-            rate = rates[level - 1] if pays else 0.0
-            amount = self.currency_id.round(self.total_bv * rate * sponsor.mlm_coefficient)
-            result.append((level, sponsor, sponsor.rank_id, rate, amount))
-        return result
+        chain = self._chain()
+        inputs, spec, ranks = self._engine_inputs(chain)
+        result = compute_period(inputs, spec, engine_class=self.plan_id._get_engine_class())
+        labels = dict(self.plan_id._get_bonus_type_selection())
+        rows = result.rows
+        buyer = len(chain) - 1
+        earned = []
+        for k in np.flatnonzero(rows["beneficiary"] != buyer):
+            sponsor = chain[int(rows["beneficiary"][k])]
+            bonus = int(rows["bonus_type"][k])
+            earned.append(
+                {
+                    "level": int(rows["compressed_level"][k] or rows["level"][k]),
+                    "sponsor": sponsor,
+                    "rank": ranks[int(rows["rank"][k])].rank_id if int(rows["rank"][k]) >= 0 else sponsor.rank_id,
+                    "bonus": labels.get(str(bonus), str(bonus)),
+                    "rate": float(rows["rate"][k]),
+                    "amount": int(rows["amount_cents"][k]) / 100.0,
+                }
+            )
+        return sorted(earned, key=lambda row: (-row["sponsor"].depth, row["bonus"]))
 
-    def _render_upline(self, rows):
-        if not rows:
-            return Markup("")
-        header = Markup(
-            "<table class='table table-sm'><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
-            "<th class='text-end'>%s</th><th class='text-end'>%s</th></tr></thead><tbody>"
-        ) % (
-            self.env._("Level"),
-            self.env._("Sponsor"),
-            self.env._("Rank"),
-            self.env._("Rate (%)"),
-            self.env._("Earns"),
+    def _chain(self):
+        """The buyer's sponsors from the top down, then the buyer."""
+        ids = [int(x) for x in (self.distributor_id.parent_path or "").split("/") if x]
+        return self.env["mlm.distributor"].browse(ids)
+
+    def _engine_inputs(self, chain):
+        """(PeriodInputs, PlanSpec, rank rules) of the purchase on ``chain`` (see ``_upline_earnings``)."""
+        plan = self.plan_id
+        ranks = plan._get_ranks()
+        index = {rule.rank_id.id: i for i, rule in enumerate(ranks)}
+        spec = plan._get_engine_spec()
+        # rank r is held by PV >= r (the sponsors' current ranks); no advancement, pool, threshold or gate
+        rules = tuple(
+            dataclasses.replace(rule, min_pv=float(r), min_gv=0.0, min_legs=0, leg_rank=-1, advancement_bonus_cents=0)
+            for r, rule in enumerate(spec.ranks)
         )
-        body = Markup("").join(
-            Markup("<tr><td>%s</td><td>%s</td><td>%s</td><td class='text-end'>%s</td><td class='text-end'>%s</td></tr>")
-            % (level, escape(sponsor.display_name), escape(rank.name or ""), f"{rate * 100:.2f}", f"{amount:.2f}")
-            for level, sponsor, rank, rate, amount in rows
+        spec = dataclasses.replace(
+            spec, min_pv=0.0, ranks=rules, pool_rate=0.0, pool_min_rank=None, threshold_cents=0, compliance_share=None
         )
-        return header + body + Markup("</tbody></table>")
+        n = len(chain)
+        rank_of = np.array([index.get(d.rank_id.id, 0) for d in chain], dtype=np.int64)
+        today = fields.Date.context_today(self)
+        days = ordinal_days([d.join_date or today for d in chain] + [today])
+        buyer = n - 1
+        inputs = PeriodInputs(
+            sponsor_idx=np.arange(-1, n - 1, dtype=np.int64),
+            active_status=[d.status == "active" for d in chain],
+            coefficient=[d.mlm_coefficient for d in chain],
+            join_day=days[:n],
+            highest_rank=rank_of,
+            carried_cents=np.zeros(n, dtype=np.int64),
+            line_dist=np.append(np.arange(n, dtype=np.int64), buyer),
+            line_pv=np.append(rank_of.astype(np.float64), self.total_pv),
+            line_bv_cents=np.append(np.zeros(n, dtype=np.int64), round(self.total_bv * 100)),
+            line_day=np.full(n + 1, days[n], dtype=np.int64),
+            line_customer=np.zeros(n + 1, dtype=bool),
+        )
+        return inputs, spec, ranks
 
 
 class MlmCommissionCalculatorLine(models.TransientModel):
@@ -94,6 +128,7 @@ class MlmCommissionCalculatorLine(models.TransientModel):
     def _compute_volume(self):
         for line in self:
             factor = 1.0 - (line.discount or 0.0) / 100.0
-            line.pv = line.product_id.mlm_pv_effective * line.quantity
-            line.bv = line.product_id.mlm_bv_effective * line.quantity * factor
+            line.pv, line.bv = (
+                line.product_id._mlm_line_volume(line.quantity, line.discount) if line.product_id else (0, 0)
+            )
             line.subtotal = line.price_unit * line.quantity * factor

@@ -1,7 +1,6 @@
 import io
 
 from dateutil.relativedelta import relativedelta
-from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -79,24 +78,47 @@ class MlmIncomeDisclosure(models.TransientModel):
 
     @api.depends("company_id", "date_from", "date_to")
     def _compute_result_html(self):
+        QWeb = self.env["ir.qweb"]
         for wizard in self:
-            rows = wizard._get_rows()
-            head = Markup("").join(Markup("<th>%s</th>") % h for h in wizard._headers())
-            body = Markup("").join(
-                Markup("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>")
-                % (
-                    row["rank"],
-                    row["count"],
-                    f"{row['median']:.2f}",
-                    f"{row['mean']:.2f}",
-                    f"{row['zero_share']:.1f}",
-                    f"{row['max']:.2f}",
-                )
-                for row in rows
-            )
-            wizard.result_html = Markup(
-                "<table class='table table-sm'><thead><tr>%s</tr></thead><tbody>%s</tbody></table>"
-            ) % (head, body)
+            wizard.result_html = QWeb._render("mlm_commission.income_disclosure_body", wizard._report_values())
+
+    def _report_values(self):
+        """What the screen and the PDF show: the rows, the currency and the bar chart (an SVG built by QWeb)."""
+        self.ensure_one()
+        rows = self._get_rows()
+        return {
+            "o": self,
+            "rows": rows,
+            "headers": self._headers(),
+            "currency": self.currency_id,
+            "chart": self._chart(rows),
+        }
+
+    def _chart(self, rows):
+        """Geometry of the bar chart of distributors per paid rank (one horizontal bar per rank), for the SVG."""
+        top = max([row["count"] for row in rows] or [0]) or 1
+        label_width, bar_width, height, gap = 160, 340, 22, 8
+        bars = [
+            {
+                "rank": row["rank"],
+                "count": row["count"],
+                "mean": row["mean"],
+                "y": i * (height + gap),
+                "width": round(bar_width * row["count"] / top, 1),
+            }
+            for i, row in enumerate(rows)
+        ]
+        return {
+            "bars": bars,
+            "label_width": label_width,
+            "bar_height": height,
+            "width": label_width + bar_width + 140,
+            "height": max(len(bars) * (height + gap), height),
+        }
+
+    def action_print(self):
+        self.ensure_one()
+        return self.env.ref("mlm_commission.action_report_income_disclosure").report_action(self)
 
     def _export_xlsx(self):
         self.ensure_one()

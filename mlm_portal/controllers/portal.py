@@ -264,6 +264,7 @@ class MlmPortal(CustomerPortal):
                 dict(leg, name=names[leg["distributor_id"]][0], code=names[leg["distributor_id"]][1]) for leg in legs
             ],
             requirements=me._portal_rank_progress(projection) if projection else [],
+            preview_gap=me._portal_preview_gap(projection),
         )
         return request.render("mlm_portal.portal_my_volume", values)
 

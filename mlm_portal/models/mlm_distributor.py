@@ -282,63 +282,30 @@ class MlmDistributor(models.Model):
         }
 
     def _portal_rank_progress(self, projection):
-        """Requirements of the next rank with what is reached and what is missing, for progress bars."""
+        """Every rule of the next rank with what is reached (percent may exceed 100) and what is still missing,
+        as the engine's rank tests see it (see ``mlm.distributor._mlm_next_rank``)."""
         self.ensure_one()
-        nxt = projection.get("next_rank")
-        if not nxt:
-            return []
+        return (projection.get("next_rank") or {}).get("requirements", [])
+
+    def _portal_preview_gap(self, projection):
+        """The open period's preview statement of this distributor when its PV or GV differ from the live
+        projection (orders counted since the preview ran), else an empty recordset."""
+        self.ensure_one()
         period, __, __ = self._portal_period()
-        plan = period.plan_id or self.company_id.mlm_plan_id
-        rule = plan.sudo().rank_ids.filtered(lambda r: r.rank_id.id == nxt["rank_id"])[:1]
-        if not rule:
-            return []
-        legs_needed = rule.min_legs
-        pv_missing = "{:g}".format(nxt["pv_missing"])
-        gv_missing = "{:g}".format(nxt["gv_missing"])
-        requirements = []
-        if rule.min_pv:
-            requirements.append(
-                {
-                    "key": "pv",
-                    "label": self.env._("Personal volume (PV)"),
-                    "target": rule.min_pv,
-                    "reached": min(projection["pv"], rule.min_pv),
-                    "missing": nxt["pv_missing"],
-                    "missing_text": self.env._("%(amount)s PV more", amount=pv_missing),
-                }
+        if not period or not projection:
+            return self.env["mlm.commission.statement"]
+        statement = (
+            self.env["mlm.commission.statement"]
+            .sudo()
+            .search(
+                [("period_id", "=", period.id), ("distributor_id", "=", self.id), ("state", "=", "preview")], limit=1
             )
-        if rule.min_gv:
-            requirements.append(
-                {
-                    "key": "gv",
-                    "label": self.env._("Group volume (GV)"),
-                    "target": rule.min_gv,
-                    "reached": min(projection["gv"], rule.min_gv),
-                    "missing": nxt["gv_missing"],
-                    "missing_text": self.env._("%(amount)s GV more", amount=gv_missing),
-                }
-            )
-        if legs_needed:
-            missing = nxt["legs_missing"]
-            if rule.leg_rank_id:
-                text = self.env._(
-                    "%(count)s more leg(s) with a %(rank)s", count=missing, rank=rule.leg_rank_id.sudo().name
-                )
-            else:
-                text = self.env._("%(count)s more qualified leg(s)", count=missing)
-            requirements.append(
-                {
-                    "key": "legs",
-                    "label": self.env._("Qualified legs"),
-                    "target": legs_needed,
-                    "reached": legs_needed - missing,
-                    "missing": missing,
-                    "missing_text": text,
-                }
-            )
-        for req in requirements:
-            req["percent"] = round(100.0 * req["reached"] / req["target"]) if req["target"] else 100
-        return requirements
+        )
+        if statement and (
+            abs(statement.pv - projection.get("pv", 0.0)) > 1e-6 or abs(statement.gv - projection.get("gv", 0.0)) > 1e-6
+        ):
+            return statement
+        return self.env["mlm.commission.statement"]
 
     def _portal_balance(self):
         """(payable not yet paid, carried forward) of this distributor, from closed statements."""

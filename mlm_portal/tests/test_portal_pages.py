@@ -1,7 +1,9 @@
 import base64
 import io
 
+from odoo import Command
 from odoo.tests import HttpCase, tagged
+from odoo.tools import SQL
 
 from .common import PASSWORD, MlmPortalCommon
 
@@ -93,6 +95,68 @@ class TestPortalPages(HttpCase, MlmPortalCommon):
         html = self.url_open("/my/volume").text
         self.assertIn("o_mlm_requirement", html)
         self.assertIn("Silver", html)
+
+    def test_volume_progress_tells_the_truth(self):
+        """Root's raw GV 1020 passes Silver's 1000, but alice's leg counts at most 500: 800 counts, Silver is
+        not reached, and the page says so (today: every requirement "Done" and root stays Bronze)."""
+        self._login(self.user_root)
+        html = self.url_open("/my/volume").text
+        self.assertIn("200 GV more, outside your biggest leg", html)
+        self.assertIn("Your biggest leg counts at most 500 of the 1,000 GV; you have 200 from the other legs", html)
+        self.assertIn("800.00 / 1,000.00", html)
+        self._login(self.user_alice)
+        html = self.url_open("/my/volume").text
+        # alice's PV 200 of 100: the bar full and the figure 200 %
+        pv = html[html.index("o_mlm_requirement_pv") :]
+        self.assertIn("(200%)", pv[: pv.index("progress-bar")])
+        self.assertIn("width: 100%", pv[: pv.index("o_mlm_requirement_gv")])
+
+    def test_orders_and_invoices_show_volume(self):
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.alice.partner_id.id,
+                "order_line": [Command.create({"product_id": self.product.id, "product_uom_qty": 3})],
+            }
+        )
+        order.action_confirm()
+        invoice = self._invoice(self.alice.partner_id, quantity=2)
+        self._login(self.user_alice)
+        html = self.url_open(f"/my/orders/{order.id}").text
+        self.assertIn("o_mlm_pv_header", html)
+        line = html[html.index("o_mlm_line_pv") :]
+        self.assertIn("120.00", line[: line.index("</td>")])
+        totals = html[html.index("o_mlm_total_pv") :]
+        self.assertIn("120.00", totals[: totals.index("</strong>")])
+        self.assertIn("Posted customer invoice", html)  # when the volume counts
+        html = self.url_open(f"/my/invoices/{invoice.id}?report_type=html").text
+        line = html[html.index("o_mlm_line_pv") :]
+        self.assertIn("80.00", line[: line.index("</td>")])
+        self.assertIn("o_mlm_total_bv", html)
+
+    def test_volume_page_explains_preview_gap(self):
+        self._login(self.user_alice)
+        self.assertNotIn("o_mlm_preview_gap", self.url_open("/my/volume").text)
+        self._adjust(self.alice, 50, 40.0, day=self.current.date_from)
+        html = self.url_open("/my/volume").text
+        self.assertIn("o_mlm_preview_gap", html)
+        preview = html[html.index("o_mlm_preview_pv") :]
+        self.assertIn("200.00", preview[: preview.index("</span>")])
+        self.assertIn("250.00", html[html.index("o_mlm_pv") :])
+        self.assertIn("o_mlm_preview_note", self.url_open("/my/commissions").text)
+
+    def test_held_reason_column_only_when_held(self):
+        self._login(self.user_carol)
+        self.assertNotIn("o_mlm_held_header", self.url_open("/my/commissions").text)
+        self.env["mlm.commission.statement"].flush_model()
+        statement = self.env["mlm.commission.statement"].search([("distributor_id", "=", self.carol.id)], limit=1)
+        self.env.cr.execute(
+            SQL("UPDATE mlm_commission_statement SET held_reason = 'threshold' WHERE id = %s", statement.id)
+        )
+        self.env["mlm.commission.statement"].invalidate_model()
+        html = self.url_open("/my/commissions").text
+        self.assertIn("o_mlm_held_header", html)
+        self.assertEqual(html.count("o_mlm_held_reason"), html.count("o_mlm_statement_row"))
+        self.assertEqual(html.count("Below threshold"), 2)  # the column and the phone line of the held row
 
     def test_commissions_statement_pdf_xlsx(self):
         self._login(self.user_alice)
