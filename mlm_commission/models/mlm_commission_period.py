@@ -326,6 +326,9 @@ class MlmCommissionPeriod(models.Model):
         )
         progress("write", 60)
         statement_count = self._write_results(dist, result, carried)
+        # what the close needs to store every distributor's paid rank (not only those with a statement)
+        result.distributor_ids, result.plan_rank_ids = dist["ids"], dist["rank_ids"]
+        result.old_highest_rank = dist["highest_rank"]
         progress("done", 95)
         currency = self.currency_id
         super().write(
@@ -438,13 +441,26 @@ class MlmCommissionPeriod(models.Model):
             ],
         )
         dist_idx = index.positions(arrays["dist"])
-        keep = dist_idx >= 0
+        unknown = np.unique(arrays["dist"][dist_idx < 0])
+        if len(unknown):
+            # never drop volume silently: a line of this company crediting a distributor outside its network
+            raise UserError(
+                self.env._(
+                    "%(count)s volume ledger lines of %(company)s in %(start)s - %(end)s credit distributors that "
+                    "are not in the company's network (ids %(ids)s): correct them before computing commissions.",
+                    count=int((dist_idx < 0).sum()),
+                    company=self.company_id.name,
+                    start=self.date_from,
+                    end=self.date_to,
+                    ids=", ".join(str(int(x)) for x in unknown[:20]),
+                )
+            )
         return {
-            "dist_idx": dist_idx[keep],
-            "pv": arrays["pv"][keep],
-            "bv_cents": arrays["bv_cents"][keep],
-            "day": arrays["day"][keep],
-            "customer": arrays["customer"][keep],
+            "dist_idx": dist_idx,
+            "pv": arrays["pv"],
+            "bv_cents": arrays["bv_cents"],
+            "day": arrays["day"],
+            "customer": arrays["customer"],
         }
 
     def _previous_period(self):
@@ -697,20 +713,74 @@ class MlmCommissionPeriod(models.Model):
         return True
 
     def _close_store_ranks(self, result):
-        """Give every distributor the rank paid in this period (rank history and highest rank via _set_rank)."""
-        ranks = self.plan_id._get_ranks()
-        Distributor = self.env["mlm.distributor"]
-        reason = self.env._("Paid rank of period %(period)s", period=self.name)
-        statements = self.env["mlm.commission.statement"].search_read(
-            [("period_id", "=", self.id), ("paid_rank_id", "!=", False)], ["distributor_id", "paid_rank_id"]
+        """Give every distributor of the network the rank the engine paid them in this period, set-based.
+
+        One COPY into a staging table, then one INSERT of rank history (only where the rank changes), one UPDATE
+        of the ranks and one of the highest ranks ever (only where the engine raised it: a rank reached while the
+        status is not active is not "highest ever", see docs/ENGINE.md). No per-record ORM write: a network has
+        up to a million distributors, and those without a statement must be updated too.
+        """
+        rank_ids = result.plan_rank_ids
+        if not len(rank_ids) or not len(result.distributor_ids):
+            return
+        raised = result.new_highest_rank > result.old_highest_rank
+        stage = {
+            "distributor_id": result.distributor_ids,
+            "rank_id": self._rank_ids_of(rank_ids, result.paid_rank),
+            "highest_rank_id": np.where(raised, self._rank_ids_of(rank_ids, result.new_highest_rank), 0),
+        }
+        cr = self.env.cr
+        self.env["mlm.distributor"].flush_model()
+        self.env["mlm.rank.history"].flush_model()
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE mlm_rank_close_stage (distributor_id int4, rank_id int4, highest_rank_id int4)"
+                " ON COMMIT DROP"
+            )
         )
-        by_rank = {}
-        for row in statements:
-            by_rank.setdefault(row["paid_rank_id"][0], []).append(row["distributor_id"][0])
-        for rule in ranks:
-            dist_ids = by_rank.get(rule.rank_id.id)
-            if dist_ids:
-                Distributor.browse(dist_ids)._set_rank(rule.rank_id, reason=reason, date=self.date_to)
+        pgcopy.copy_in(
+            cr._obj,
+            "mlm_rank_close_stage",
+            stage,
+            [("distributor_id", "int4"), ("rank_id", "int4"), ("highest_rank_id", "int4")],
+        )
+        now = SQL("(now() AT TIME ZONE 'UTC')")
+        cr.execute(
+            SQL(
+                """
+            INSERT INTO mlm_rank_history (distributor_id, company_id, rank_id, previous_rank_id, date, reason,
+                   user_id, create_uid, write_uid, create_date, write_date)
+            SELECT d.id, d.company_id, s.rank_id, d.rank_id, %(date)s, %(reason)s,
+                   %(uid)s, %(uid)s, %(uid)s, %(now)s, %(now)s
+              FROM mlm_rank_close_stage s JOIN mlm_distributor d ON d.id = s.distributor_id
+             WHERE d.rank_id IS DISTINCT FROM s.rank_id
+             ORDER BY d.id
+            """,
+                date=self.date_to,
+                reason=self.env._("Paid rank of period %(period)s", period=self.name),
+                uid=self.env.uid,
+                now=now,
+            )
+        )
+        cr.execute(
+            SQL(
+                """
+            UPDATE mlm_distributor d
+               SET rank_id = s.rank_id,
+                   highest_rank_id = CASE WHEN s.highest_rank_id != 0 THEN s.highest_rank_id ELSE d.highest_rank_id END,
+                   write_uid = %(uid)s, write_date = %(now)s
+              FROM mlm_rank_close_stage s
+             WHERE d.id = s.distributor_id
+               AND (d.rank_id IS DISTINCT FROM s.rank_id
+                    OR (s.highest_rank_id != 0 AND d.highest_rank_id IS DISTINCT FROM s.highest_rank_id))
+            """,
+                uid=self.env.uid,
+                now=now,
+            )
+        )
+        cr.execute(SQL("DROP TABLE mlm_rank_close_stage"))
+        self.env["mlm.distributor"].invalidate_model()
+        self.env["mlm.rank.history"].invalidate_model()
 
     def _get_accounting_setup(self):
         company = self.company_id

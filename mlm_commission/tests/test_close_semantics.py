@@ -1,0 +1,107 @@
+"""Issue 13: the edges a real month end hits (hand-computed figures on the fixture network of common.py)."""
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+from odoo.tools import SQL, mute_logger
+
+from .common import MlmCommissionCommon
+
+UNILEVEL, FAST_START, ADVANCEMENT, MATCHING, POOL = "1", "2", "3", "4", "5"
+
+
+@tagged("post_install", "-at_install")
+class TestCloseSemantics(MlmCommissionCommon):
+    # ------------------------------------------------------------------ point 7
+    def test_ledger_line_of_unknown_distributor_refused(self):
+        """A ledger line of this company crediting a distributor outside its network stops the run."""
+        other_company = self.env["res.company"].create({"name": "Other MLM Co"})
+        partner = self.env["res.partner"].create({"name": "Stranger"})
+        stranger = self.Distributor.with_company(other_company).create(
+            {"partner_id": partner.id, "company_id": other_company.id, "status": "active"}
+        )
+        self._adjust(self.carol, 100, 100.0)
+        self.env["mlm.volume.line"]._system()._insert_lines(
+            [
+                {
+                    "company_id": self.company.id,
+                    "date": self.period_start,
+                    "distributor_id": stranger.id,
+                    "volume_type": "adjustment",
+                    "pv": 100.0,
+                    "bv": 100.0,
+                    "source_key": "test:stranger",
+                    "revision": 1,
+                }
+            ]
+        )
+        with (
+            self.assertRaisesRegex(UserError, "not in the company's network"),
+            mute_logger("odoo.addons.mlm_commission.models.mlm_commission_run"),
+        ):
+            self.period.action_compute_now()
+        self.assertEqual(self.period.state, "open")
+        self.assertFalse(self.period.line_ids)
+
+    # ------------------------------------------------------------------ point 8
+    def test_distributor_with_history_cannot_be_deleted(self):
+        self._adjust(self.erin, 100, 100.0)
+        with self.assertRaisesRegex(UserError, "Archive them instead"):
+            self.erin.unlink()
+        # a statement alone (no ledger line) is enough
+        zed = self._make_distributor("Zed", self.frank)
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO mlm_commission_statement (period_id, distributor_id, state, held_reason)"
+                " VALUES (%s, %s, 'preview', 'none')",
+                self.period.id,
+                zed.id,
+            )
+        )
+        with self.assertRaisesRegex(UserError, "Archive them instead"):
+            zed.unlink()
+        # a distributor with no history can still be deleted
+        yan = self._make_distributor("Yan", self.frank)
+        yan.unlink()
+        self.assertFalse(yan.exists())
+
+    # ------------------------------------------------------------------ point 1
+    def test_close_stores_every_paid_rank(self):
+        """Ranks come from the engine for everybody, with or without a statement.
+
+        Bronze asks PV 0 and GV 100 here (no advancement bonus, so that nobody gets a statement by earning it).
+        Only frank has volume: PV 150 / BV 100.00, so he is the only one with a statement (bob and root are not
+        active: PV 0 < the plan's 100, and earn nothing). GV: frank 150, bob 150, root 150 -> all three Bronze;
+        everybody else GV 0 -> Member. dave held Silver by hand: the engine pays him Member.
+        bob is suspended: his Bronze is his rank, but not his highest rank ever.
+        """
+        bronze = self.plan.rank_ids.filtered(lambda r: r.rank_id == self.rank_bronze)
+        bronze.write({"min_pv": 0.0, "min_gv": 100.0, "advancement_bonus": 0.0})
+        self.dave.rank_id = self.rank_silver
+        self.bob.status = "suspended"
+        bob_highest = self.bob.highest_rank_id
+        self._adjust(self.frank, 150, 100.0)
+        self.period.action_close()
+        self.assertEqual(self.period.statement_ids.distributor_id, self.frank)
+        expected = {
+            self.root: self.rank_bronze,
+            self.alice: self.rank_member,
+            self.bob: self.rank_bronze,
+            self.carol: self.rank_member,
+            self.dave: self.rank_member,
+            self.erin: self.rank_member,
+            self.frank: self.rank_bronze,
+        }
+        self.assertEqual({d: d.rank_id for d in self.network}, expected)
+        self.assertEqual(self.root.highest_rank_id, self.rank_bronze)
+        self.assertEqual(self.frank.highest_rank_id, self.rank_bronze)
+        self.assertEqual(self.dave.highest_rank_id, self.rank_silver, "the highest rank ever never goes down")
+        self.assertEqual(self.bob.highest_rank_id, bob_highest, "reached while suspended: not highest ever")
+        history = self.dave.rank_history_ids.filtered(lambda h: h.date == self.period.date_to)
+        self.assertEqual(
+            (history.rank_id, history.previous_rank_id, history.date, history.reason),
+            (self.rank_member, self.rank_silver, self.period.date_to, f"Paid rank of period {self.period.name}"),
+        )
+        root_history = self.root.rank_history_ids.filtered(lambda h: h.date == self.period.date_to)
+        self.assertEqual((root_history.rank_id, root_history.company_id), (self.rank_bronze, self.company))
+        # a distributor whose rank does not change gets no history line
+        self.assertFalse(self.erin.rank_history_ids.filtered(lambda h: h.date == self.period.date_to))
