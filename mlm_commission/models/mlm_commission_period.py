@@ -213,7 +213,11 @@ class MlmCommissionPeriod(models.Model):
     def cron_auto_close(self):
         today = fields.Date.context_today(self)
         periods = self.search([("state", "=", "computed"), ("company_id.mlm_auto_close", "=", True)])
-        for period in periods.filtered(lambda p: p.date_to + timedelta(days=p.company_id.mlm_auto_close_days) <= today):
+        due = periods.filtered(lambda p: p.date_to + timedelta(days=p.company_id.mlm_auto_close_days) <= today)
+        for period in due.sorted("date_from"):
+            if period._earlier_open_periods():
+                _logger.info("Period %s not closed automatically: an earlier period is still open", period.name)
+                continue
             period.action_close()
 
     # ------------------------------------------------------------------ actions
@@ -693,13 +697,40 @@ class MlmCommissionPeriod(models.Model):
         )
 
     # ------------------------------------------------------------------ close
+    def _earlier_open_periods(self):
+        """The periods of the same company that end before this one starts and are not closed yet."""
+        self.ensure_one()
+        return self.search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("date_to", "<", self.date_from),
+                ("state", "in", ("open", "computed")),
+            ],
+            order="date_from",
+        )
+
     def action_close(self):
-        """Recompute, then lock the period: paid ranks, genealogy snapshot, accounting, statements by email."""
-        for period in self:
+        """Recompute, then lock the period: paid ranks, genealogy snapshot, accounting, statements by email.
+
+        Periods close in date order: several at once are closed oldest first, and a period whose company still
+        has an earlier open period is refused (its carry-forward and ranks would reach no period, or go back in
+        time)."""
+        for period in self.sorted(lambda p: (p.company_id.id, p.date_from)):
             if period.state not in ("open", "computed"):
                 raise UserError(self.env._("Period %(name)s is closed already.", name=period.name))
             if period.date_to >= fields.Date.context_today(self):
                 raise UserError(self.env._("Period %(name)s has not ended yet.", name=period.name))
+            earlier = period._earlier_open_periods()
+            if earlier:
+                raise UserError(
+                    self.env._(
+                        "Period %(name)s cannot be closed before the earlier period %(earlier)s of %(company)s: "
+                        "close the periods in date order.",
+                        name=period.name,
+                        earlier=", ".join(earlier.mapped("name")),
+                        company=period.company_id.name,
+                    )
+                )
             result = period._compute_commissions()
             period._close_store_ranks(result)
             period._close_post_accounting()

@@ -105,3 +105,23 @@ class TestCloseSemantics(MlmCommissionCommon):
         self.assertEqual((root_history.rank_id, root_history.company_id), (self.rank_bronze, self.company))
         # a distributor whose rank does not change gets no history line
         self.assertFalse(self.erin.rank_history_ids.filtered(lambda h: h.date == self.period.date_to))
+
+    # ------------------------------------------------------------------ point 2
+    def test_periods_close_in_date_order(self):
+        self._load_reference_volume()
+        self._load_reference_volume(day=self.next_period.date_from)
+        with self.assertRaisesRegex(UserError, "close the periods in date order"):
+            self.next_period.action_close()
+        self.assertEqual(self.next_period.state, "open")
+        # the auto-close cron skips it too while the earlier period is open
+        self.company.write({"mlm_auto_close": True, "mlm_auto_close_days": 0})
+        self.next_period.action_compute_now()
+        self.env["mlm.commission.period"].cron_auto_close()
+        self.assertEqual(self.next_period.state, "computed")
+        # closing both at once closes them oldest first, whatever the order of the recordset: the reference
+        # fixture pays 151.65 in each, and the Bronze advancement (2 x 25.00) only in the first
+        (self.next_period | self.period).action_close()
+        self.assertEqual((self.period.state, self.next_period.state), ("closed", "closed"))
+        self.assertEqual(self.period.total_amount, 151.65)
+        self.assertEqual(self.next_period.total_amount, 101.65)
+        self.assertEqual(self._total(self.next_period, self.root, ADVANCEMENT), 0.0)
