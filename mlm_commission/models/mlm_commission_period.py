@@ -418,13 +418,16 @@ class MlmCommissionPeriod(models.Model):
 
     def _read_ledger(self, index):
         """The period's ledger lines by binary COPY, as they are (a sequential scan; the engine sums them with
-        numpy, which is several times faster than a GROUP BY in the database)."""
+        numpy, which is several times faster than a GROUP BY in the database).
+
+        A line's day is the day its volume belongs to for the fast-start window: its own date, or for a reversal
+        the date of the line it reverses (``origin_date``), so that fast start is clawed back like unilevel."""
         self.env["mlm.volume.line"].flush_model()
         cr = self.env.cr
         query = SQL(
             """
             SELECT distributor_id::int8, pv::float8, round(bv * 100)::int8,
-                   (date - %(epoch)s + 1)::int8, volume_type = 'customer'
+                   (COALESCE(origin_date, date) - %(epoch)s + 1)::int8, volume_type = 'customer'
               FROM mlm_volume_line
              WHERE company_id = %(company)s AND date >= %(start)s AND date <= %(end)s
             """,

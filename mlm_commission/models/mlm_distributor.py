@@ -297,11 +297,11 @@ class MlmDistributor(models.Model):
         ledger = SQL(
             """
             SELECT v.distributor_id::int8, sum(v.pv)::float8, sum(round(v.bv * 100))::int8,
-                   (v.date - %(epoch)s + 1)::int8, v.volume_type = 'customer'
+                   (COALESCE(v.origin_date, v.date) - %(epoch)s + 1)::int8, v.volume_type = 'customer'
               FROM mlm_volume_line v JOIN mlm_distributor d ON d.id = v.distributor_id
              WHERE d.parent_path COLLATE "C" >= %(low)s COLLATE "C" AND d.parent_path COLLATE "C" < %(high)s COLLATE "C"
                AND v.date >= %(start)s AND v.date <= %(end)s
-             GROUP BY v.distributor_id, v.date, v.volume_type = 'customer'
+             GROUP BY v.distributor_id, COALESCE(v.origin_date, v.date), v.volume_type = 'customer'
             """,
             epoch=ORDINAL_EPOCH,
             low=low,

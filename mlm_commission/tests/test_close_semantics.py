@@ -1,5 +1,6 @@
 """Issue 13: the edges a real month end hits (hand-computed figures on the fixture network of common.py)."""
 
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import SQL, mute_logger
@@ -125,3 +126,53 @@ class TestCloseSemantics(MlmCommissionCommon):
         self.assertEqual(self.period.total_amount, 151.65)
         self.assertEqual(self.next_period.total_amount, 101.65)
         self.assertEqual(self._total(self.next_period, self.root, ADVANCEMENT), 0.0)
+
+    # ------------------------------------------------------------------ point 4
+    def test_fast_start_clawed_back_after_close(self):
+        """Dave joins on the period's first day and buys 3 packs (PV 120, BV 90.00) that day: alice (active with
+        an adjustment of PV 100) earns fast start 10 % = 9.00 and unilevel 10 % = 9.00. Next period, after the
+        close, the invoice is refunded: the credit note is dated in the next period, out of dave's 30-day window,
+        but it reverses a sale inside it: both the unilevel and the fast start are clawed back, -9.00 each."""
+        self.plan.write({"fast_start_rate": 10.0, "fast_start_days": 30})
+        self.dave.join_date = self.period_start
+        self._adjust(self.alice, 100, 100.0)
+        invoice = self._invoice(self.dave.partner_id, quantity=3.0)
+        self.period.action_close()
+        self.assertEqual(self._amounts(self.period, FAST_START), {(self.alice, self.dave): 9.00})
+        self.assertEqual(self._amounts(self.period, UNILEVEL)[(self.alice, self.dave)], 9.00)
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"journal_id": invoice.journal_id.id, "date": self.next_period.date_from})
+        )
+        refund = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
+        refund.invoice_date = self.next_period.date_from
+        refund.action_post()
+        sale_line = self.env["mlm.volume.line"].search([("move_line_id", "in", invoice.invoice_line_ids.ids)])
+        refund_line = self.env["mlm.volume.line"].search([("move_line_id", "in", refund.invoice_line_ids.ids)])
+        self.assertEqual((refund_line.pv, refund_line.bv), (-120.0, -90.0))
+        self.assertEqual(refund_line.date, self.next_period.date_from)
+        self.assertEqual((refund_line.origin_line_id, refund_line.origin_date), (sale_line, self.period_start))
+        self._adjust(self.alice, 100, 100.0, day=self.next_period.date_from)
+        self.next_period.action_compute_now()
+        self.assertEqual(self._amounts(self.next_period, FAST_START), {(self.alice, self.dave): -9.00})
+        self.assertEqual(self._amounts(self.next_period, UNILEVEL)[(self.alice, self.dave)], -9.00)
+
+    def test_cancelled_order_reversal_keeps_origin(self):
+        """Sale trigger: cancelling a confirmed order adds a negative line that refers to the line it reverses."""
+        self.company.mlm_volume_trigger = "sale"
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.dave.partner_id.id,
+                "order_line": [
+                    Command.create({"product_id": self.product.id, "product_uom_qty": 3, "tax_id": [Command.clear()]})
+                ],
+            }
+        )
+        order.action_confirm()
+        first = self.env["mlm.volume.line"].search([("sale_line_id", "=", order.order_line.id)])
+        self.assertEqual((first.pv, first.bv, first.origin_line_id), (120.0, 90.0, first.browse()))
+        order._action_cancel()
+        reversal = self.env["mlm.volume.line"].search([("sale_line_id", "=", order.order_line.id)]) - first
+        self.assertEqual((reversal.pv, reversal.bv), (-120.0, -90.0))
+        self.assertEqual((reversal.origin_line_id, reversal.origin_date), (first, first.date))
