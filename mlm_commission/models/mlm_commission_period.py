@@ -832,15 +832,25 @@ class MlmCommissionPeriod(models.Model):
         return journal, expense, payable
 
     def _prepare_move_vals(self):
-        """One entry: a payable line per distributor (their partner), one expense line for the total."""
+        """One entry: the expense of the period's earnings against what they become, per distributor.
+
+        Per statement: ``payable`` (what is due now, released carry included) goes to the payable account;
+        ``carry_out - carry_in`` (held by the customer-volume gate or carried below the threshold, minus what
+        this period releases) goes to the held commissions account; one expense line for the total. Since
+        ``payable + carry_out = total + carry_in`` for every statement, the entry balances to the cent, and held
+        pay never sits in the payable account (docs/ENGINE.md).
+        """
         journal, expense, payable = self._get_accounting_setup()
         self.env["mlm.commission.statement"].flush_model()
         self.env.cr.execute(
             SQL(
                 """
-            SELECT d.partner_id, s.total FROM mlm_commission_statement s
+            SELECT d.partner_id, round(s.total * 100)::int8, round(s.payable * 100)::int8,
+                   round((s.carry_out - s.carry_in) * 100)::int8
+              FROM mlm_commission_statement s
               JOIN mlm_distributor d ON d.id = s.distributor_id
-             WHERE s.period_id = %s AND s.total != 0 ORDER BY d.id
+             WHERE s.period_id = %s AND (s.total != 0 OR s.payable != 0 OR s.carry_out != s.carry_in)
+             ORDER BY d.id
             """,
                 self.id,
             )
@@ -848,34 +858,25 @@ class MlmCommissionPeriod(models.Model):
         rows = self.env.cr.fetchall()
         if not rows:
             return None
+        held = self.company_id._mlm_held_account() if any(row[3] for row in rows) else None
         label = self.env._("Commissions %(period)s", period=self.name)
-        line_vals = [
-            (
-                0,
-                0,
+
+        def line(account, cents, partner_id=False):
+            return Command.create(
                 {
                     "name": label,
-                    "account_id": payable.id,
+                    "account_id": account.id,
                     "partner_id": partner_id,
-                    "debit": -amount if amount < 0 else 0.0,
-                    "credit": amount if amount > 0 else 0.0,
-                },
+                    "debit": -cents / 100.0 if cents < 0 else 0.0,
+                    "credit": cents / 100.0 if cents > 0 else 0.0,
+                }
             )
-            for partner_id, amount in rows
-        ]
-        total = self.currency_id.round(sum(amount for _partner, amount in rows))
-        line_vals.append(
-            (
-                0,
-                0,
-                {
-                    "name": label,
-                    "account_id": expense.id,
-                    "debit": total if total > 0 else 0.0,
-                    "credit": -total if total < 0 else 0.0,
-                },
-            )
-        )
+
+        line_vals = [line(payable, pay, partner) for partner, _total, pay, _held in rows if pay]
+        line_vals += [line(held, change, partner) for partner, _total, _pay, change in rows if change]
+        total = sum(total for _partner, total, _pay, _held in rows)
+        if total:
+            line_vals.append(line(expense, -total))
         return {
             "move_type": "entry",
             "journal_id": journal.id,

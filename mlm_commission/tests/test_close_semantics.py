@@ -176,3 +176,55 @@ class TestCloseSemantics(MlmCommissionCommon):
         reversal = self.env["mlm.volume.line"].search([("sale_line_id", "=", order.order_line.id)]) - first
         self.assertEqual((reversal.pv, reversal.bv), (-120.0, -90.0))
         self.assertEqual((reversal.origin_line_id, reversal.origin_date), (first, first.date))
+
+    # ------------------------------------------------------------------ point 6
+    def _account_balance(self, account, distributor=None):
+        domain = [("account_id", "=", account.id), ("parent_state", "=", "posted")]
+        if distributor:
+            domain.append(("partner_id", "=", distributor.partner_id.id))
+        lines = self.env["account.move.line"].search(domain)
+        return self.currency.round(sum(lines.mapped("credit")) - sum(lines.mapped("debit")))
+
+    def test_held_pay_is_not_payable(self):
+        """Threshold 20.00 on the reference fixture: carol's 11.06 is carried forward, root (74.95) and alice
+        (39.53 + 1.11 + 25.00 = 65.64) are paid. Next period the same volumes: root 46.00 + 3.95 = 49.95,
+        alice 39.53 + 1.11 = 40.64 (no advancement again), carol 11.06 + 11.06 carried = 22.12 >= 20.00: paid."""
+        self.plan.threshold = 20.0
+        self._load_reference_volume()
+        self.period.action_close()
+        held = self.company.mlm_commission_held_account_id
+        self.assertEqual(held.account_type, "liability_current", "a default held account is created on close")
+        move = self.period.move_id
+        self.assertEqual(self._account_balance(self.payable_account), 140.59)  # 74.95 + 65.64
+        self.assertEqual(self._account_balance(self.payable_account, self.carol), 0.0)
+        self.assertEqual(self._account_balance(held, self.carol), 11.06)
+        expense = move.line_ids.filtered(lambda ln: ln.account_id == self.expense_account)
+        self.assertEqual(
+            (expense.debit, self.period.total_amount, self.period.payable_amount), (151.65, 151.65, 140.59)
+        )
+        # released by the next period: carol's 22.12 becomes payable, the held 11.06 leaves the held account
+        self._load_reference_volume(day=self.next_period.date_from)
+        self.next_period.action_close()
+        move = self.next_period.move_id
+        carol = self._statement(self.next_period, self.carol)
+        self.assertEqual((carol.carry_in, carol.total, carol.payable, carol.carry_out), (11.06, 11.06, 22.12, 0.0))
+        carol_lines = move.line_ids.filtered(lambda ln: ln.partner_id == self.carol.partner_id)
+        self.assertEqual(
+            sorted((ln.account_id.id, ln.debit, ln.credit) for ln in carol_lines),
+            sorted([(self.payable_account.id, 0.0, 22.12), (held.id, 11.06, 0.0)]),
+        )
+        self.assertEqual(self._account_balance(held), 0.0)
+        self.assertEqual(self._account_balance(self.payable_account), 140.59 + 112.71)  # 49.95 + 40.64 + 22.12
+        expense = move.line_ids.filtered(lambda ln: ln.account_id == self.expense_account)
+        self.assertEqual((expense.debit, self.next_period.total_amount), (101.65, 101.65))
+
+    def test_compliance_hold_is_not_payable(self):
+        """Every volume is the distributors' own: the 30 % customer gate holds everybody's pay."""
+        self.plan.write({"compliance_enabled": True, "compliance_share": 30.0})
+        self._load_reference_volume()
+        self.period.action_close()
+        held = self.company.mlm_commission_held_account_id
+        self.assertEqual(self._account_balance(self.payable_account), 0.0)
+        self.assertEqual(self._account_balance(held), 151.65)
+        self.assertEqual(self._account_balance(held, self.root), 74.95)
+        self.assertEqual(self._account_balance(self.expense_account), -151.65)
