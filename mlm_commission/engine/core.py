@@ -108,7 +108,11 @@ class CommissionEngine:
         base_ok = [np.ones(self.n, dtype=bool)]
         base_ok += [self._rank_base_ok(r, rule) for r, rule in enumerate(ranks) if r]
         self._ranks_bottom_up(base_ok)
-        self.new_highest_rank = np.maximum(self.inputs.highest_rank, self.paid_rank)
+        # a rank reached while the status is not active is not "highest ever" until earned while active
+        status = self.inputs.active_status
+        self.new_highest_rank = np.where(
+            status, np.maximum(self.inputs.highest_rank, self.paid_rank), self.inputs.highest_rank
+        ).astype(np.int64)
 
     def _ranks_bottom_up(self, base_ok):
         """Paid ranks that depend on the paid ranks inside each leg, deepest level first."""
@@ -242,13 +246,14 @@ class CommissionEngine:
         )
 
     def _bonus_rank_advancement(self):
-        """The bonus of every rank above the highest rank ever, up to the paid rank, once."""
+        """The bonus of every rank above the highest rank ever, up to the paid rank, once (active status only)."""
         parts = []
         old = self.inputs.highest_rank
+        status = self.inputs.active_status
         for r, rule in enumerate(self.plan.ranks):
             if not rule.advancement_bonus_cents:
                 continue
-            who = np.flatnonzero((old < r) & (self.paid_rank >= r))
+            who = np.flatnonzero(status & (old < r) & (self.paid_rank >= r))
             parts.append(
                 self._make_rows(spec.BONUS_RANK_ADVANCEMENT, who, -1, 0, 0, r, 1.0, rule.advancement_bonus_cents)
             )
@@ -280,12 +285,12 @@ class CommissionEngine:
         return self._concat(parts)
 
     def _bonus_pool(self):
-        """p% of the company's BV, shared by GV among paid rank >= the pool rank."""
+        """p% of the company's BV, shared by GV among paid rank >= the pool rank (active status only)."""
         plan = self.plan
         if not plan.pool_rate or plan.pool_min_rank is None:
             return _empty_rows()
         company_bv = int(self.bv_cents.sum())
-        members = np.flatnonzero(self.paid_rank >= plan.pool_min_rank)
+        members = np.flatnonzero((self.paid_rank >= plan.pool_min_rank) & self.inputs.active_status)
         weight = np.maximum(self.gv[members], 0.0)
         total_weight = weight.sum()
         if company_bv <= 0 or total_weight <= 0:
@@ -306,7 +311,8 @@ class CommissionEngine:
         held = np.zeros(n, dtype=np.int8)
         share = self.plan.compliance_share
         if share is not None:
-            compliant = self.group_customer_bv_cents >= share * self.group_bv_cents - 1e-6
+            # no (or a negative) group BV proves no customer volume: held, never "0 >= share x 0"
+            compliant = (self.group_bv_cents > 0) & (self.group_customer_bv_cents >= share * self.group_bv_cents - 1e-6)
             held[(~compliant) & (due != 0)] = spec.HELD_COMPLIANCE
         below = (held == spec.HELD_NONE) & (due != 0) & (due < self.plan.threshold_cents)
         held[below] = spec.HELD_THRESHOLD

@@ -302,6 +302,8 @@ class ProjectionState:
 
     def _rank_advancement(self, b):
         total, any_row = 0, False
+        if not self.active_status[b]:
+            return total, any_row
         for r, rule in enumerate(self.plan.ranks):
             if rule.advancement_bonus_cents and self.highest_rank[b] < r <= self.paid[b]:
                 cents, row = self._rows_total(np.array([rule.advancement_bonus_cents]), 1.0, self.coefficient[b])
@@ -321,9 +323,14 @@ class ProjectionState:
 
     def _pool(self, b):
         plan = self.plan
-        if not plan.pool_rate or plan.pool_min_rank is None or self.paid[b] < plan.pool_min_rank:
+        if (
+            not plan.pool_rate
+            or plan.pool_min_rank is None
+            or self.paid[b] < plan.pool_min_rank
+            or not self.active_status[b]
+        ):
             return 0, False
-        members = np.flatnonzero(self.paid >= plan.pool_min_rank)
+        members = np.flatnonzero((self.paid >= plan.pool_min_rank) & self.active_status)
         weight = np.maximum(self.gv[members], 0.0)
         total_weight = weight.sum()
         if self.company_bv_cents <= 0 or total_weight <= 0:

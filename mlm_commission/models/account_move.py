@@ -62,6 +62,23 @@ class AccountMove(models.Model):
         self.ensure_one()
         return self.env["mlm.volume.line"]._credited_distributor(self.partner_id)
 
+    def _mlm_refunded_lines(self):
+        """{credit note line id: source key of the invoice line it refunds} (same product, in order)."""
+        self.ensure_one()
+        original = self.reversed_entry_id
+        if self.move_type != "out_refund" or not original:
+            return {}
+        candidates = {}
+        for line in original.invoice_line_ids.filtered(lambda ln: ln.display_type == "product" and ln.product_id):
+            candidates.setdefault(line.product_id, []).append(line)
+        result = {}
+        for line in self.invoice_line_ids.filtered(lambda ln: ln.display_type == "product" and ln.product_id):
+            matches = candidates.get(line.product_id)
+            if matches:
+                refunded = matches.pop(0) if len(matches) > 1 else matches[0]
+                result[line.id] = f"account.move.line:{refunded.id}"
+        return result
+
     def _mlm_sync_volume(self):
         moves = self.filtered(lambda m: m.move_type in ("out_invoice", "out_refund"))
         if not moves:
@@ -73,6 +90,7 @@ class AccountMove(models.Model):
             sign = -1.0 if move.move_type == "out_refund" else 1.0
             distributor, volume_type = move._mlm_credited_distributor()
             day = move._mlm_volume_date()
+            refunded = move._mlm_refunded_lines()
             for line in move.invoice_line_ids.filtered(lambda ln: ln.display_type == "product" and ln.product_id):
                 product = line.product_id
                 qty = line.product_uom_id._compute_quantity(line.quantity, product.uom_id) if counts else 0.0
@@ -91,6 +109,7 @@ class AccountMove(models.Model):
                         "quantity": sign * qty,
                         "move_line_id": line.id,
                         "origin": move.name,
+                        "origin_source_key": refunded.get(line.id),
                     }
                 )
         VolumeLine._sync_sources(sources)

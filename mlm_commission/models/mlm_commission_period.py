@@ -213,7 +213,11 @@ class MlmCommissionPeriod(models.Model):
     def cron_auto_close(self):
         today = fields.Date.context_today(self)
         periods = self.search([("state", "=", "computed"), ("company_id.mlm_auto_close", "=", True)])
-        for period in periods.filtered(lambda p: p.date_to + timedelta(days=p.company_id.mlm_auto_close_days) <= today):
+        due = periods.filtered(lambda p: p.date_to + timedelta(days=p.company_id.mlm_auto_close_days) <= today)
+        for period in due.sorted("date_from"):
+            if period._earlier_open_periods():
+                _logger.info("Period %s not closed automatically: an earlier period is still open", period.name)
+                continue
             period.action_close()
 
     # ------------------------------------------------------------------ actions
@@ -326,6 +330,9 @@ class MlmCommissionPeriod(models.Model):
         )
         progress("write", 60)
         statement_count = self._write_results(dist, result, carried)
+        # what the close needs to store every distributor's paid rank (not only those with a statement)
+        result.distributor_ids, result.plan_rank_ids = dist["ids"], dist["rank_ids"]
+        result.old_highest_rank = dist["highest_rank"]
         progress("done", 95)
         currency = self.currency_id
         super().write(
@@ -411,13 +418,16 @@ class MlmCommissionPeriod(models.Model):
 
     def _read_ledger(self, index):
         """The period's ledger lines by binary COPY, as they are (a sequential scan; the engine sums them with
-        numpy, which is several times faster than a GROUP BY in the database)."""
+        numpy, which is several times faster than a GROUP BY in the database).
+
+        A line's day is the day its volume belongs to for the fast-start window: its own date, or for a reversal
+        the date of the line it reverses (``origin_date``), so that fast start is clawed back like unilevel."""
         self.env["mlm.volume.line"].flush_model()
         cr = self.env.cr
         query = SQL(
             """
             SELECT distributor_id::int8, pv::float8, round(bv * 100)::int8,
-                   (date - %(epoch)s + 1)::int8, volume_type = 'customer'
+                   (COALESCE(origin_date, date) - %(epoch)s + 1)::int8, volume_type = 'customer'
               FROM mlm_volume_line
              WHERE company_id = %(company)s AND date >= %(start)s AND date <= %(end)s
             """,
@@ -438,13 +448,26 @@ class MlmCommissionPeriod(models.Model):
             ],
         )
         dist_idx = index.positions(arrays["dist"])
-        keep = dist_idx >= 0
+        unknown = np.unique(arrays["dist"][dist_idx < 0])
+        if len(unknown):
+            # never drop volume silently: a line of this company crediting a distributor outside its network
+            raise UserError(
+                self.env._(
+                    "%(count)s volume ledger lines of %(company)s in %(start)s - %(end)s credit distributors that "
+                    "are not in the company's network (ids %(ids)s): correct them before computing commissions.",
+                    count=int((dist_idx < 0).sum()),
+                    company=self.company_id.name,
+                    start=self.date_from,
+                    end=self.date_to,
+                    ids=", ".join(str(int(x)) for x in unknown[:20]),
+                )
+            )
         return {
-            "dist_idx": dist_idx[keep],
-            "pv": arrays["pv"][keep],
-            "bv_cents": arrays["bv_cents"][keep],
-            "day": arrays["day"][keep],
-            "customer": arrays["customer"][keep],
+            "dist_idx": dist_idx,
+            "pv": arrays["pv"],
+            "bv_cents": arrays["bv_cents"],
+            "day": arrays["day"],
+            "customer": arrays["customer"],
         }
 
     def _previous_period(self):
@@ -677,13 +700,40 @@ class MlmCommissionPeriod(models.Model):
         )
 
     # ------------------------------------------------------------------ close
+    def _earlier_open_periods(self):
+        """The periods of the same company that end before this one starts and are not closed yet."""
+        self.ensure_one()
+        return self.search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("date_to", "<", self.date_from),
+                ("state", "in", ("open", "computed")),
+            ],
+            order="date_from",
+        )
+
     def action_close(self):
-        """Recompute, then lock the period: paid ranks, genealogy snapshot, accounting, statements by email."""
-        for period in self:
+        """Recompute, then lock the period: paid ranks, genealogy snapshot, accounting, statements by email.
+
+        Periods close in date order: several at once are closed oldest first, and a period whose company still
+        has an earlier open period is refused (its carry-forward and ranks would reach no period, or go back in
+        time)."""
+        for period in self.sorted(lambda p: (p.company_id.id, p.date_from)):
             if period.state not in ("open", "computed"):
                 raise UserError(self.env._("Period %(name)s is closed already.", name=period.name))
             if period.date_to >= fields.Date.context_today(self):
                 raise UserError(self.env._("Period %(name)s has not ended yet.", name=period.name))
+            earlier = period._earlier_open_periods()
+            if earlier:
+                raise UserError(
+                    self.env._(
+                        "Period %(name)s cannot be closed before the earlier period %(earlier)s of %(company)s: "
+                        "close the periods in date order.",
+                        name=period.name,
+                        earlier=", ".join(earlier.mapped("name")),
+                        company=period.company_id.name,
+                    )
+                )
             result = period._compute_commissions()
             period._close_store_ranks(result)
             period._close_post_accounting()
@@ -697,20 +747,74 @@ class MlmCommissionPeriod(models.Model):
         return True
 
     def _close_store_ranks(self, result):
-        """Give every distributor the rank paid in this period (rank history and highest rank via _set_rank)."""
-        ranks = self.plan_id._get_ranks()
-        Distributor = self.env["mlm.distributor"]
-        reason = self.env._("Paid rank of period %(period)s", period=self.name)
-        statements = self.env["mlm.commission.statement"].search_read(
-            [("period_id", "=", self.id), ("paid_rank_id", "!=", False)], ["distributor_id", "paid_rank_id"]
+        """Give every distributor of the network the rank the engine paid them in this period, set-based.
+
+        One COPY into a staging table, then one INSERT of rank history (only where the rank changes), one UPDATE
+        of the ranks and one of the highest ranks ever (only where the engine raised it: a rank reached while the
+        status is not active is not "highest ever", see docs/ENGINE.md). No per-record ORM write: a network has
+        up to a million distributors, and those without a statement must be updated too.
+        """
+        rank_ids = result.plan_rank_ids
+        if not len(rank_ids) or not len(result.distributor_ids):
+            return
+        raised = result.new_highest_rank > result.old_highest_rank
+        stage = {
+            "distributor_id": result.distributor_ids,
+            "rank_id": self._rank_ids_of(rank_ids, result.paid_rank),
+            "highest_rank_id": np.where(raised, self._rank_ids_of(rank_ids, result.new_highest_rank), 0),
+        }
+        cr = self.env.cr
+        self.env["mlm.distributor"].flush_model()
+        self.env["mlm.rank.history"].flush_model()
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE mlm_rank_close_stage (distributor_id int4, rank_id int4, highest_rank_id int4)"
+                " ON COMMIT DROP"
+            )
         )
-        by_rank = {}
-        for row in statements:
-            by_rank.setdefault(row["paid_rank_id"][0], []).append(row["distributor_id"][0])
-        for rule in ranks:
-            dist_ids = by_rank.get(rule.rank_id.id)
-            if dist_ids:
-                Distributor.browse(dist_ids)._set_rank(rule.rank_id, reason=reason, date=self.date_to)
+        pgcopy.copy_in(
+            cr._obj,
+            "mlm_rank_close_stage",
+            stage,
+            [("distributor_id", "int4"), ("rank_id", "int4"), ("highest_rank_id", "int4")],
+        )
+        now = SQL("(now() AT TIME ZONE 'UTC')")
+        cr.execute(
+            SQL(
+                """
+            INSERT INTO mlm_rank_history (distributor_id, company_id, rank_id, previous_rank_id, date, reason,
+                   user_id, create_uid, write_uid, create_date, write_date)
+            SELECT d.id, d.company_id, s.rank_id, d.rank_id, %(date)s, %(reason)s,
+                   %(uid)s, %(uid)s, %(uid)s, %(now)s, %(now)s
+              FROM mlm_rank_close_stage s JOIN mlm_distributor d ON d.id = s.distributor_id
+             WHERE d.rank_id IS DISTINCT FROM s.rank_id
+             ORDER BY d.id
+            """,
+                date=self.date_to,
+                reason=self.env._("Paid rank of period %(period)s", period=self.name),
+                uid=self.env.uid,
+                now=now,
+            )
+        )
+        cr.execute(
+            SQL(
+                """
+            UPDATE mlm_distributor d
+               SET rank_id = s.rank_id,
+                   highest_rank_id = CASE WHEN s.highest_rank_id != 0 THEN s.highest_rank_id ELSE d.highest_rank_id END,
+                   write_uid = %(uid)s, write_date = %(now)s
+              FROM mlm_rank_close_stage s
+             WHERE d.id = s.distributor_id
+               AND (d.rank_id IS DISTINCT FROM s.rank_id
+                    OR (s.highest_rank_id != 0 AND d.highest_rank_id IS DISTINCT FROM s.highest_rank_id))
+            """,
+                uid=self.env.uid,
+                now=now,
+            )
+        )
+        cr.execute(SQL("DROP TABLE mlm_rank_close_stage"))
+        self.env["mlm.distributor"].invalidate_model()
+        self.env["mlm.rank.history"].invalidate_model()
 
     def _get_accounting_setup(self):
         company = self.company_id
@@ -728,15 +832,25 @@ class MlmCommissionPeriod(models.Model):
         return journal, expense, payable
 
     def _prepare_move_vals(self):
-        """One entry: a payable line per distributor (their partner), one expense line for the total."""
+        """One entry: the expense of the period's earnings against what they become, per distributor.
+
+        Per statement: ``payable`` (what is due now, released carry included) goes to the payable account;
+        ``carry_out - carry_in`` (held by the customer-volume gate or carried below the threshold, minus what
+        this period releases) goes to the held commissions account; one expense line for the total. Since
+        ``payable + carry_out = total + carry_in`` for every statement, the entry balances to the cent, and held
+        pay never sits in the payable account (docs/ENGINE.md).
+        """
         journal, expense, payable = self._get_accounting_setup()
         self.env["mlm.commission.statement"].flush_model()
         self.env.cr.execute(
             SQL(
                 """
-            SELECT d.partner_id, s.total FROM mlm_commission_statement s
+            SELECT d.partner_id, round(s.total * 100)::int8, round(s.payable * 100)::int8,
+                   round((s.carry_out - s.carry_in) * 100)::int8
+              FROM mlm_commission_statement s
               JOIN mlm_distributor d ON d.id = s.distributor_id
-             WHERE s.period_id = %s AND s.total != 0 ORDER BY d.id
+             WHERE s.period_id = %s AND (s.total != 0 OR s.payable != 0 OR s.carry_out != s.carry_in)
+             ORDER BY d.id
             """,
                 self.id,
             )
@@ -744,34 +858,25 @@ class MlmCommissionPeriod(models.Model):
         rows = self.env.cr.fetchall()
         if not rows:
             return None
+        held = self.company_id._mlm_held_account() if any(row[3] for row in rows) else None
         label = self.env._("Commissions %(period)s", period=self.name)
-        line_vals = [
-            (
-                0,
-                0,
+
+        def line(account, cents, partner_id=False):
+            return Command.create(
                 {
                     "name": label,
-                    "account_id": payable.id,
+                    "account_id": account.id,
                     "partner_id": partner_id,
-                    "debit": -amount if amount < 0 else 0.0,
-                    "credit": amount if amount > 0 else 0.0,
-                },
+                    "debit": -cents / 100.0 if cents < 0 else 0.0,
+                    "credit": cents / 100.0 if cents > 0 else 0.0,
+                }
             )
-            for partner_id, amount in rows
-        ]
-        total = self.currency_id.round(sum(amount for _partner, amount in rows))
-        line_vals.append(
-            (
-                0,
-                0,
-                {
-                    "name": label,
-                    "account_id": expense.id,
-                    "debit": total if total > 0 else 0.0,
-                    "credit": -total if total < 0 else 0.0,
-                },
-            )
-        )
+
+        line_vals = [line(payable, pay, partner) for partner, _total, pay, _held in rows if pay]
+        line_vals += [line(held, change, partner) for partner, _total, _pay, change in rows if change]
+        total = sum(total for _partner, total, _pay, _held in rows)
+        if total:
+            line_vals.append(line(expense, -total))
         return {
             "move_type": "entry",
             "journal_id": journal.id,

@@ -3,7 +3,7 @@ import dataclasses
 import numpy as np
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, formatLang
 
 from ..engine import CommissionEngine, IdIndex, PeriodInputs, compute_period, rank_standing
@@ -56,6 +56,37 @@ class MlmDistributor(models.Model):
     def _check_mlm_coefficient(self):
         if any(d.mlm_coefficient < 0 for d in self):
             raise ValidationError(self.env._("A personal coefficient cannot be negative."))
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_commission_history(self):
+        """Statements, commission lines and ledger lines keep their distributor (one query for the recordset).
+
+        Sources of commission lines need no check of their own: a source has ledger lines (volume) or earnings."""
+        if not self:
+            return
+        for model in ("mlm.volume.line", "mlm.commission.statement", "mlm.commission.line"):
+            self.env[model].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT d.id FROM mlm_distributor d
+                 WHERE d.id = ANY(%(ids)s)
+                   AND (EXISTS(SELECT 1 FROM mlm_volume_line v WHERE v.distributor_id = d.id)
+                        OR EXISTS(SELECT 1 FROM mlm_commission_statement s WHERE s.distributor_id = d.id)
+                        OR EXISTS(SELECT 1 FROM mlm_commission_line c WHERE c.beneficiary_id = d.id))
+                """,
+                ids=self.ids,
+            )
+        )
+        blocked = self.browse([row[0] for row in self.env.cr.fetchall()])
+        if blocked:
+            raise UserError(
+                self.env._(
+                    "%(names)s cannot be deleted: they have volume, commission lines or statements, which must keep "
+                    "their distributor. Archive them instead (or anonymise them on request).",
+                    names=", ".join(blocked.mapped("display_name")),
+                )
+            )
 
     def action_view_volume(self):
         self.ensure_one()
@@ -283,11 +314,11 @@ class MlmDistributor(models.Model):
         ledger = SQL(
             """
             SELECT v.distributor_id::int8, sum(v.pv)::float8, sum(round(v.bv * 100))::int8,
-                   (v.date - %(epoch)s + 1)::int8, v.volume_type = 'customer'
+                   (COALESCE(v.origin_date, v.date) - %(epoch)s + 1)::int8, v.volume_type = 'customer'
               FROM mlm_volume_line v JOIN mlm_distributor d ON d.id = v.distributor_id
              WHERE d.parent_path COLLATE "C" >= %(low)s COLLATE "C" AND d.parent_path COLLATE "C" < %(high)s COLLATE "C"
                AND v.date >= %(start)s AND v.date <= %(end)s
-             GROUP BY v.distributor_id, v.date, v.volume_type = 'customer'
+             GROUP BY v.distributor_id, COALESCE(v.origin_date, v.date), v.volume_type = 'customer'
             """,
             epoch=ORDINAL_EPOCH,
             low=low,

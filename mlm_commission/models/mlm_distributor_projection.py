@@ -297,7 +297,8 @@ class ProjectionCache:
         cr = self.env.cr
         query = SQL(
             """
-            SELECT id::int8, distributor_id::int8, pv::float8, round(bv * 100)::int8, (date - %(epoch)s + 1)::int8
+            SELECT id::int8, distributor_id::int8, pv::float8, round(bv * 100)::int8,
+                   (COALESCE(origin_date, date) - %(epoch)s + 1)::int8
               FROM mlm_volume_line
              WHERE id > %(low)s AND company_id = %(company)s AND date >= %(start)s AND date <= %(end)s
             """,

@@ -26,6 +26,8 @@ PROTECTED_FIELDS = {
     "revision",
     "origin",
     "reason",
+    "origin_line_id",
+    "origin_date",
 }
 
 
@@ -59,6 +61,19 @@ class MlmVolumeLine(models.Model):
         help="The source document line; every change of a source adds a line with the next revision.",
     )
     revision = fields.Integer(readonly=True, default=1)
+    origin_line_id = fields.Many2one(
+        "mlm.volume.line",
+        string="Reverses",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        help="For a reversal (credit note, reduced or cancelled order, changed attribution): the line it reverses.",
+    )
+    origin_date = fields.Date(
+        readonly=True,
+        help="Date of the line this one reverses: the fast-start window of a clawback follows the original sale, "
+        "even when the reversal is dated in a later period.",
+    )
     origin = fields.Char(string="Source Document", readonly=True)
     reason = fields.Char(readonly=True)
     branch_id = fields.Many2one(related="distributor_id.branch_id", string="Branch")
@@ -136,21 +151,25 @@ class MlmVolumeLine(models.Model):
             return self.browse()
         self.flush_model()
         keys = [s["source_key"] for s in sources]
+        origin_keys = [s["origin_source_key"] for s in sources if s.get("origin_source_key")]
         self.env.cr.execute(
             SQL(
                 """
             SELECT source_key, distributor_id, volume_type, sum(pv), sum(bv),
-                   max(max(revision)) OVER (PARTITION BY source_key)
+                   max(max(revision)) OVER (PARTITION BY source_key),
+                   (array_agg(id ORDER BY revision))[1], (array_agg(date ORDER BY revision))[1]
               FROM mlm_volume_line
              WHERE source_key = ANY(%s)
              GROUP BY source_key, distributor_id, volume_type
             """,
-                keys,
+                keys + origin_keys,
             )
         )
         existing = {}
-        for key, dist_id, vtype, pv, bv, revision in self.env.cr.fetchall():
-            existing.setdefault(key, {"revision": revision, "parts": []})["parts"].append((dist_id, vtype, pv, bv))
+        for key, dist_id, vtype, pv, bv, revision, first_id, first_date in self.env.cr.fetchall():
+            existing.setdefault(key, {"revision": revision, "parts": []})["parts"].append(
+                (dist_id, vtype, pv, bv, (first_id, first_date))
+            )
         today = fields.Date.context_today(self)
         Period = self.env["mlm.commission.period"]
         companies = {source["company"] for source in sources}
@@ -164,12 +183,14 @@ class MlmVolumeLine(models.Model):
             wanted_dist = source["distributor"].id if source["distributor"] else False
             entries = []
             # Reverse what another distributor (or volume type) holds for this source, then top up the wanted one.
+            # A reversal keeps a reference to the first line of what it reverses (origin_line_id / origin_date).
             held_pv = held_bv = 0.0
-            for dist_id, vtype, pv, bv in state["parts"]:
+            held_origin = (False, False)
+            for dist_id, vtype, pv, bv, first in state["parts"]:
                 if dist_id == wanted_dist and vtype == source["volume_type"]:
-                    held_pv, held_bv = pv, bv
+                    held_pv, held_bv, held_origin = pv, bv, first
                 elif not (float_is_zero(pv, precision_digits=4) and float_is_zero(bv, precision_rounding=rounding)):
-                    entries.append((dist_id, vtype, -pv, -bv, today))
+                    entries.append((dist_id, vtype, -pv, -bv, today, first))
             if wanted_dist:
                 delta_pv = source["pv"] - held_pv
                 delta_bv = company.currency_id.round(source["bv"] - held_bv)
@@ -177,8 +198,9 @@ class MlmVolumeLine(models.Model):
                     float_is_zero(delta_pv, precision_digits=4) and float_is_zero(delta_bv, precision_rounding=rounding)
                 ):
                     day = source["date"] if not state["parts"] else today
-                    entries.append((wanted_dist, source["volume_type"], delta_pv, delta_bv, day))
-            for dist_id, vtype, pv, bv, day in entries:
+                    origin = self._reversed_origin(source, existing, held_origin, delta_pv, delta_bv)
+                    entries.append((wanted_dist, source["volume_type"], delta_pv, delta_bv, day, origin))
+            for dist_id, vtype, pv, bv, day, (origin_id, origin_date) in entries:
                 revision += 1
                 vals_list.append(
                     {
@@ -196,9 +218,29 @@ class MlmVolumeLine(models.Model):
                         "sale_line_id": source.get("sale_line_id"),
                         "move_line_id": source.get("move_line_id"),
                         "origin": source.get("origin"),
+                        "origin_line_id": origin_id,
+                        "origin_date": origin_date,
                     }
                 )
         return self._insert_lines(vals_list)
+
+    @api.model
+    def _reversed_origin(self, source, existing, held_origin, delta_pv, delta_bv):
+        """(line id, date) a change of ``source`` reverses, or (False, False).
+
+        A source with an ``origin_source_key`` (a credit note line, pointing at the invoice line it refunds)
+        reverses the first line of that key; a reduction of a source that already holds volume (an order line
+        cancelled or reduced) reverses the source's own first line.
+        """
+        origin_key = source.get("origin_source_key")
+        if origin_key and origin_key in existing:
+            parts = existing[origin_key]["parts"]
+            wanted = source["distributor"].id
+            part = next((p for p in parts if p[0] == wanted), parts[0])
+            return part[4]
+        if held_origin[0] and (delta_pv < 0 or delta_bv < 0):
+            return held_origin
+        return (False, False)
 
     @api.model
     def _insert_lines(self, vals_list):
@@ -225,6 +267,8 @@ class MlmVolumeLine(models.Model):
             "move_line_id",
             "origin",
             "reason",
+            "origin_line_id",
+            "origin_date",
         ]
         currencies = {
             c.id: c.currency_id.id for c in self.env["res.company"].browse({v["company_id"] for v in vals_list})

@@ -28,6 +28,13 @@ class ResCompany(models.Model):
         string="Commissions Payable Account",
         help="A payable (reconcilable) account; each distributor's balance on it is what the company owes them.",
     )
+    mlm_commission_held_account_id = fields.Many2one(
+        "account.account",
+        string="Held Commissions Account",
+        help="A liability account for commissions earned but not payable yet: held by the customer-volume gate "
+        "or carried forward below the payout threshold. They move to the payable account when a later period "
+        "releases them. Created next to the payable account on the first close when left empty.",
+    )
     mlm_wallet_account_id = fields.Many2one(
         "account.account",
         string="E-Wallet Account",
@@ -39,6 +46,24 @@ class ResCompany(models.Model):
         string="Close Periods Automatically", help="Close each computed period a few days after it ends."
     )
     mlm_auto_close_days = fields.Integer(string="Close After (days)", default=5)
+
+    def _mlm_held_account(self):
+        """The held commissions account, created next to the payable account the first time it is needed."""
+        self.ensure_one()
+        if self.mlm_commission_held_account_id:
+            return self.mlm_commission_held_account_id
+        payable = self.mlm_commission_payable_account_id
+        Account = self.env["account.account"].sudo().with_company(self)
+        account = Account.create(
+            {
+                "name": self.env._("Commissions Held"),
+                "code": Account._search_new_account_code(payable.code or "219100"),
+                "account_type": "liability_current",
+                "company_ids": [self.id],
+            }
+        )
+        self.sudo().mlm_commission_held_account_id = account
+        return account
 
     def _mlm_wallet_setup(self):
         """(journal, e-wallet account) of this company, or a clear error when they are not set up."""

@@ -14,6 +14,9 @@ class ResConfigSettings(models.TransientModel):
     mlm_commission_payable_account_id = fields.Many2one(
         related="company_id.mlm_commission_payable_account_id", readonly=False
     )
+    mlm_commission_held_account_id = fields.Many2one(
+        related="company_id.mlm_commission_held_account_id", readonly=False
+    )
     mlm_wallet_account_id = fields.Many2one(related="company_id.mlm_wallet_account_id", readonly=False)
     mlm_statement_email = fields.Boolean(related="company_id.mlm_statement_email", readonly=False)
     mlm_auto_close = fields.Boolean(related="company_id.mlm_auto_close", readonly=False)

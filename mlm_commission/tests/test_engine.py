@@ -4,6 +4,7 @@ Every expected figure below is worked out by hand in the comments, from the
 reference semantics of the plan; none is produced by the engine itself.
 """
 
+import dataclasses
 import datetime
 
 import numpy as np
@@ -216,8 +217,9 @@ class TestEngineFixture(BaseCase):
         expected = {"A": 2, "B": 1, "E": 1, "F": 2, "G": 1, "J": 1, "K": 1, "L": 1}
         self.assertEqual(by_name(self.on.paid_rank), expected)
         self.assertEqual(by_name(self.off.paid_rank), expected)
-        # highest rank ever: max(old, paid); G keeps its old Silver, the rank-0 ones move from none to 0
-        self.assertEqual(self.on.new_highest_rank.tolist(), [2, 1, 0, 0, 1, 2, 2, 0, 0, 1, 1, 1, 0, 0, 0])
+        # highest rank ever: max(old, paid); G keeps its old Silver, the rank-0 ones move from none to 0,
+        # except H, whose status is not active: a rank reached while not active is not "highest ever" (stays -1)
+        self.assertEqual(self.on.new_highest_rank.tolist(), [2, 1, 0, 0, 1, 2, 2, -1, 0, 1, 1, 1, 0, 0, 0])
         # legs passing the paid rank's leg test: A's and F's two Bronze+ legs (A's M leg does not count)
         self.assertEqual(int(self.on.legs_qualified[A]), 2)
         self.assertEqual(int(self.on.legs_qualified[F]), 2)
@@ -599,3 +601,124 @@ class TestEngineExtension(BaseCase):
         self.assertEqual(int(res.total_cents[B]), 9_425 + 100)
         self.assertEqual(stages[-2:], ["flat", "totals"])
         self.assertIn("unilevel", res.timings)
+
+
+class TestEngineWhoMayEarn(BaseCase):
+    """Issue 13 point 3: a distributor whose status is not active earns nothing; their volume still counts.
+
+    Chain P <- T <- K. T is terminated (status not active) but has PV 100 and GV 600 (Bronze by volume).
+    Plan: min PV 100, compression on, unilevel 10 % / 5 %; Member pays 1 level, Bronze (PV 100, GV 500) pays
+    2 levels with an advancement bonus of 100.00; pool 1 % of company BV among Bronze and above.
+    Volumes: P 100 PV / 100.00 BV, T 100 / 100.00, K 500 / 500.00 -> GV K 500, T 600, P 700: all three Bronze.
+    Highest rank before: P Bronze, T Member, K Bronze (so only T could earn an advancement).
+    """
+
+    P, T, K = 0, 1, 2
+    PLAN = PlanSpec(
+        min_pv=100,
+        compression=True,
+        level_rates=(0.10, 0.05),
+        ranks=(
+            RankRule(paid_levels=1),
+            RankRule(min_pv=100, min_gv=500, paid_levels=2, advancement_bonus_cents=10_000),
+        ),
+        pool_rate=0.01,
+        pool_min_rank=1,
+    )
+
+    def _run(self, t_status, compression=True):
+        inputs = PeriodInputs(
+            [-1, 0, 1],
+            [True, t_status, True],
+            [1.0] * 3,
+            [0] * 3,
+            [1, 0, 1],
+            [0] * 3,
+            [0, 1, 2],
+            [100, 100, 500],
+            [10_000, 10_000, 50_000],
+            [10, 10, 10],
+            [False] * 3,
+        )
+        plan = self.PLAN if compression else dataclasses.replace(self.PLAN, compression=False)
+        return compute_period(inputs, plan)
+
+    def _rows(self, res):
+        rows = res.rows
+        return sorted(
+            zip(
+                rows["bonus_type"].tolist(),
+                rows["beneficiary"].tolist(),
+                rows["source"].tolist(),
+                rows["amount_cents"].tolist(),
+                strict=True,
+            )
+        )
+
+    def test_terminated_earns_nothing_volume_counts(self):
+        res = self._run(t_status=False)
+        # volume still counts: GV 500 / 600 / 700, and T's rank is Bronze by volume
+        self.assertEqual(res.gv.tolist(), [700.0, 600.0, 500.0])
+        self.assertEqual(res.paid_rank.tolist(), [1, 1, 1])
+        # unilevel, compressed: T is skipped like a non-qualified distributor: K's 500.00 -> P at level 1: 50.00;
+        # T's 100.00 -> P level 1: 10.00. Pool: 1 % x 700.00 = 700 cents shared by GV among P (700) and K (500)
+        # only: P 700 x 700 / 1200 = 408.33 -> 408, K 700 x 500 / 1200 = 291.67 -> 292. No advancement for T
+        # (it would be 100.00 if T's status were active).
+        self.assertEqual(
+            self._rows(res),
+            [
+                (BONUS_UNILEVEL, self.P, self.T, 1_000),
+                (BONUS_UNILEVEL, self.P, self.K, 5_000),
+                (BONUS_POOL, self.P, -1, 408),
+                (BONUS_POOL, self.K, -1, 292),
+            ],
+        )
+        self.assertEqual(res.total_cents.tolist(), [6_408, 0, 292])
+        # Bronze reached while terminated is not "highest ever": T stays Member
+        self.assertEqual(res.new_highest_rank.tolist(), [1, 0, 1])
+
+    def test_uncompressed_inactive_level_is_used_up(self):
+        res = self._run(t_status=False, compression=False)
+        # without compression T holds K's level 1 and earns nothing; P is K's level 2: 5 % x 500.00 = 25.00
+        uni = [r for r in self._rows(res) if r[0] == BONUS_UNILEVEL]
+        self.assertEqual(uni, [(BONUS_UNILEVEL, self.P, self.T, 1_000), (BONUS_UNILEVEL, self.P, self.K, 2_500)])
+
+    def test_active_again_earns_the_advancement_then(self):
+        res = self._run(t_status=True)
+        # T active: advancement 100.00 (Member -> Bronze), new highest Bronze, and a pool share
+        # 700 x 600 / 1800 = 233.33 -> 233 (P 700 x 700 / 1800 = 272.22 -> 272, K 194.44 -> 194)
+        adv = [r for r in self._rows(res) if r[0] == BONUS_RANK_ADVANCEMENT]
+        self.assertEqual(adv, [(BONUS_RANK_ADVANCEMENT, self.T, -1, 10_000)])
+        pool = [r for r in self._rows(res) if r[0] == BONUS_POOL]
+        self.assertEqual(
+            pool, [(BONUS_POOL, self.P, -1, 272), (BONUS_POOL, self.T, -1, 233), (BONUS_POOL, self.K, -1, 194)]
+        )
+        self.assertEqual(res.new_highest_rank.tolist(), [1, 1, 1])
+
+
+class TestEngineComplianceZeroBV(BaseCase):
+    """Issue 13 point 5: no or negative group BV fails the compliance gate (never "0 >= 20 % x 0")."""
+
+    def test_zero_and_negative_group_bv_held(self):
+        # P <- L0, P <- Ln. Gate 20 %. P: customer BV 500.00 of 500.00 + (-50.00) = 450.00 -> compliant.
+        # L0: no volume, 30.00 carried in: group BV 0 -> held (compliance), carried 30.00 forward.
+        # Ln: a -50.00 refund of its own (not customer) volume, 40.00 carried in: group BV -50.00 -> held.
+        plan = PlanSpec(min_pv=0, ranks=(RankRule(),), compliance_share=0.2)
+        inputs = PeriodInputs(
+            [-1, 0, 0],
+            [True] * 3,
+            [1.0] * 3,
+            [0] * 3,
+            [0] * 3,
+            [0, 3_000, 4_000],
+            [0, 2],
+            [500, -50],
+            [50_000, -5_000],
+            [10, 10],
+            [True, False],
+        )
+        res = compute_period(inputs, plan)
+        self.assertEqual(res.group_bv_cents.tolist(), [45_000, 0, -5_000])
+        self.assertEqual(res.held_reason.tolist(), [HELD_NONE, HELD_COMPLIANCE, HELD_COMPLIANCE])
+        self.assertEqual(res.carry_cents.tolist(), [0, 3_000, 4_000])
+        self.assertEqual(res.payable_cents.tolist(), [0, 0, 0])

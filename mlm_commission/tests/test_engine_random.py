@@ -86,7 +86,8 @@ def reference(inp, plan):  # noqa: C901 - one literal walk per rule, on purpose
             add((s, 2, d, 1, 1, rank[s]), plan.fast_start_rate, b)
     for d in range(n):
         for r, rule in enumerate(plan.ranks):
-            if rule.advancement_bonus_cents and inp["highest"][d] < r <= rank[d]:
+            # a status that is not active earns no advancement (issue 13)
+            if rule.advancement_bonus_cents and inp["status"][d] and inp["highest"][d] < r <= rank[d]:
                 add((d, 3, -1, 0, 0, r), 1.0, rule.advancement_bonus_cents)
 
     def amounts(keys):
@@ -119,7 +120,7 @@ def reference(inp, plan):  # noqa: C901 - one literal walk per rule, on purpose
     # pool: by GV among the paid ranks >= the pool rank (float shares, as a share cannot be exact)
     company = sum(bv)
     if plan.pool_rate and plan.pool_min_rank is not None and company > 0:
-        members = [d for d in range(n) if rank[d] >= plan.pool_min_rank]
+        members = [d for d in range(n) if rank[d] >= plan.pool_min_rank and inp["status"][d]]
         total = sum(max(gv[d], 0) for d in members)
         for d in members:
             if total > 0:
@@ -138,7 +139,11 @@ def reference(inp, plan):  # noqa: C901 - one literal walk per rule, on purpose
     for d in range(n):
         due = totals[d] + inp["carried"][d]
         reason = 0
-        if due and plan.compliance_share is not None and subtree(cust, d) < plan.compliance_share * subtree(bv, d):
+        if (
+            due
+            and plan.compliance_share is not None
+            and (subtree(bv, d) <= 0 or subtree(cust, d) < plan.compliance_share * subtree(bv, d))
+        ):
             reason = 2
         elif due and due < plan.threshold_cents:
             reason = 1
@@ -156,7 +161,7 @@ def reference(inp, plan):  # noqa: C901 - one literal walk per rule, on purpose
         "carry": carry,
         "held": held,
         "legs": [sum(1 for c in children[d] if best[c] >= leg_rank[d]) for d in range(n)],
-        "highest": [max(inp["highest"][d], rank[d]) for d in range(n)],
+        "highest": [max(inp["highest"][d], rank[d]) if inp["status"][d] else inp["highest"][d] for d in range(n)],
         "group_bv": [subtree(bv, d) for d in range(n)],
     }
 

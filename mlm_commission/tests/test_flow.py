@@ -82,13 +82,15 @@ class TestCommissionFlow(MlmCommissionCommon):
         self.assertEqual(carol.total, -9.00)
         self.assertEqual((carol.payable, carol.carry_out, carol.held_reason), (0.0, -9.00, "threshold"))
         self.next_period.action_close()
-        # the clawback leaves a negative payable (the distributor owes 9.00), settled by later earnings first
-        self.assertEqual(self._payable_balance(self.carol), -9.00)
+        # the clawback is carried forward (the distributor owes 9.00), settled by later earnings first: it sits
+        # in the held commissions account, not in the payable account (issue 13, point 6)
+        self.assertEqual(self._payable_balance(self.carol), 0.0)
+        self.assertEqual(self._payable_balance(self.carol, self.company.mlm_commission_held_account_id), -9.00)
 
-    def _payable_balance(self, distributor):
+    def _payable_balance(self, distributor, account=None):
         lines = self.env["account.move.line"].search(
             [
-                ("account_id", "=", self.payable_account.id),
+                ("account_id", "=", (account or self.payable_account).id),
                 ("partner_id", "=", distributor.partner_id.id),
                 ("parent_state", "=", "posted"),
             ]
