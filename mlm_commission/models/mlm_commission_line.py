@@ -35,6 +35,8 @@ class MlmCommissionLine(models.Model):
     date_from = fields.Date(string="Period Start", readonly=True)
 
     def init(self):
+        if not self.env.su:  # Odoo's registry hook (run as superuser), public by name: not for RPC callers
+            raise AccessError(self.env._("Only the server sets up the database."))
         self.env.cr.execute(
             SQL(
                 """

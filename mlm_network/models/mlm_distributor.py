@@ -171,6 +171,8 @@ class MlmDistributor(models.Model):
     ]
 
     def init(self):
+        if not self.env.su:  # Odoo's registry hook (run as superuser), public by name: not for RPC callers
+            raise AccessError(self.env._("Only the server sets up the database."))
         # One living (not terminated) distributor per contact and company.
         self.env.cr.execute(
             SQL(

@@ -151,3 +151,7 @@ class TestPortalSecurity(HttpCase, MlmPortalCommon):
             for suffix in ("", "/pdf", "/xlsx"):
                 url = f"/my/commissions/{statement_id}{suffix}"
                 self.assertEqual(self.url_open(url, allow_redirects=False).status_code, 404, url)
+        # Odoo's report route with a guessed id: not found, not a crash
+        for statement_id in (0, 999999):
+            url = f"/report/pdf/mlm_commission.report_commission_statement/{statement_id}"
+            self.assertEqual(self.url_open(url, allow_redirects=False).status_code, 404, url)
