@@ -87,6 +87,7 @@ class MlmCommissionLine(models.Model):
     def action_open_sources(self):
         """The ledger lines behind this commission line (source distributor's volume in the period)."""
         self.ensure_one()
+        self.check_access("read")
         domain = [
             ("company_id", "=", self.company_id.id),
             ("date", ">=", self.period_id.date_from),
