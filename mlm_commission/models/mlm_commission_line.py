@@ -35,6 +35,8 @@ class MlmCommissionLine(models.Model):
     date_from = fields.Date(string="Period Start", readonly=True)
 
     def init(self):
+        if not self.env.su:  # Odoo's registry hook (run as superuser), public by name: not for RPC callers
+            raise AccessError(self.env._("Only the server sets up the database."))
         self.env.cr.execute(
             SQL(
                 """
@@ -85,6 +87,7 @@ class MlmCommissionLine(models.Model):
     def action_open_sources(self):
         """The ledger lines behind this commission line (source distributor's volume in the period)."""
         self.ensure_one()
+        self.check_access("read")
         domain = [
             ("company_id", "=", self.company_id.id),
             ("date", ">=", self.period_id.date_from),

@@ -268,6 +268,7 @@ class MlmCommissionPeriod(models.Model):
         return self._action_open("mlm.commission.statement", self.env._("Statements"), "list,form,pivot")
 
     def _action_open(self, model, name, view_mode):
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "name": name,

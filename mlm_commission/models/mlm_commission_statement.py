@@ -66,6 +66,8 @@ class MlmCommissionStatement(models.Model):
     branch_id = fields.Many2one(related="distributor_id.branch_id", string="Branch")
 
     def init(self):
+        if not self.env.su:  # Odoo's registry hook (run as superuser), public by name: not for RPC callers
+            raise AccessError(self.env._("Only the server sets up the database."))
         self.env.cr.execute(
             SQL(
                 """

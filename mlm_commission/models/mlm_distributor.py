@@ -123,7 +123,10 @@ class MlmDistributor(models.Model):
            one engine run (about the time of the read part of a preview), then kept for the next calls.
         """
         self.ensure_one()
-        self.check_access("read")
+        # projected earnings of others are for MLM staff; a distributor sees their own (the portal pages)
+        self._check_own_or_group("mlm_network.group_mlm_user", "read")
+        if period is not None and not isinstance(period, models.BaseModel):
+            period = None  # over RPC: the open period, never a record id chosen by the caller
         me = self.sudo()
         Period = self.env["mlm.commission.period"].sudo()
         today = fields.Date.context_today(self)

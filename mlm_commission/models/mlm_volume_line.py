@@ -84,6 +84,8 @@ class MlmVolumeLine(models.Model):
     ]
 
     def init(self):
+        if not self.env.su:  # Odoo's registry hook (run as superuser), public by name: not for RPC callers
+            raise AccessError(self.env._("Only the server sets up the database."))
         self.env.cr.execute(
             SQL("CREATE INDEX IF NOT EXISTS mlm_volume_line_company_date_idx ON mlm_volume_line (company_id, date)")
         )

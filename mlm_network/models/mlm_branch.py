@@ -55,6 +55,7 @@ class MlmBranch(models.Model):
 
     def action_view_members(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("mlm_network.mlm_distributor_action")
         action["domain"] = [("branch_id", "=", self.id)]
         action["context"] = {"default_branch_id": self.id}

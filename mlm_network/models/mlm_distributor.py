@@ -49,6 +49,8 @@ KYC_FIELDS = {
     "kyc_note",
 }
 LEG_COLORS = 11
+# Who reads the normalised keys of enrolment checks (the identity and tax numbers among them).
+MATCH_GROUPS = "mlm_network.group_kyc_officer,mlm_network.group_mlm_manager"
 
 
 class MlmDistributor(models.Model):
@@ -140,10 +142,10 @@ class MlmDistributor(models.Model):
     kyc_verified_date = fields.Datetime(readonly=True, groups="mlm_network.group_kyc_officer")
     kyc_note = fields.Text(string="Identity Check Notes", groups="mlm_network.group_kyc_officer")
     # --- honest enrolment -----------------------------------------------------------------------------------
-    match_email = fields.Char(compute="_compute_match_keys", store=True, index="btree_not_null")
-    match_phone = fields.Char(compute="_compute_match_keys", store=True, index="btree_not_null")
-    match_vat = fields.Char(compute="_compute_match_keys", store=True, index="btree_not_null")
-    match_identity = fields.Char(compute="_compute_match_keys", store=True, index="btree_not_null")
+    match_email = fields.Char(compute="_compute_match_keys", store=True, index="btree_not_null", groups=MATCH_GROUPS)
+    match_phone = fields.Char(compute="_compute_match_keys", store=True, index="btree_not_null", groups=MATCH_GROUPS)
+    match_vat = fields.Char(compute="_compute_match_keys", store=True, index="btree_not_null", groups=MATCH_GROUPS)
+    match_identity = fields.Char(compute="_compute_match_keys", store=True, index="btree_not_null", groups=MATCH_GROUPS)
     duplicate_state = fields.Selection(
         [("none", "No duplicate"), ("flagged", "Flagged"), ("cleared", "Reviewed, not a duplicate")],
         default="none",
@@ -169,6 +171,8 @@ class MlmDistributor(models.Model):
     ]
 
     def init(self):
+        if not self.env.su:  # Odoo's registry hook (run as superuser), public by name: not for RPC callers
+            raise AccessError(self.env._("Only the server sets up the database."))
         # One living (not terminated) distributor per contact and company.
         self.env.cr.execute(
             SQL(
@@ -732,7 +736,28 @@ class MlmDistributor(models.Model):
     def action_clear_duplicate(self):
         self.write({"duplicate_state": "cleared"})
 
+    def _check_own_or_group(self, group, operation="read"):
+        """Refuse unless the caller is in ``group`` (and may ``operation`` these records) or every record is the
+        caller's own distributor. Public methods are callable over RPC by any logged-in user, portal distributors
+        included: run this before any ``sudo()``."""
+        if self.env.su:
+            return
+        if self.env.user.has_group(group):
+            self.check_access(operation)
+            return
+        own = self.env.user.partner_id.sudo().mlm_distributor_id
+        if not self or self - own:
+            raise AccessError(self.env._("You can only do this on your own distributor record."))
+
     def action_kyc_submit(self):
+        """Send the identity documents for verification: identity-check officers on any distributor they may
+        change; a distributor on their own record only, once documents are uploaded, and never over a decision
+        already taken or pending."""
+        self._check_own_or_group("mlm_network.group_kyc_officer", "write")
+        if not self.env.su and not self.env.user.has_group("mlm_network.group_kyc_officer"):
+            for dist in self.sudo():
+                if dist.kyc_state not in ("unverified", "rejected") or not dist.kyc_document_ids:
+                    raise UserError(self.env._("Upload your identity documents first."))
         self.sudo().write({"kyc_state": "pending"})
 
     def _kyc_decide(self, state):

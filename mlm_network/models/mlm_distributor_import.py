@@ -21,6 +21,8 @@ class MlmDistributor(models.Model):
         contact, the rows are checked and inserted set-based (thousands of rows per second); otherwise they go
         through the ORM generation by generation. Either way one bad row imports nothing.
         """
+        # the set-based path below inserts with SQL: check the right to create first, whatever the path
+        self.check_access("create")
         if "sponsor_code" not in fields:
             return super().load(fields, data)
         quiet = self.with_context(tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True)

@@ -45,6 +45,7 @@ class ResPartner(models.Model):
 
     def action_mlm_enroll(self):
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Enroll as Distributor"),
@@ -56,6 +57,7 @@ class ResPartner(models.Model):
 
     def action_mlm_open_distributor(self):
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "res_model": "mlm.distributor",

@@ -4,7 +4,7 @@ import re
 from odoo import fields, http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
-from odoo.tools import email_normalize
+from odoo.tools import email_normalize, escape_psql
 
 from odoo.addons.auth_signup.models.res_partner import SignupError
 
@@ -88,11 +88,11 @@ class MlmSignup(http.Controller):
                     "Too many sign-up attempts from your network. Please try again in an hour."
                 )
                 return request.render("mlm_portal.signup_form", values, status=429)
-            error, distributor = self._signup(sponsor, post)
+            error, __ = self._signup(sponsor, post)
             if error:
                 values["error"] = error
                 return self._remember_referral(request.render("mlm_portal.signup_form", values, status=400), sponsor)
-            values["distributor"] = distributor
+            values["email"] = email_normalize(post.get("email") or "")
             return self._remember_referral(request.render("mlm_portal.signup_done", values), sponsor)
         return self._remember_referral(request.render("mlm_portal.signup_form", values), sponsor)
 
@@ -111,13 +111,16 @@ class MlmSignup(http.Controller):
             self._log_attempt("invalid", code, email)
             return request.env._("Please accept the distributor agreement and the privacy policy."), None
         Users = request.env["res.users"].sudo()
-        if Users.with_context(active_test=False).search_count(
-            ["|", ("login", "=ilike", email), ("partner_id.email", "=ilike", email)]
-        ):
+        # exact, case-insensitive (``email`` is normalised, lower case): never a pattern the visitor can shape
+        registered = Users.with_context(active_test=False).search(
+            ["|", ("login", "=ilike", escape_psql(email)), ("partner_id.email_normalized", "=", email)], limit=1
+        )
+        if registered:
+            # the answer is the one of a new sign-up: the page does not tell whether the address is registered;
+            # the owner of the address gets Odoo's password reset e-mail instead, as Odoo's reset form does
             self._log_attempt("duplicate", code, email)
-            return request.env._(
-                "This e-mail address is already registered: please log in or reset your password."
-            ), None
+            self._send_reset_email(registered)
+            return None, None
         company = sponsor.company_id
         try:
             with request.env.cr.savepoint():
@@ -175,6 +178,35 @@ class MlmSignup(http.Controller):
             user.id,
             force_send=False,
             email_values={"email_to": user.email, "recipient_ids": [], "partner_ids": [], "email_cc": False},
+        )
+
+    def _send_reset_email(self, user):
+        """Odoo's password reset e-mail to an address that tried to sign up again, queued like the invitation."""
+        if not user.active or not user.email:
+            return
+        user.partner_id.signup_prepare(signup_type="reset")
+        lang = user.lang or request.env.lang or "en_US"
+        body = (
+            request.env["mail.render.mixin"]
+            .sudo()
+            .with_context(lang=lang)
+            ._render_template(
+                request.env.ref("auth_signup.reset_password_email"),
+                model="res.users",
+                res_ids=user.ids,
+                engine="qweb_view",
+                options={"post_process": True},
+            )[user.id]
+        )
+        request.env["mail.mail"].sudo().create(
+            {
+                "subject": request.env(context=dict(request.env.context, lang=lang))._("Password reset"),
+                "email_from": user.company_id.email_formatted or user.email_formatted,
+                "email_to": user.email_formatted,
+                "body_html": body,
+                "auto_delete": True,
+                "message_type": "user_notification",
+            }
         )
 
     def _utm_values(self):

@@ -77,7 +77,14 @@ class MlmDistributor(models.Model):
             )
         if filters.get("search"):
             term = "%" + filters["search"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            where.append(SQL("(p.name ILIKE %(term)s OR d.code ILIKE %(term)s OR p.email ILIKE %(term)s)", term=term))
+            # e-mail and phone only of the members who share their contact details with their upline
+            where.append(
+                SQL(
+                    "(p.name ILIKE %(term)s OR d.code ILIKE %(term)s"
+                    " OR (d.portal_share_contact AND (p.email ILIKE %(term)s OR p.phone ILIKE %(term)s)))",
+                    term=term,
+                )
+            )
         return SQL(" AND ").join(where)
 
     def _portal_network_rows(self, filters, order="level", descending=False, offset=0, limit=20):
@@ -85,7 +92,7 @@ class MlmDistributor(models.Model):
         materialised path. Volumes are those of the open period's last computation (its statements)."""
         self.ensure_one()
         self.env["mlm.distributor"].flush_model()
-        self.env["res.partner"].flush_model(["name", "email"])
+        self.env["res.partner"].flush_model(["name", "email", "phone"])
         period, __, __ = self._portal_period()
         where = self._portal_network_where(filters, period)
         sort_key = order if order in NETWORK_ORDERS else "level"
@@ -238,7 +245,8 @@ class MlmDistributor(models.Model):
         return ids[ids.index(self.id) :]
 
     def _portal_search_downline(self, term, limit=10):
-        """Members of the downline matching ``term`` by name, code or e-mail (for the tree's search box)."""
+        """Members of the downline matching ``term`` by name or code, or by e-mail or phone for those who share
+        their contact details (for the tree's search box)."""
         _total, rows = self._portal_network_rows({"search": term}, order="level", limit=limit)
         return rows
 

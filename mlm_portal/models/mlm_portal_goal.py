@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
 
@@ -7,6 +7,8 @@ class MlmPortalGoal(models.Model):
     _name = "mlm.portal.goal"
     _description = "Personal Goal of a Distributor"
     _order = "date_deadline, id"
+    # Fields that decide whose goal it is: Odoo does not re-check record rules after a write.
+    _ownership_fields = ("distributor_id", "company_id")
 
     distributor_id = fields.Many2one(
         "mlm.distributor",
@@ -39,6 +41,22 @@ class MlmPortalGoal(models.Model):
                 raise ValidationError(self.env._("Choose the rank to reach."))
             if goal.goal_type != "rank" and goal.target_value <= 0:
                 raise ValidationError(self.env._("The target must be greater than zero."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self._is_goal_staff():
+            own = self.env.user.partner_id.sudo().mlm_distributor_id
+            if not own or any(vals.get("distributor_id", own.id) != own.id for vals in vals_list):
+                raise AccessError(self.env._("You can only set goals for yourself."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self._is_goal_staff() and set(vals) & set(self._ownership_fields):
+            raise AccessError(self.env._("A goal cannot be given to another distributor."))
+        return super().write(vals)
+
+    def _is_goal_staff(self):
+        return self.env.su or self.env.user.has_group("mlm_network.group_mlm_manager")
 
     @api.depends("goal_type", "target_value", "target_rank_id", "date_start", "date_deadline", "distributor_id")
     def _compute_progress(self):

@@ -1,1 +1,9 @@
-from . import test_languages, test_portal_access, test_portal_pages, test_shop, test_signup, test_tours
+from . import (
+    test_languages,
+    test_portal_access,
+    test_portal_pages,
+    test_portal_security,
+    test_shop,
+    test_signup,
+    test_tours,
+)

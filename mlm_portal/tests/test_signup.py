@@ -68,10 +68,14 @@ class TestReferralSignup(HttpCase, MlmPortalCommon):
         response = self._form(self.carol.code, accept_privacy="")
         self.assertEqual(response.status_code, 400)
         self.assertIn("privacy policy", response.text)
-        # an address already used by a user
+        # an address already used by a user: the answer of a sign-up, the owner gets a password reset e-mail
+        users = self.env["res.users"].search_count([])
         response = self._form(self.carol.code, email="alice@example.com")
-        self.assertEqual(response.status_code, 400)
-        self.assertIn("already registered", response.text)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("o_mlm_join_done", response.text)
+        self.assertEqual(self.env["res.users"].search_count([]), users)
+        attempt = self.env["mlm.portal.signup.attempt"].search([("email", "=", "alice@example.com")])
+        self.assertEqual(attempt.result, "duplicate")
         # the duplicate policy of mlm_network: blocking a phone already used by a distributor
         self.company.mlm_duplicate_policy = "block"
         self.carol.partner_id.phone = "+7 701 555 0101"

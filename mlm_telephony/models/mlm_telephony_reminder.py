@@ -70,4 +70,5 @@ class MlmTelephonyReminder(models.Model):
         return mailings
 
     def action_send_now(self):
+        self.check_access("write")
         return self._send_reminders(fields.Date.context_today(self))

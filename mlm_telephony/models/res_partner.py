@@ -128,6 +128,7 @@ class ResPartner(models.Model):
 
     def action_mlm_view_calls(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("mlm_telephony.mlm_call_action")
         action["domain"] = [("partner_id", "=", self.id)]
         action["context"] = {"default_partner_id": self.id}

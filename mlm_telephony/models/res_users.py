@@ -24,6 +24,9 @@ class ResUsers(models.Model):
 
     @property
     def SELF_WRITEABLE_FIELDS(self):
+        # the extension decides whose calls a user gets: internal users set theirs, portal users never
+        if self.env.user.share:
+            return super().SELF_WRITEABLE_FIELDS
         return super().SELF_WRITEABLE_FIELDS + ["mlm_phone_extension"]
 
     _sql_constraints = [

@@ -11,7 +11,7 @@ registry.category("web_tour.tours").add("mlm_portal_signup_tour", {
         { trigger: "#mlm_accept_agreement", run: "click" },
         { trigger: "#mlm_accept_privacy", run: "click" },
         { trigger: ".o_mlm_join_submit", run: "click", expectUnloadPage: true },
-        { content: "Asked to check the e-mail", trigger: ".o_mlm_join_done .o_mlm_new_code" },
+        { content: "Asked to check the e-mail", trigger: ".o_mlm_join_done .o_mlm_join_email" },
     ],
 });
 

@@ -1,0 +1,1 @@
+from . import mlm_commission_statement_report
