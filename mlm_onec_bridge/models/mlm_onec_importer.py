@@ -30,6 +30,8 @@ OKEI_UOM = {
     "839": "uom.product_uom_unit",  # комплект
 }
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
+# value of an attribute a characteristic does not name (another characteristic of the product does)
+NO_VALUE = "—"
 TOTAL_WAREHOUSE_GUID = "__total__"
 # fields that differ from one imported product to the next (everything else is shared by a "kind" of products)
 TEMPLATE_PER_RECORD = ("name", "description_sale", "onec_properties", "onec_guid", "onec_hash")
@@ -726,24 +728,92 @@ class MlmOnecImporter(models.AbstractModel):
     def _ensure_variants(self, template, entries, counter, warnings):
         """Variants of ``template`` for 1C characteristics: ``entries`` = ``[(guid, [(name, value)], article)]``.
 
-        Each characteristic name becomes a product attribute and each value an attribute value (found by
-        name, created if missing); the template gets the attribute lines, Odoo builds the variants, and
-        the variant of each characteristic keeps its 1C ``Ид``. Combinations Odoo builds that 1C does not
-        have (Odoo builds every combination) are archived, so neither the shop nor a sale offers them.
-        Returns ``{guid: product.product}``.
+        Each characteristic name becomes a product attribute with *dynamic* variant creation and each value
+        an attribute value (found by name, created if missing). Odoo then builds no combination by itself:
+        each 1C characteristic becomes exactly one variant, through ``_create_product_variant`` (so a
+        product with 12 x 10 x 3 x 3 possible values has as many variants as 1C has characteristics, not
+        1 080). A characteristic that names only some of the product's properties (1C allows one to be
+        size + colour + length, another size + colour) gets the value ``NO_VALUE`` for the others, since an
+        Odoo variant has one value per attribute line. Combinations 1C does not have stay impossible
+        (``product.template._is_combination_possible``). Returns ``{guid: product.product}``.
         """
+        template = template.with_context(active_test=False, onec_import=True)
+        attributes, values, combos = self._ensure_attribute_lines(template, entries, counter)
+        ptav_of = {
+            (ptav.attribute_id.id, ptav.product_attribute_value_id.id): ptav
+            for ptav in template.attribute_line_ids.product_template_value_ids
+        }
+        by_combination = {
+            variant.combination_indices: variant
+            for variant in self.env["product.product"]
+            .with_context(active_test=False)
+            .search([("product_tmpl_id", "=", template.id)], order="active, id")  # an active one wins
+        }
+        result = {}
+        for guid, combo, article in combos:
+            ptavs = self.env["product.template.attribute.value"].concat(
+                *(ptav_of[(attributes[n].id, values[(attributes[n].id, v)].id)] for n, v in combo.items())
+            )
+            variant = by_combination.get(ptavs._ids2str())
+            if variant and variant.onec_variant_guid and variant.onec_variant_guid != guid:
+                warnings.append(
+                    f"offer {guid}: same characteristics as {variant.onec_variant_guid} "
+                    f"({', '.join(f'{n}: {v}' for n, v in combo.items())}), skipped"
+                )
+                continue
+            if not variant:
+                variant = template._create_product_variant(ptavs)
+                if not variant:
+                    warnings.append(f"offer {guid}: Odoo refused the combination of {template.display_name}, skipped")
+                    continue
+                by_combination[ptavs._ids2str()] = variant
+                counter["variants_created"] += 1
+            vals = {"onec_variant_guid": guid, "active": True}
+            if article:
+                vals["default_code"] = article
+            variant.write(vals)
+            result[guid] = variant
+        # the variant of a product without attributes (before its characteristics came) is not one of 1C's
+        stray = self.env["product.product"].search(
+            [("product_tmpl_id", "=", template.id), ("onec_variant_guid", "=", False)]
+        )
+        if result and stray:
+            stray.write({"active": False})
+            counter["variants_archived"] += len(stray)
+        return result
+
+    def _ensure_attribute_lines(self, template, entries, counter):
+        """Dynamic attributes, values and lines of ``template`` for ``entries``; returns ``(attributes by name,
+        values by (attribute id, name), [(guid, {attribute name: value name}, article)])``."""
         Attribute = self.env["product.attribute"].with_context(active_test=False)
         Value = self.env["product.attribute.value"].with_context(active_test=False)
         names = {name for __, chars, __ in entries for name, __ in chars}
-        attributes = {a.name: a for a in Attribute.search([("name", "in", list(names))])}
+        lines = {line.attribute_id.name: line for line in template.attribute_line_ids}
+        attributes = {name: line.attribute_id for name, line in lines.items()}
+        missing_names = names - set(attributes)
+        if missing_names:
+            # an attribute that creates every combination would rebuild the cartesian product: dynamic ones only
+            for attribute in Attribute.search(
+                [("name", "in", list(missing_names)), ("create_variant", "=", "dynamic")], order="id"
+            ):
+                attributes.setdefault(attribute.name, attribute)
         new_names = sorted(names - set(attributes))
-        for attribute in Attribute.create([{"name": name, "create_variant": "always"} for name in new_names]):
+        for attribute in Attribute.create([{"name": name, "create_variant": "dynamic"} for name in new_names]):
             attributes[attribute.name] = attribute
         counter["attributes_created"] += len(new_names)
+        all_names = sorted(set(attributes))
+        # the value of each attribute for each characteristic (NO_VALUE where it names none)
+        combos = [
+            (guid, {n: dict(chars).get(n, NO_VALUE) for n in all_names}, article) for guid, chars, article in entries
+        ]
         wanted_values = defaultdict(set)
-        for __, chars, __ in entries:
-            for name, value in chars:
+        for __, combo, __ in combos:
+            for name, value in combo.items():
                 wanted_values[attributes[name].id].add(value)
+        has_variants = bool(template.product_variant_ids.filtered("onec_variant_guid"))
+        if has_variants:
+            for name in set(all_names) - set(lines):
+                wanted_values[attributes[name].id].add(NO_VALUE)  # existing variants name none of it
         values = {(v.attribute_id.id, v.name): v for v in Value.search([("attribute_id", "in", list(wanted_values))])}
         new_values = [
             {"attribute_id": attribute_id, "name": value}
@@ -753,54 +823,33 @@ class MlmOnecImporter(models.AbstractModel):
         ]
         for value in Value.create(new_values):
             values[(value.attribute_id.id, value.name)] = value
-        lines = {line.attribute_id.id: line for line in template.attribute_line_ids}
         commands = []
-        for attribute_id, names_ in wanted_values.items():
-            value_ids = [values[(attribute_id, value)].id for value in names_]
-            line = lines.get(attribute_id)
+        added = []
+        for name in all_names:
+            attribute_id = attributes[name].id
+            value_ids = [values[(attribute_id, value)].id for value in sorted(wanted_values[attribute_id])]
+            line = lines.get(name)
             if not line:
+                if has_variants:
+                    # first with the single value NO_VALUE: Odoo gives it to every existing variant, which stays
+                    added.append((attribute_id, value_ids))
+                    value_ids = [values[(attribute_id, NO_VALUE)].id]
                 commands.append(Command.create({"attribute_id": attribute_id, "value_ids": [Command.set(value_ids)]}))
             elif set(value_ids) - set(line.value_ids.ids):
                 commands.append(Command.update(line.id, {"value_ids": [Command.link(v) for v in value_ids]}))
-        if commands:
-            template.write({"attribute_line_ids": commands})
-        result = {}
-        line_attributes = set(template.attribute_line_ids.attribute_id.ids)
-        by_combination = {
-            variant.combination_indices: variant
-            for variant in self.env["product.product"]
-            .with_context(active_test=False)
-            .search([("product_tmpl_id", "=", template.id)], order="active, id")  # an active one wins
-        }
-        for guid, chars, article in entries:
-            given = {attributes[name].id: values[(attributes[name].id, value)] for name, value in chars}
-            if set(given) != line_attributes:
-                warnings.append(
-                    f"offer {guid}: its characteristics ({', '.join(f'{n}: {v}' for n, v in chars)}) do not "
-                    f"name a value for each attribute of {template.display_name}, skipped"
-                )
-                continue
-            ptavs = template.attribute_line_ids.product_template_value_ids.filtered(
-                lambda ptav, given=given: ptav.product_attribute_value_id == given.get(ptav.attribute_id.id)
+        for command in commands:  # one line at a time: each added line keeps the existing variants complete
+            template.write({"attribute_line_ids": [command]})
+        if added:
+            lines = {line.attribute_id.id: line for line in template.attribute_line_ids}
+            template.write(
+                {
+                    "attribute_line_ids": [
+                        Command.update(lines[attribute_id].id, {"value_ids": [Command.link(v) for v in value_ids]})
+                        for attribute_id, value_ids in added
+                    ]
+                }
             )
-            variant = by_combination.get(ptavs._ids2str())
-            if not variant:
-                variant = template._create_product_variant(ptavs)
-            vals = {"onec_variant_guid": guid, "active": True}
-            if article:
-                vals["default_code"] = article
-            variant.write(vals)
-            result[guid] = variant
-            counter["variants_created"] += 1
-        # Odoo (re)activates every combination of the lines after each change of them: archive again those
-        # 1C does not have
-        stray = self.env["product.product"].search(
-            [("product_tmpl_id", "=", template.id), ("onec_variant_guid", "=", False)]
-        )
-        if result and stray:
-            stray.write({"active": False})
-            counter["variants_archived"] += len(stray)
-        return result
+        return attributes, values, combos
 
     # ------------------------------------------------------------------ prices and stock
     def _write_prices(self, backend, matched, ctx, counter, warnings):
