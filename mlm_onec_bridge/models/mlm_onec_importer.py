@@ -67,6 +67,7 @@ class MlmOnecImporter(models.AbstractModel):
         counter = Counter()
         ctx = {
             "properties": {},
+            "new_properties": [],
             "groups": [],
             "price_types": [],
             "warehouses": [],
@@ -89,6 +90,7 @@ class MlmOnecImporter(models.AbstractModel):
                         return done, False, counter, warnings
             elif kind == "property":
                 ctx["properties"][data["guid"]] = data
+                ctx["new_properties"].append(data)
             elif kind == "group":
                 ctx["groups"].append(data)
             elif kind == "price_type":
@@ -133,6 +135,9 @@ class MlmOnecImporter(models.AbstractModel):
 
     # ------------------------------------------------------------------ classifier
     def _flush_classifier(self, backend, ctx, counter, warnings):
+        if ctx["new_properties"]:
+            self._upsert_properties(backend, ctx["new_properties"], counter)
+            ctx["new_properties"] = []
         if ctx["groups"]:
             self._upsert_groups(backend, ctx["groups"], ctx, counter)
             ctx["groups"] = []
@@ -167,6 +172,50 @@ class MlmOnecImporter(models.AbstractModel):
                 category.write({"name": group["name"], "parent_id": parent.id})
                 counter["groups_updated"] += 1
         ctx["categories"].update({guid: cat.id for guid, cat in by_guid.items()})
+
+    def _upsert_properties(self, backend, properties, counter):
+        """Remember the classifier's properties for the node: goods of later files and exchanges name them."""
+        Property = self.env["mlm.onec.property"]
+        by_guid = {p["guid"]: p for p in properties if p["guid"]}
+        existing = {
+            p.onec_guid: p
+            for p in Property.search_fetch(
+                [("backend_id", "=", backend.id), ("onec_guid", "in", list(by_guid))], ["onec_guid", "name", "values"]
+            )
+        }
+        to_create = []
+        for guid, prop in by_guid.items():
+            vals = {"name": prop["name"] or guid, "value_type": prop["value_type"], "values": prop["values"] or {}}
+            record = existing.get(guid)
+            if not record:
+                to_create.append(dict(vals, backend_id=backend.id, onec_guid=guid))
+            elif record.name != vals["name"] or (record.values or {}) != vals["values"]:
+                record.write(vals)
+                counter["properties_updated"] += 1
+        Property.create(to_create)
+        counter["properties_created"] += len(to_create)
+
+    def _resolve_classifier(self, backend, items, ctx):
+        """Properties and groups named by ``items`` but not in this file: from the node's earlier files."""
+        wanted = {guid for item in items for guid, __ in item["properties"]} - set(ctx["properties"])
+        if wanted:
+            for prop in self.env["mlm.onec.property"].search_fetch(
+                [("backend_id", "=", backend.id), ("onec_guid", "in", list(wanted))],
+                ["onec_guid", "name", "value_type", "values"],
+            ):
+                ctx["properties"][prop.onec_guid] = {
+                    "guid": prop.onec_guid,
+                    "name": prop.name,
+                    "value_type": prop.value_type,
+                    "values": prop.values or {},
+                }
+        groups = {guid for item in items for guid in item["group_guids"]} - set(ctx["categories"])
+        if groups:
+            root = backend._get_root_category()
+            for category in self.env["product.category"].search_fetch(
+                [("onec_guid", "in", list(groups)), ("parent_path", "=like", f"{root.parent_path}%")], ["onec_guid"]
+            ):
+                ctx["categories"][category.onec_guid] = category.id
 
     def _upsert_price_types(self, backend, price_types, ctx, counter, warnings):
         Pricelist = self.env["product.pricelist"].with_context(active_test=False)
@@ -275,6 +324,7 @@ class MlmOnecImporter(models.AbstractModel):
             prop = ctx["properties"].get(guid)
             if not prop:
                 warnings.append(f"product {item['guid']}: unknown property {guid} skipped")
+                item["unresolved_properties"] = True
                 continue
             if not value:
                 continue
@@ -286,7 +336,11 @@ class MlmOnecImporter(models.AbstractModel):
             properties["Изготовитель"] = item["manufacturer"]
         category_id = next((ctx["categories"][g] for g in item["group_guids"] if g in ctx["categories"]), None)
         if item["group_guids"] and category_id is None:
-            warnings.append(f"product {item['guid']}: group {item['group_guids'][0]} unknown, root category used")
+            warnings.append(
+                f"product {item['guid']}: group {item['group_guids'][0]} unknown, its category is kept "
+                f"(the root category for a new product)"
+            )
+            item["unresolved_group"] = True
         unit_code = (item["unit"] or {}).get("code", "")
         uom_id = ctx["uom"].get(unit_code)
         if uom_id is None:
@@ -358,21 +412,11 @@ class MlmOnecImporter(models.AbstractModel):
                 taxes=self._get_tax_map(backend),
                 root_category_id=backend._get_root_category().id,
             )
-        unique = {}
-        characteristics = []
-        for item in items:
-            if not item["guid"]:
-                warnings.append(f"product {item['name']!r} without Ид skipped")
-                continue
-            if cml_reader.split_guid(item["guid"])[1]:
-                characteristics.append(item)  # <product>#<characteristic>: a variant, after the products
-                continue
-            if item["guid"] in unique:
-                warnings.append(f"product {item['guid']} appears twice in the batch, the last one is kept")
-            unique[item["guid"]] = item
+        self._resolve_classifier(backend, items, ctx)
+        unique, characteristics = self._split_products(items, warnings)
         existing = Template.search_fetch(
             [("onec_guid", "in", list(unique)), ("company_id", "in", (backend.company_id.id, False))],
-            ["onec_guid", "onec_hash", "active"],
+            ["onec_guid", "onec_hash", "active", "categ_id", "onec_properties"],
         )
         by_guid = {p.onec_guid: p for p in existing}
         barcodes = {item["barcode"] for item in unique.values() if item["barcode"]}
@@ -391,6 +435,8 @@ class MlmOnecImporter(models.AbstractModel):
                 counter["products_skipped_deleted"] += 1
                 continue
             vals = self._prepare_product_vals(backend, item, ctx, warnings)
+            if product:
+                self._keep_unresolved(product, item, vals)
             if vals["barcode"]:
                 owner = taken.get(vals["barcode"])
                 if owner is not None and owner != guid:
@@ -403,7 +449,8 @@ class MlmOnecImporter(models.AbstractModel):
             image_vals, image_hash = self._image_vals(ctx, item, warnings)
             fingerprint = self._fingerprint(vals, image_hash)
             if product:
-                if product.onec_hash == fingerprint:
+                # an archived product that comes back unchanged is restored: the active flag counts too
+                if product.onec_hash == fingerprint and product.active == vals["active"]:
                     counter["products_unchanged"] += 1
                     continue
                 self._forget_prototype(ctx, product.id)
@@ -417,6 +464,32 @@ class MlmOnecImporter(models.AbstractModel):
             self._create_products(backend, to_create, ctx, counter)
         if characteristics:
             self._upsert_characteristic_products(backend, characteristics, ctx, counter, warnings)
+
+    @api.model
+    def _split_products(self, items, warnings):
+        """``({guid: item} of products, [items of characteristics])`` of a batch of import.xml."""
+        unique = {}
+        characteristics = []
+        for item in items:
+            if not item["guid"]:
+                warnings.append(f"product {item['name']!r} without Ид skipped")
+                continue
+            if cml_reader.split_guid(item["guid"])[1]:
+                characteristics.append(item)  # <product>#<characteristic>: a variant, after the products
+                continue
+            if item["guid"] in unique:
+                warnings.append(f"product {item['guid']} appears twice in the batch, the last one is kept")
+            unique[item["guid"]] = item
+        return unique, characteristics
+
+    @api.model
+    def _keep_unresolved(self, product, item, vals):
+        """What a file without the classifier cannot name stays as it is: a product is not moved to the root
+        category, nor are its properties wiped."""
+        if item.get("unresolved_group"):
+            vals["categ_id"] = product.categ_id.id
+        if item.get("unresolved_properties"):
+            vals["onec_properties"] = dict(product.onec_properties or {}, **(vals["onec_properties"] or {}))
 
     def _upsert_characteristic_products(self, backend, items, ctx, counter, warnings):
         """Products of import.xml whose Ид is ``<product>#<characteristic>``: variants of the ``<product>``
