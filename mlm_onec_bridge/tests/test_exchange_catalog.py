@@ -139,6 +139,14 @@ class TestCatalogExchange(OnecExchangeCommon):
         self.assertEqual(products.filtered(lambda p: p.onec_guid == FIRST_GUID).name, "Коврик переименован")
         self.assertFalse(products.filtered(lambda p: p.onec_guid == dropped).active)
         self.assertEqual(len(products.filtered("active")), 34)
+        # the dropped product comes back unchanged in the next full export: it is restored
+        client = OneCClient(self, "catalog")
+        answer, _progress = client.upload_and_import("import0_1.xml", read_data("import0_1.xml"))
+        self.assertEqual(answer[0], "success", answer)
+        self.env.invalidate_all()
+        self.assertTrue(products.filtered(lambda p: p.onec_guid == dropped).active, "reappearing product restored")
+        self.assertEqual(len(self.onec_products().filtered("active")), 35)
+        self.assertEqual(self.last_session().stats.get("products_updated"), 2, "the restored one and the renamed one")
 
     def test_partial_export_touches_only_its_products(self):
         self._import_shared_catalog()
