@@ -15,6 +15,8 @@ _logger = logging.getLogger(__name__)
 
 SESSION_LIFETIME = timedelta(hours=12)
 MAX_LOG_LINES_PER_CALL = 200
+# 1C writes CommerceML 2 with this namespace from 2.05 on, and without any namespace before
+SUPPORTED_NAMESPACES = ("", "urn:1C.ru:commerceml_2")
 
 
 class ExchangeError(Exception):
@@ -220,7 +222,25 @@ class MlmOnecSession(models.Model):
                 )
             ) from exc
         if root != "КоммерческаяИнформация":
-            raise ExchangeError(self.env._("File %(name)s is not a CommerceML document.", name=filename))
+            raise ExchangeError(
+                self.env._(
+                    "File %(name)s is not a CommerceML document (its root element is %(root)s).",
+                    name=filename,
+                    root=root,
+                )
+            )
+        namespace = safe_xml.root_namespace(path)
+        if namespace not in SUPPORTED_NAMESPACES or (version or "2").strip().split(".")[0] != "2":
+            raise ExchangeError(
+                self.env._(
+                    "File %(name)s is in an unsupported schema (%(schema)s, version %(version)s): only CommerceML 2 "
+                    "(2.03 to 2.10, namespace urn:1C.ru:commerceml_2) is imported. Set the exchange node in 1C to "
+                    "CommerceML 2.",
+                    name=filename,
+                    schema=namespace or "-",
+                    version=version or "?",
+                )
+            )
         self._log(
             self.env._("File %(name)s checked (schema version %(version)s).", name=filename, version=version or "?")
         )
