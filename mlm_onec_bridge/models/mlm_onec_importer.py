@@ -81,6 +81,7 @@ class MlmOnecImporter(models.AbstractModel):
         for kind, data in cml_reader.iter_catalog(path, warnings, skip=start):
             if kind in ("product", "offer"):
                 self._flush_classifier(backend, ctx, counter, warnings)
+                counter["file_products"] += kind == "product"
                 batch.append(data)
                 if len(batch) >= backend.batch_size:
                     self._flush_batch(backend, batch, ctx, counter, warnings)
@@ -106,20 +107,20 @@ class MlmOnecImporter(models.AbstractModel):
         return done, True, counter, warnings
 
     @api.model
-    def _archive_missing(self, session, path, only_changes=False):
-        """After a full import.xml: archive the company's 1C products that are not in the file (setting)."""
+    def _archive_missing(self, session, paths):
+        """After a full export (one or several ``import`` files, portions, of one exchange session): archive the
+        company's 1C products none of the files holds (setting). Runs once per session, after the last portion."""
         backend = session.backend_id
         counter = Counter()
-        if only_changes or not backend.archive_missing:
+        if not backend.archive_missing or not paths:
             return counter
         guids = set()
-        has_products = False
-        for kind, data in cml_reader.iter_catalog(path):
-            if kind == "product":
-                has_products = True
-                guids.add(cml_reader.split_guid(data["guid"])[0])
-        if not has_products:
-            return counter  # an offers file: nothing to compare
+        for path in paths:
+            for kind, data in cml_reader.iter_catalog(path):
+                if kind == "product":
+                    guids.add(cml_reader.split_guid(data["guid"])[0])
+        if not guids:
+            return counter
         self.env.flush_all()
         self.env.cr.execute(
             """SELECT id FROM product_template
