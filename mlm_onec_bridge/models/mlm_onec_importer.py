@@ -30,6 +30,24 @@ OKEI_UOM = {
     "839": "uom.product_uom_unit",  # комплект
 }
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
+# currency words and numeric codes (ISO 4217) 1C writes in Валюта -> ISO letter codes
+CURRENCY_WORDS = {
+    "руб": "RUB",
+    "рубль": "RUB",
+    "рублей": "RUB",
+    "rur": "RUB",
+    "643": "RUB",
+    "810": "RUB",
+    "840": "USD",
+    "978": "EUR",
+    "398": "KZT",
+    "тг": "KZT",
+    "тенге": "KZT",
+    "933": "BYN",
+    "бел. руб": "BYN",
+    "980": "UAH",
+    "грн": "UAH",
+}
 # value of an attribute a characteristic does not name (another characteristic of the product does)
 NO_VALUE = "—"
 TOTAL_WAREHOUSE_GUID = "__total__"
@@ -228,14 +246,19 @@ class MlmOnecImporter(models.AbstractModel):
             ["onec_guid", "name"],
         )
         by_guid = {p.onec_guid: p for p in existing}
+        codes = {
+            p["currency"]: CURRENCY_WORDS.get(p["currency"].strip().lower().rstrip("."), p["currency"].strip().upper())
+            for p in price_types
+            if p["currency"]
+        }
         currencies = {
             c.name: c
             for c in self.env["res.currency"]
             .with_context(active_test=False)
-            .search([("name", "in", [p["currency"] for p in price_types if p["currency"]])])
+            .search([("name", "in", list(set(codes.values())))])
         }
         for ptype in price_types:
-            currency = currencies.get(ptype["currency"])
+            currency = currencies.get(codes.get(ptype["currency"]))
             if not currency or not currency.active:
                 warnings.append(
                     f"price type {ptype['name']}: currency {ptype['currency']!r} is not active in "

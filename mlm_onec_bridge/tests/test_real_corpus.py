@@ -118,6 +118,7 @@ class TestRealCorpus(CorpusCase):
         self.assertEqual(product.onec_properties["Бренд"], "GSFR")
         self.assertEqual(product.onec_properties["Цвет"], "Красный;Черный")
         self.assertEqual(len(self._price_items()), offers["prices"])
+        self.assertEqual(self._price_items().pricelist_id.currency_id.name, "RUB", "Валюта 'руб' is the rouble")
         self._assert_nothing_changes("real/ready-script/import.xml", "real/ready-script/offers.xml")
 
 
