@@ -91,6 +91,8 @@ class OnecExchangeController(http.Controller):
                     )
                 elif mode == "success":
                     answer = session._action_success()
+                elif exchange_type == "catalog" and mode in ("complete", "deactivate"):
+                    answer = session._action_complete()
                 else:  # deactivate / complete / info: acknowledged, nothing to do
                     answer = protocol.answer_success()
         except EXPECTED_ERRORS as exc:

@@ -30,6 +30,26 @@ OKEI_UOM = {
     "839": "uom.product_uom_unit",  # комплект
 }
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
+# currency words and numeric codes (ISO 4217) 1C writes in Валюта -> ISO letter codes
+CURRENCY_WORDS = {
+    "руб": "RUB",
+    "рубль": "RUB",
+    "рублей": "RUB",
+    "rur": "RUB",
+    "643": "RUB",
+    "810": "RUB",
+    "840": "USD",
+    "978": "EUR",
+    "398": "KZT",
+    "тг": "KZT",
+    "тенге": "KZT",
+    "933": "BYN",
+    "бел. руб": "BYN",
+    "980": "UAH",
+    "грн": "UAH",
+}
+# value of an attribute a characteristic does not name (another characteristic of the product does)
+NO_VALUE = "—"
 TOTAL_WAREHOUSE_GUID = "__total__"
 # fields that differ from one imported product to the next (everything else is shared by a "kind" of products)
 TEMPLATE_PER_RECORD = ("name", "description_sale", "onec_properties", "onec_guid", "onec_hash")
@@ -65,6 +85,7 @@ class MlmOnecImporter(models.AbstractModel):
         counter = Counter()
         ctx = {
             "properties": {},
+            "new_properties": [],
             "groups": [],
             "price_types": [],
             "warehouses": [],
@@ -78,6 +99,7 @@ class MlmOnecImporter(models.AbstractModel):
         for kind, data in cml_reader.iter_catalog(path, warnings, skip=start):
             if kind in ("product", "offer"):
                 self._flush_classifier(backend, ctx, counter, warnings)
+                counter["file_products"] += kind == "product"
                 batch.append(data)
                 if len(batch) >= backend.batch_size:
                     self._flush_batch(backend, batch, ctx, counter, warnings)
@@ -87,6 +109,7 @@ class MlmOnecImporter(models.AbstractModel):
                         return done, False, counter, warnings
             elif kind == "property":
                 ctx["properties"][data["guid"]] = data
+                ctx["new_properties"].append(data)
             elif kind == "group":
                 ctx["groups"].append(data)
             elif kind == "price_type":
@@ -102,20 +125,20 @@ class MlmOnecImporter(models.AbstractModel):
         return done, True, counter, warnings
 
     @api.model
-    def _archive_missing(self, session, path, only_changes=False):
-        """After a full import.xml: archive the company's 1C products that are not in the file (setting)."""
+    def _archive_missing(self, session, paths):
+        """After a full export (one or several ``import`` files, portions, of one exchange session): archive the
+        company's 1C products none of the files holds (setting). Runs once per session, after the last portion."""
         backend = session.backend_id
         counter = Counter()
-        if only_changes or not backend.archive_missing:
+        if not backend.archive_missing or not paths:
             return counter
         guids = set()
-        has_products = False
-        for kind, data in cml_reader.iter_catalog(path):
-            if kind == "product":
-                has_products = True
-                guids.add(cml_reader.split_guid(data["guid"])[0])
-        if not has_products:
-            return counter  # an offers file: nothing to compare
+        for path in paths:
+            for kind, data in cml_reader.iter_catalog(path):
+                if kind == "product":
+                    guids.add(cml_reader.split_guid(data["guid"])[0])
+        if not guids:
+            return counter
         self.env.flush_all()
         self.env.cr.execute(
             """SELECT id FROM product_template
@@ -131,6 +154,9 @@ class MlmOnecImporter(models.AbstractModel):
 
     # ------------------------------------------------------------------ classifier
     def _flush_classifier(self, backend, ctx, counter, warnings):
+        if ctx["new_properties"]:
+            self._upsert_properties(backend, ctx["new_properties"], counter)
+            ctx["new_properties"] = []
         if ctx["groups"]:
             self._upsert_groups(backend, ctx["groups"], ctx, counter)
             ctx["groups"] = []
@@ -166,6 +192,50 @@ class MlmOnecImporter(models.AbstractModel):
                 counter["groups_updated"] += 1
         ctx["categories"].update({guid: cat.id for guid, cat in by_guid.items()})
 
+    def _upsert_properties(self, backend, properties, counter):
+        """Remember the classifier's properties for the node: goods of later files and exchanges name them."""
+        Property = self.env["mlm.onec.property"]
+        by_guid = {p["guid"]: p for p in properties if p["guid"]}
+        existing = {
+            p.onec_guid: p
+            for p in Property.search_fetch(
+                [("backend_id", "=", backend.id), ("onec_guid", "in", list(by_guid))], ["onec_guid", "name", "values"]
+            )
+        }
+        to_create = []
+        for guid, prop in by_guid.items():
+            vals = {"name": prop["name"] or guid, "value_type": prop["value_type"], "values": prop["values"] or {}}
+            record = existing.get(guid)
+            if not record:
+                to_create.append(dict(vals, backend_id=backend.id, onec_guid=guid))
+            elif record.name != vals["name"] or (record.values or {}) != vals["values"]:
+                record.write(vals)
+                counter["properties_updated"] += 1
+        Property.create(to_create)
+        counter["properties_created"] += len(to_create)
+
+    def _resolve_classifier(self, backend, items, ctx):
+        """Properties and groups named by ``items`` but not in this file: from the node's earlier files."""
+        wanted = {guid for item in items for guid, __ in item["properties"]} - set(ctx["properties"])
+        if wanted:
+            for prop in self.env["mlm.onec.property"].search_fetch(
+                [("backend_id", "=", backend.id), ("onec_guid", "in", list(wanted))],
+                ["onec_guid", "name", "value_type", "values"],
+            ):
+                ctx["properties"][prop.onec_guid] = {
+                    "guid": prop.onec_guid,
+                    "name": prop.name,
+                    "value_type": prop.value_type,
+                    "values": prop.values or {},
+                }
+        groups = {guid for item in items for guid in item["group_guids"]} - set(ctx["categories"])
+        if groups:
+            root = backend._get_root_category()
+            for category in self.env["product.category"].search_fetch(
+                [("onec_guid", "in", list(groups)), ("parent_path", "=like", f"{root.parent_path}%")], ["onec_guid"]
+            ):
+                ctx["categories"][category.onec_guid] = category.id
+
     def _upsert_price_types(self, backend, price_types, ctx, counter, warnings):
         Pricelist = self.env["product.pricelist"].with_context(active_test=False)
         existing = Pricelist.search_fetch(
@@ -176,14 +246,19 @@ class MlmOnecImporter(models.AbstractModel):
             ["onec_guid", "name"],
         )
         by_guid = {p.onec_guid: p for p in existing}
+        codes = {
+            p["currency"]: CURRENCY_WORDS.get(p["currency"].strip().lower().rstrip("."), p["currency"].strip().upper())
+            for p in price_types
+            if p["currency"]
+        }
         currencies = {
             c.name: c
             for c in self.env["res.currency"]
             .with_context(active_test=False)
-            .search([("name", "in", [p["currency"] for p in price_types if p["currency"]])])
+            .search([("name", "in", list(set(codes.values())))])
         }
         for ptype in price_types:
-            currency = currencies.get(ptype["currency"])
+            currency = currencies.get(codes.get(ptype["currency"]))
             if not currency or not currency.active:
                 warnings.append(
                     f"price type {ptype['name']}: currency {ptype['currency']!r} is not active in "
@@ -273,6 +348,7 @@ class MlmOnecImporter(models.AbstractModel):
             prop = ctx["properties"].get(guid)
             if not prop:
                 warnings.append(f"product {item['guid']}: unknown property {guid} skipped")
+                item["unresolved_properties"] = True
                 continue
             if not value:
                 continue
@@ -284,7 +360,11 @@ class MlmOnecImporter(models.AbstractModel):
             properties["Изготовитель"] = item["manufacturer"]
         category_id = next((ctx["categories"][g] for g in item["group_guids"] if g in ctx["categories"]), None)
         if item["group_guids"] and category_id is None:
-            warnings.append(f"product {item['guid']}: group {item['group_guids'][0]} unknown, root category used")
+            warnings.append(
+                f"product {item['guid']}: group {item['group_guids'][0]} unknown, its category is kept "
+                f"(the root category for a new product)"
+            )
+            item["unresolved_group"] = True
         unit_code = (item["unit"] or {}).get("code", "")
         uom_id = ctx["uom"].get(unit_code)
         if uom_id is None:
@@ -356,21 +436,11 @@ class MlmOnecImporter(models.AbstractModel):
                 taxes=self._get_tax_map(backend),
                 root_category_id=backend._get_root_category().id,
             )
-        unique = {}
-        characteristics = []
-        for item in items:
-            if not item["guid"]:
-                warnings.append(f"product {item['name']!r} without Ид skipped")
-                continue
-            if cml_reader.split_guid(item["guid"])[1]:
-                characteristics.append(item)  # <product>#<characteristic>: a variant, after the products
-                continue
-            if item["guid"] in unique:
-                warnings.append(f"product {item['guid']} appears twice in the batch, the last one is kept")
-            unique[item["guid"]] = item
+        self._resolve_classifier(backend, items, ctx)
+        unique, characteristics = self._split_products(items, warnings)
         existing = Template.search_fetch(
             [("onec_guid", "in", list(unique)), ("company_id", "in", (backend.company_id.id, False))],
-            ["onec_guid", "onec_hash", "active"],
+            ["onec_guid", "onec_hash", "active", "categ_id", "onec_properties"],
         )
         by_guid = {p.onec_guid: p for p in existing}
         barcodes = {item["barcode"] for item in unique.values() if item["barcode"]}
@@ -389,6 +459,8 @@ class MlmOnecImporter(models.AbstractModel):
                 counter["products_skipped_deleted"] += 1
                 continue
             vals = self._prepare_product_vals(backend, item, ctx, warnings)
+            if product:
+                self._keep_unresolved(product, item, vals)
             if vals["barcode"]:
                 owner = taken.get(vals["barcode"])
                 if owner is not None and owner != guid:
@@ -401,7 +473,8 @@ class MlmOnecImporter(models.AbstractModel):
             image_vals, image_hash = self._image_vals(ctx, item, warnings)
             fingerprint = self._fingerprint(vals, image_hash)
             if product:
-                if product.onec_hash == fingerprint:
+                # an archived product that comes back unchanged is restored: the active flag counts too
+                if product.onec_hash == fingerprint and product.active == vals["active"]:
                     counter["products_unchanged"] += 1
                     continue
                 self._forget_prototype(ctx, product.id)
@@ -415,6 +488,32 @@ class MlmOnecImporter(models.AbstractModel):
             self._create_products(backend, to_create, ctx, counter)
         if characteristics:
             self._upsert_characteristic_products(backend, characteristics, ctx, counter, warnings)
+
+    @api.model
+    def _split_products(self, items, warnings):
+        """``({guid: item} of products, [items of characteristics])`` of a batch of import.xml."""
+        unique = {}
+        characteristics = []
+        for item in items:
+            if not item["guid"]:
+                warnings.append(f"product {item['name']!r} without Ид skipped")
+                continue
+            if cml_reader.split_guid(item["guid"])[1]:
+                characteristics.append(item)  # <product>#<characteristic>: a variant, after the products
+                continue
+            if item["guid"] in unique:
+                warnings.append(f"product {item['guid']} appears twice in the batch, the last one is kept")
+            unique[item["guid"]] = item
+        return unique, characteristics
+
+    @api.model
+    def _keep_unresolved(self, product, item, vals):
+        """What a file without the classifier cannot name stays as it is: a product is not moved to the root
+        category, nor are its properties wiped."""
+        if item.get("unresolved_group"):
+            vals["categ_id"] = product.categ_id.id
+        if item.get("unresolved_properties"):
+            vals["onec_properties"] = dict(product.onec_properties or {}, **(vals["onec_properties"] or {}))
 
     def _upsert_characteristic_products(self, backend, items, ctx, counter, warnings):
         """Products of import.xml whose Ид is ``<product>#<characteristic>``: variants of the ``<product>``
@@ -726,24 +825,92 @@ class MlmOnecImporter(models.AbstractModel):
     def _ensure_variants(self, template, entries, counter, warnings):
         """Variants of ``template`` for 1C characteristics: ``entries`` = ``[(guid, [(name, value)], article)]``.
 
-        Each characteristic name becomes a product attribute and each value an attribute value (found by
-        name, created if missing); the template gets the attribute lines, Odoo builds the variants, and
-        the variant of each characteristic keeps its 1C ``Ид``. Combinations Odoo builds that 1C does not
-        have (Odoo builds every combination) are archived, so neither the shop nor a sale offers them.
-        Returns ``{guid: product.product}``.
+        Each characteristic name becomes a product attribute with *dynamic* variant creation and each value
+        an attribute value (found by name, created if missing). Odoo then builds no combination by itself:
+        each 1C characteristic becomes exactly one variant, through ``_create_product_variant`` (so a
+        product with 12 x 10 x 3 x 3 possible values has as many variants as 1C has characteristics, not
+        1 080). A characteristic that names only some of the product's properties (1C allows one to be
+        size + colour + length, another size + colour) gets the value ``NO_VALUE`` for the others, since an
+        Odoo variant has one value per attribute line. Combinations 1C does not have stay impossible
+        (``product.template._is_combination_possible``). Returns ``{guid: product.product}``.
         """
+        template = template.with_context(active_test=False, onec_import=True)
+        attributes, values, combos = self._ensure_attribute_lines(template, entries, counter)
+        ptav_of = {
+            (ptav.attribute_id.id, ptav.product_attribute_value_id.id): ptav
+            for ptav in template.attribute_line_ids.product_template_value_ids
+        }
+        by_combination = {
+            variant.combination_indices: variant
+            for variant in self.env["product.product"]
+            .with_context(active_test=False)
+            .search([("product_tmpl_id", "=", template.id)], order="active, id")  # an active one wins
+        }
+        result = {}
+        for guid, combo, article in combos:
+            ptavs = self.env["product.template.attribute.value"].concat(
+                *(ptav_of[(attributes[n].id, values[(attributes[n].id, v)].id)] for n, v in combo.items())
+            )
+            variant = by_combination.get(ptavs._ids2str())
+            if variant and variant.onec_variant_guid and variant.onec_variant_guid != guid:
+                warnings.append(
+                    f"offer {guid}: same characteristics as {variant.onec_variant_guid} "
+                    f"({', '.join(f'{n}: {v}' for n, v in combo.items())}), skipped"
+                )
+                continue
+            if not variant:
+                variant = template._create_product_variant(ptavs)
+                if not variant:
+                    warnings.append(f"offer {guid}: Odoo refused the combination of {template.display_name}, skipped")
+                    continue
+                by_combination[ptavs._ids2str()] = variant
+                counter["variants_created"] += 1
+            vals = {"onec_variant_guid": guid, "active": True}
+            if article:
+                vals["default_code"] = article
+            variant.write(vals)
+            result[guid] = variant
+        # the variant of a product without attributes (before its characteristics came) is not one of 1C's
+        stray = self.env["product.product"].search(
+            [("product_tmpl_id", "=", template.id), ("onec_variant_guid", "=", False)]
+        )
+        if result and stray:
+            stray.write({"active": False})
+            counter["variants_archived"] += len(stray)
+        return result
+
+    def _ensure_attribute_lines(self, template, entries, counter):
+        """Dynamic attributes, values and lines of ``template`` for ``entries``; returns ``(attributes by name,
+        values by (attribute id, name), [(guid, {attribute name: value name}, article)])``."""
         Attribute = self.env["product.attribute"].with_context(active_test=False)
         Value = self.env["product.attribute.value"].with_context(active_test=False)
         names = {name for __, chars, __ in entries for name, __ in chars}
-        attributes = {a.name: a for a in Attribute.search([("name", "in", list(names))])}
+        lines = {line.attribute_id.name: line for line in template.attribute_line_ids}
+        attributes = {name: line.attribute_id for name, line in lines.items()}
+        missing_names = names - set(attributes)
+        if missing_names:
+            # an attribute that creates every combination would rebuild the cartesian product: dynamic ones only
+            for attribute in Attribute.search(
+                [("name", "in", list(missing_names)), ("create_variant", "=", "dynamic")], order="id"
+            ):
+                attributes.setdefault(attribute.name, attribute)
         new_names = sorted(names - set(attributes))
-        for attribute in Attribute.create([{"name": name, "create_variant": "always"} for name in new_names]):
+        for attribute in Attribute.create([{"name": name, "create_variant": "dynamic"} for name in new_names]):
             attributes[attribute.name] = attribute
         counter["attributes_created"] += len(new_names)
+        all_names = sorted(set(attributes))
+        # the value of each attribute for each characteristic (NO_VALUE where it names none)
+        combos = [
+            (guid, {n: dict(chars).get(n, NO_VALUE) for n in all_names}, article) for guid, chars, article in entries
+        ]
         wanted_values = defaultdict(set)
-        for __, chars, __ in entries:
-            for name, value in chars:
+        for __, combo, __ in combos:
+            for name, value in combo.items():
                 wanted_values[attributes[name].id].add(value)
+        has_variants = bool(template.product_variant_ids.filtered("onec_variant_guid"))
+        if has_variants:
+            for name in set(all_names) - set(lines):
+                wanted_values[attributes[name].id].add(NO_VALUE)  # existing variants name none of it
         values = {(v.attribute_id.id, v.name): v for v in Value.search([("attribute_id", "in", list(wanted_values))])}
         new_values = [
             {"attribute_id": attribute_id, "name": value}
@@ -753,54 +920,33 @@ class MlmOnecImporter(models.AbstractModel):
         ]
         for value in Value.create(new_values):
             values[(value.attribute_id.id, value.name)] = value
-        lines = {line.attribute_id.id: line for line in template.attribute_line_ids}
         commands = []
-        for attribute_id, names_ in wanted_values.items():
-            value_ids = [values[(attribute_id, value)].id for value in names_]
-            line = lines.get(attribute_id)
+        added = []
+        for name in all_names:
+            attribute_id = attributes[name].id
+            value_ids = [values[(attribute_id, value)].id for value in sorted(wanted_values[attribute_id])]
+            line = lines.get(name)
             if not line:
+                if has_variants:
+                    # first with the single value NO_VALUE: Odoo gives it to every existing variant, which stays
+                    added.append((attribute_id, value_ids))
+                    value_ids = [values[(attribute_id, NO_VALUE)].id]
                 commands.append(Command.create({"attribute_id": attribute_id, "value_ids": [Command.set(value_ids)]}))
             elif set(value_ids) - set(line.value_ids.ids):
                 commands.append(Command.update(line.id, {"value_ids": [Command.link(v) for v in value_ids]}))
-        if commands:
-            template.write({"attribute_line_ids": commands})
-        result = {}
-        line_attributes = set(template.attribute_line_ids.attribute_id.ids)
-        by_combination = {
-            variant.combination_indices: variant
-            for variant in self.env["product.product"]
-            .with_context(active_test=False)
-            .search([("product_tmpl_id", "=", template.id)], order="active, id")  # an active one wins
-        }
-        for guid, chars, article in entries:
-            given = {attributes[name].id: values[(attributes[name].id, value)] for name, value in chars}
-            if set(given) != line_attributes:
-                warnings.append(
-                    f"offer {guid}: its characteristics ({', '.join(f'{n}: {v}' for n, v in chars)}) do not "
-                    f"name a value for each attribute of {template.display_name}, skipped"
-                )
-                continue
-            ptavs = template.attribute_line_ids.product_template_value_ids.filtered(
-                lambda ptav, given=given: ptav.product_attribute_value_id == given.get(ptav.attribute_id.id)
+        for command in commands:  # one line at a time: each added line keeps the existing variants complete
+            template.write({"attribute_line_ids": [command]})
+        if added:
+            lines = {line.attribute_id.id: line for line in template.attribute_line_ids}
+            template.write(
+                {
+                    "attribute_line_ids": [
+                        Command.update(lines[attribute_id].id, {"value_ids": [Command.link(v) for v in value_ids]})
+                        for attribute_id, value_ids in added
+                    ]
+                }
             )
-            variant = by_combination.get(ptavs._ids2str())
-            if not variant:
-                variant = template._create_product_variant(ptavs)
-            vals = {"onec_variant_guid": guid, "active": True}
-            if article:
-                vals["default_code"] = article
-            variant.write(vals)
-            result[guid] = variant
-            counter["variants_created"] += 1
-        # Odoo (re)activates every combination of the lines after each change of them: archive again those
-        # 1C does not have
-        stray = self.env["product.product"].search(
-            [("product_tmpl_id", "=", template.id), ("onec_variant_guid", "=", False)]
-        )
-        if result and stray:
-            stray.write({"active": False})
-            counter["variants_archived"] += len(stray)
-        return result
+        return attributes, values, combos
 
     # ------------------------------------------------------------------ prices and stock
     def _write_prices(self, backend, matched, ctx, counter, warnings):

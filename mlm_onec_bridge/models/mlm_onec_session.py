@@ -18,6 +18,8 @@ SESSION_LIFETIME = timedelta(hours=12)  # upper bound, whatever the activity; se
 # ``import``, which some 1C versions send after ``success``); ``init``, ``query`` and ``success`` are refused.
 MODES_AFTER_SUCCESS = ("file", "import")
 MAX_LOG_LINES_PER_CALL = 200
+# 1C writes CommerceML 2 with this namespace from 2.05 on, and without any namespace before
+SUPPORTED_NAMESPACES = ("", "urn:1C.ru:commerceml_2")
 
 
 class ExchangeError(Exception):
@@ -246,7 +248,25 @@ class MlmOnecSession(models.Model):
                 )
             ) from exc
         if root != "КоммерческаяИнформация":
-            raise ExchangeError(self.env._("File %(name)s is not a CommerceML document.", name=filename))
+            raise ExchangeError(
+                self.env._(
+                    "File %(name)s is not a CommerceML document (its root element is %(root)s).",
+                    name=filename,
+                    root=root,
+                )
+            )
+        namespace = safe_xml.root_namespace(path)
+        if namespace not in SUPPORTED_NAMESPACES or (version or "2").strip().split(".")[0] != "2":
+            raise ExchangeError(
+                self.env._(
+                    "File %(name)s is in an unsupported schema (%(schema)s, version %(version)s): only CommerceML 2 "
+                    "(2.03 to 2.10, namespace urn:1C.ru:commerceml_2) is imported. Set the exchange node in 1C to "
+                    "CommerceML 2.",
+                    name=filename,
+                    schema=namespace or "-",
+                    version=version or "?",
+                )
+            )
         self._log(
             self.env._("File %(name)s checked (schema version %(version)s).", name=filename, version=version or "?")
         )
@@ -273,18 +293,26 @@ class MlmOnecSession(models.Model):
         else:
             deadline = time.monotonic() + self.backend_id.time_budget
             importer = self.env["mlm.onec.importer"]
-            resumed_phase = state["phase"]
             if state["phase"] == "items":
                 done, finished, counter, warnings = importer._import_catalog_slice(self, path, state["done"], deadline)
-                state.update(done=done, only_changes=counter.pop("only_changes", 0) > 0)
+                products = counter.pop("file_products", 0)
+                state.update(
+                    done=done,
+                    only_changes=state.get("only_changes") or counter.pop("only_changes", 0) > 0,
+                    products=state.get("products", 0) + products,
+                )
+                counter.pop("only_changes", None)
                 self._add_stats(counter)
                 self._log_warnings(warnings)
                 if finished:
-                    state["phase"] = "archive"
-            if state["phase"] == "archive" and (resumed_phase == "archive" or time.monotonic() <= deadline):
-                counter = importer._archive_missing(self, path, only_changes=state.get("only_changes"))
-                self._add_stats(counter)
-                state.update(phase="done", finished=True)
+                    state.update(phase="done", finished=True)
+                    if state["products"] and not state["only_changes"]:
+                        state["full_export"] = True  # a portion of a full export: archived after the last one
+                    elif not state["products"]:
+                        file_state[key] = state
+                        self.file_state = file_state
+                        self._archive_full_export()  # offers come after the last portion of the goods
+                        file_state = dict(self.file_state or {})
         file_state[key] = state
         self.file_state = file_state
         if state.get("finished"):
@@ -292,6 +320,28 @@ class MlmOnecSession(models.Model):
             return protocol.answer_success()
         self._log(self.env._("Import of %(name)s: %(done)s items so far.", name=filename, done=state["done"]))
         return protocol.answer_progress(self.env._("%(done)s items imported", done=state["done"]))
+
+    def _archive_full_export(self):
+        """Once per session, after the last portion of a full export (the first offers, prices or rests file,
+        or 1C's ``complete``/``deactivate``): archive the products that no portion holds."""
+        self.ensure_one()
+        file_state = dict(self.file_state or {})
+        keys = [k for k, st in file_state.items() if isinstance(st, dict) and st.get("full_export")]
+        if not keys:
+            return
+        paths = [self._file_path(k) for k in keys]
+        counter = self.env["mlm.onec.importer"]._archive_missing(self, [p for p in paths if os.path.isfile(p)])
+        self._add_stats(counter)
+        for k in keys:
+            file_state[k] = dict(file_state[k], full_export=False, archived=True)
+        self.file_state = file_state
+
+    def _action_complete(self):
+        """``type=catalog&mode=complete`` (or ``deactivate``): 1C has sent every file of the exchange."""
+        self.ensure_one()
+        self._archive_full_export()
+        self.state = "done"
+        return protocol.answer_success()
 
     # ------------------------------------------------------------------ orders
     def _action_query(self):

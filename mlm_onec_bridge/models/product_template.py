@@ -41,6 +41,20 @@ class ProductTemplate(models.Model):
         for product in self:
             product.onec_qty_available = totals.get(product, 0.0)
 
+    def _is_combination_possible(self, combination, parent_combination=None, ignore_no_variant=False):
+        """A product with 1C characteristics sells exactly those: a combination of its (dynamic) attribute
+        values that is no 1C characteristic is not possible, so neither the shop nor a sale creates it."""
+        possible = super()._is_combination_possible(
+            combination, parent_combination=parent_combination, ignore_no_variant=ignore_no_variant
+        )
+        if not possible or not self.onec_guid or self.env.context.get("onec_import"):
+            return possible
+        variants = self.with_context(active_test=False).product_variant_ids
+        if not any(variants.mapped("onec_variant_guid")):
+            return possible
+        variant = self._get_variant_for_combination(combination)
+        return bool(variant.onec_variant_guid and variant.active)
+
 
 class ProductProduct(models.Model):
     _inherit = "product.product"

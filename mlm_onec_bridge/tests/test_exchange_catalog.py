@@ -132,6 +132,9 @@ class TestCatalogExchange(OnecExchangeCommon):
         client = OneCClient(self, "catalog")
         answer, _progress = client.upload_and_import("import0_1.xml", data.encode("utf-8"))
         self.assertEqual(answer[0], "success", answer)
+        self.assertEqual(len(self.onec_products().filtered("active")), 35, "archived at the end of the exchange")
+        self.assertEqual(client.call("complete")[0], "success")
+        self.env.invalidate_all()
         session = self.last_session()
         self.assertEqual(session.stats["products_updated"], 1)
         self.assertEqual(session.stats["products_archived"], 1)
@@ -139,6 +142,46 @@ class TestCatalogExchange(OnecExchangeCommon):
         self.assertEqual(products.filtered(lambda p: p.onec_guid == FIRST_GUID).name, "Коврик переименован")
         self.assertFalse(products.filtered(lambda p: p.onec_guid == dropped).active)
         self.assertEqual(len(products.filtered("active")), 34)
+        # the dropped product comes back unchanged in the next full export: it is restored
+        client = OneCClient(self, "catalog")
+        answer, _progress = client.upload_and_import("import0_1.xml", read_data("import0_1.xml"))
+        self.assertEqual(answer[0], "success", answer)
+        self.env.invalidate_all()
+        self.assertTrue(products.filtered(lambda p: p.onec_guid == dropped).active, "reappearing product restored")
+        self.assertEqual(len(self.onec_products().filtered("active")), 35)
+        self.assertEqual(self.last_session().stats.get("products_updated"), 2, "the restored one and the renamed one")
+
+    def test_full_export_in_portions_archives_once_after_the_last(self):
+        """goods/1 and goods/2 of one full export: nothing is archived per portion; after the last (the offers
+        file or ``complete``) only what no portion holds."""
+        self._import_shared_catalog()
+        data = read_data("import0_1.xml").decode("utf-8-sig")
+        head, rest = data.split("<Товары>", 1)
+        items, tail = rest.rsplit("</Товары>", 1)
+        products = ["<Товар>" + chunk for chunk in items.split("<Товар>")[1:]]
+        dropped = products.pop().split("<Ид>")[1].split("</Ид>")[0]
+        half = len(products) // 2
+        portions = [
+            head + "<Товары>" + "".join(part) + "</Товары>" + tail for part in (products[:half], products[half:])
+        ]
+        client = OneCClient(self, "catalog")
+        self.assertEqual(client.checkauth()[0], "success")
+        client.init()
+        for n, portion in enumerate(portions, 1):
+            name = f"goods/{n}/import___portion.xml"
+            self.assertEqual(client.send_file(name, portion.encode(), 64 * 1024)[0], "success")
+            self.assertEqual(client.import_until_done(name)[0][0], "success")
+            self.env.invalidate_all()
+            self.assertEqual(len(self.onec_products().filtered("active")), 35, f"nothing archived after portion {n}")
+        offers = read_data("offers0_1.xml")
+        self.assertEqual(client.send_file("offers0_1.xml", offers, 64 * 1024)[0], "success")
+        self.assertEqual(client.import_until_done("offers0_1.xml")[0][0], "success")
+        self.assertEqual(client.call("complete")[0], "success")
+        self.env.invalidate_all()
+        active = self.onec_products().filtered("active")
+        self.assertEqual(len(active), 34)
+        self.assertNotIn(dropped, active.mapped("onec_guid"))
+        self.assertEqual(self.last_session().stats["products_archived"], 1, "once per session")
 
     def test_partial_export_touches_only_its_products(self):
         self._import_shared_catalog()

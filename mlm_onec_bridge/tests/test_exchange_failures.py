@@ -73,6 +73,25 @@ class TestExchangeFailures(OnecExchangeCommon):
         self.assertEqual(session.state, "failed")
         self.assertIn("not well-formed", session.log)
 
+    def test_unsupported_schema_refused(self):
+        """CommerceML 3 (namespace or version) and foreign documents: ``failure`` with the reason, nothing written."""
+        cml3 = (
+            '<?xml version="1.0" encoding="UTF-8"?><КоммерческаяИнформация xmlns="urn:1C.ru:commerceml_3" '
+            'ВерсияСхемы="3.1"><Каталог><Ид>c</Ид><Товары><Товар><Ид>p3</Ид><Наименование>Т</Наименование>'
+            "</Товар></Товары></Каталог></КоммерческаяИнформация>"
+        )
+        cases = [
+            (cml3, "urn:1C.ru:commerceml_3"),
+            (cml3.replace(' xmlns="urn:1C.ru:commerceml_3"', ""), "version 3.1"),
+            ('<?xml version="1.0"?><yml_catalog><shop/></yml_catalog>', "yml_catalog"),
+        ]
+        for document, reason in cases:
+            client = self._started()
+            client.send_file("import.xml", document.encode(), 64 * 1024)
+            self.assertFailure(client.call("import", filename="import.xml"), reason)
+        self.assertFalse(self.onec_products())
+        self.assertIn("unsupported schema", self.env["mlm.onec.session"].search([], limit=2)[1].log)
+
     def test_xxe_and_entity_expansion(self):
         for payload in (XXE, LAUGHS):
             client = self._started()

@@ -85,12 +85,14 @@ class TestCharacteristics(OnecExchangeCommon):
         self.assertEqual(
             sorted(s_red.product_template_attribute_value_ids.mapped("name")), ["S", "Красный"], "its combination"
         )
-        # Odoo builds every combination: the one 1C does not have (M, blue) is archived, not offered
+        # dynamic attributes: only 1C's characteristics are variants; (M, blue), which 1C does not have, is none
+        self.assertEqual(set(template.attribute_line_ids.attribute_id.mapped("create_variant")), {"dynamic"})
         all_variants = template.with_context(active_test=False).product_variant_ids
-        self.assertEqual(len(all_variants), 4)
-        stray = all_variants - s_red - m_red - s_blue
-        self.assertFalse(stray.active)
-        self.assertFalse(template._is_combination_possible(stray.product_template_attribute_value_ids))
+        self.assertEqual(all_variants, s_red | m_red | s_blue)
+        m_blue = (m_red | s_blue).product_template_attribute_value_ids.filtered(lambda v: v.name in ("M", "Синий"))
+        self.assertEqual(len(m_blue), 2)
+        self.assertFalse(template._is_combination_possible(m_blue), "the shop cannot build (M, blue)")
+        self.assertFalse(template._create_product_variant(m_blue))
         self.assertTrue(template._is_combination_possible(m_red.product_template_attribute_value_ids))
         # each characteristic's price on its variant, the template shows the lowest; stock per variant
         self.assertEqual([self._price(v) for v in (s_red, m_red, s_blue)], [1200.0, 1250.0, 1190.0])
@@ -122,8 +124,8 @@ class TestCharacteristics(OnecExchangeCommon):
         self.assertEqual(self._price(l_red), 1300.0)
         self.assertEqual(self._price(m_red), 1275.0)
         self.assertEqual(template.onec_stock_ids.filtered(lambda lv: lv.product_id == m_red).quantity, 4.0)
-        active = template.with_context(active_test=True).product_variant_ids
-        self.assertEqual(active, s_red | m_red | s_blue | l_red, "new combinations Odoo built (L, blue) archived")
+        every = template.with_context(active_test=False).product_variant_ids
+        self.assertEqual(every, s_red | m_red | s_blue | l_red, "no combination (L, blue) built")
         self.assertEqual(len(self.onec_products()), 1, "still one product")
 
         # an order of a variant goes to 1C with the characteristic's Ид
@@ -160,17 +162,16 @@ class TestCharacteristics(OnecExchangeCommon):
         variants = template.product_variant_ids
         self.assertEqual(sorted(variants.mapped("onec_variant_guid")), ["var-cap#1", "var-cap#2"])
         self.assertIn("var-cap#3: a characteristic without ХарактеристикиТовара, skipped", session.log)
-        # a characteristic offer that names only some of the product's attributes is refused with a reason
+        # an offer of a characteristic that names only some of the product's attributes is one more variant
         self._send("import.xml", CATALOG.encode())
         self._send("offers.xml", offers(offer("s-red", "S", "Красный", "100", 1)))
-        bad = offers(offer("x", "S", "Красный", "100", 1)).replace(
+        subset = offers(offer("x", "S", "Красный", "100", 1)).replace(
             "<ХарактеристикаТовара><Наименование>Цвет</Наименование><Значение>Красный</Значение>"
             "</ХарактеристикаТовара>".encode(),
             b"",
         )
-        session = self._send("offers.xml", bad)
-        self.assertIn("do not name a value for each attribute", session.log)
-        self.assertFalse(self._variant("x"))
+        self._send("offers.xml", subset)
+        self.assertEqual(sorted(self._variant("x").product_template_attribute_value_ids.mapped("name")), ["S", "—"])
 
     def test_one_attribute_sales_price_per_variant(self):
         """With one attribute, each variant's sales price is exactly its 1C price (extra price per value)."""
@@ -200,3 +201,97 @@ class TestCharacteristics(OnecExchangeCommon):
         )
         self.assertEqual(template.list_price, 2390.0)
         self.assertEqual([self._variant(code).lst_price for code in ("s", "m", "xl")], [2390.0, 2490.0, 2690.0])
+
+
+def free_offer(char_id, chars, price, qty):
+    """An offer of a characteristic naming any properties (``chars``: [(name, value)])."""
+    named = "".join(
+        f"<ХарактеристикаТовара><Наименование>{n}</Наименование><Значение>{v}</Значение></ХарактеристикаТовара>"
+        for n, v in chars
+    )
+    return (
+        f"<Предложение><Ид>{PRODUCT}#{char_id}</Ид><Наименование>Футболка {char_id}</Наименование>"
+        f"<ХарактеристикиТовара>{named}</ХарактеристикиТовара>"
+        f"<Цены><Цена><ИдТипаЦены>var-price</ИдТипаЦены><ЦенаЗаЕдиницу>{price}</ЦенаЗаЕдиницу>"
+        f'<Валюта>RUB</Валюта></Цена></Цены><Склад ИдСклада="var-wh" КоличествоНаСкладе="{qty}"/>'
+        f"</Предложение>"
+    )
+
+
+@tagged("post_install", "-at_install")
+class TestCharacteristicSubsets(OnecExchangeCommon):
+    """Real exports: one product's characteristics name different sets of properties (modelled on
+    ready-script/offers.xml and off-doc-1c/offers.xml, where a characteristic names Размер and Цвет)."""
+
+    _send = TestCharacteristics._send
+    _variant = TestCharacteristics._variant
+    _price = TestCharacteristics._price
+
+    def _all_variants(self):
+        return self.onec_products().with_context(active_test=False).product_variant_ids
+
+    def test_subsets_of_properties_one_variant_each(self):
+        self._send("import.xml", CATALOG.encode())
+        first = [
+            ("a", [("Размер", "S"), ("Цвет", "Красный"), ("Длина", "70")], 100, 1),
+            ("b", [("Размер", "S"), ("Цвет", "Красный")], 110, 2),
+            ("c", [("Размер", "M")], 120, 3),
+            ("d", [("Цвет", "Синий"), ("Длина", "80")], 130, 4),
+        ]
+        self._send("offers.xml", offers(*(free_offer(*entry) for entry in first)))
+        variants = self._all_variants()
+        self.assertEqual(len(variants), 4, "exactly one variant per characteristic, no cartesian product")
+        self.assertEqual(sorted(variants.mapped("onec_variant_guid")), [f"{PRODUCT}#{c}" for c in "abcd"])
+        self.assertTrue(all(variants.mapped("active")))
+        combos = {
+            v.onec_variant_guid.split("#")[1]: sorted(v.product_template_attribute_value_ids.mapped("name"))
+            for v in variants
+        }
+        self.assertEqual(
+            combos,
+            {"a": ["70", "S", "Красный"], "b": ["S", "Красный", "—"], "c": ["M", "—", "—"], "d": ["80", "Синий", "—"]},
+        )
+        template = self.onec_products()
+        self.assertEqual(
+            {level.product_id.onec_variant_guid[-1]: level.quantity for level in template.onec_stock_ids},
+            {"a": 1.0, "b": 2.0, "c": 3.0, "d": 4.0},
+        )
+        self.assertEqual([self._price(self._variant(c)) for c in "abcd"], [100.0, 110.0, 120.0, 130.0])
+        # a later characteristic names a new property: the existing variants stay, with "—" for it
+        self._send("offers.xml", offers(free_offer("e", [("Материал", "Хлопок"), ("Размер", "L")], 140, 5)))
+        variants = self._all_variants()
+        self.assertEqual(len(variants), 5)
+        self.assertTrue(all(variants.mapped("active")))
+        self.assertEqual(
+            sorted(self._variant("a").product_template_attribute_value_ids.mapped("name")), ["70", "S", "Красный", "—"]
+        )
+        self.assertEqual(len(template.attribute_line_ids), 4)
+        # the same offers again change nothing
+        session = self._send("offers.xml", offers(*(free_offer(*entry) for entry in first)))
+        for key in ("variants_created", "attributes_created", "prices_created", "prices_updated", "stock_updated"):
+            self.assertFalse((session.stats or {}).get(key), key)
+        self.assertEqual(len(self._all_variants()), 5)
+
+    def test_more_than_a_thousand_combinations(self):
+        """12 sizes x 10 colours x 3 x 3 = 1 080 combinations (above Odoo's limit of 1 000): 1C's 60 are made."""
+        self._send("import.xml", CATALOG.encode())
+        sizes = [str(40 + n) for n in range(12)]
+        colours = [f"Цвет{n}" for n in range(10)]
+        entries = []
+        for n in range(60):
+            chars = [
+                ("Размер", sizes[n % 12]),
+                ("Цвет", colours[n % 10]),
+                ("Рост", str(n % 3)),
+                ("Полнота", str(n // 20)),
+            ]
+            entries.append((f"k{n}", chars, 1000 + n, n))
+        session = self._send("offers.xml", offers(*(free_offer(*entry) for entry in entries)))
+        template = self.onec_products()
+        self.assertEqual(
+            sorted(len(line.value_ids) for line in template.attribute_line_ids), [3, 3, 10, 12], "1 080 possible"
+        )
+        self.assertEqual(len(self._all_variants()), 60)
+        self.assertEqual(session.stats.get("variants_created"), 60)
+        self.assertFalse(session.stats.get("offers_skipped"))
+        self.assertEqual(self._price(self._variant("k59")), 1059.0)

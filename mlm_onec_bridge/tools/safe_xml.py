@@ -119,6 +119,13 @@ def check_well_formed(path):
     return version, root_name
 
 
+def root_namespace(path):
+    """Namespace URI of the document's root element ('' without one), reading only its start tag."""
+    for _event, element in secure_iterparse(path, events=("start",)):
+        return etree.QName(element).namespace or ""
+    return ""
+
+
 def secure_fromstring(data):
     """Parse a small document (bytes) with the hardened parser."""
     check_prolog(data[:PROLOG_SCAN_BYTES])
