@@ -8,3 +8,4 @@ from . import test_dashboard
 from . import test_wallet
 from . import test_projection
 from . import test_projection_state
+from . import test_jobs
