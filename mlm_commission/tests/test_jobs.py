@@ -54,10 +54,14 @@ class TestCommissionJobs(MlmCommissionCommon):
         with trap_jobs() as trap:
             self.period.action_compute()
             trap.perform_enqueued_jobs()
-        by_job = sorted(self.period.line_ids.mapped(lambda ln: (ln.distributor_id.id, ln.bonus_type, ln.amount)))
+        by_job = sorted(
+            self.period.line_ids.mapped(lambda ln: (ln.beneficiary_id.id, ln.bonus_type, ln.level, ln.amount))
+        )
         self.period.action_compute_now()
         self.period.invalidate_recordset()
-        by_request = sorted(self.period.line_ids.mapped(lambda ln: (ln.distributor_id.id, ln.bonus_type, ln.amount)))
+        by_request = sorted(
+            self.period.line_ids.mapped(lambda ln: (ln.beneficiary_id.id, ln.bonus_type, ln.level, ln.amount))
+        )
         self.assertEqual(by_job, by_request)
         self.assertEqual(self.period.run_ids.mapped("state"), ["done", "done"])
 
