@@ -5,6 +5,7 @@ from freezegun import freeze_time
 
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.queue_job.job import Job
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import MlmTelephonyCommon
@@ -296,4 +297,9 @@ class TestTelephonyTour(TelegramCommon, HttpCase):
         )
         mailing = self.env["mlm.telegram.mailing"].search([("segment_id", "=", self.segment.id)])
         self.assertRecordValues(mailing, [{"state": "sending", "body": "Training on Friday at 10:00"}])
+        # the button enqueued the job; the job queues one message per subscribed chat
+        job = self.env["queue.job"].search([("identity_key", "=", f"mlm_telegram_mailing:{mailing.id}")])
+        self.assertEqual((job.state, job.method_name), ("pending", "_prepare_job"))
+        self.assertFalse(mailing.recipient_ids)
+        Job.load(self.env, job.uuid).perform()
         self.assertEqual(mailing.recipient_ids.chat_link_id.chat_id, "9001")
