@@ -115,6 +115,8 @@ class MlmCommissionRun(models.Model):
             row = side_cr.fetchone()
         if row is None:
             self.write(values)
+            # in the database at once, as the side channel would: the one-busy-run-per-company index sees it
+            self.flush_recordset()
             return self.cancel_requested
         return row[0]
 
