@@ -6,7 +6,7 @@
     "website": "https://github.com/mlm-odoo/mlm-odoo",
     "author": "MLM Odoo contributors",
     "license": "LGPL-3",
-    "depends": ["contacts", "mail", "sale", "web_hierarchy", "base_import"],
+    "depends": ["contacts", "mail", "sale", "web_hierarchy", "base_import", "queue_job"],
     "external_dependencies": {"python": ["faker"]},
     "data": [
         "security/mlm_network_security.xml",

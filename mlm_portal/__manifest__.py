@@ -2,7 +2,7 @@
     "name": "MLM Portal",
     "summary": "The distributor's back office on the portal and website: network, genealogy, volumes, rank progress, "
     "commissions, referral sign-up, shop attribution, team news and goals",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Multi-Level Marketing",
     "website": "https://github.com/mlm-odoo/mlm-odoo",
     "author": "MLM Odoo contributors",
@@ -16,13 +16,13 @@
         "website_sale_stock",
         "product_expiry",
         "payment_custom",
+        "queue_job",
     ],
     "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
         "security/mlm_portal_security.xml",
         "security/ir.model.access.csv",
         "data/mail_template_data.xml",
-        "data/ir_cron_data.xml",
         "views/portal_templates.xml",
         "views/portal_network_templates.xml",
         "views/portal_commission_templates.xml",

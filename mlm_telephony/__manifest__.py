@@ -7,7 +7,7 @@
     "website": "https://github.com/mlm-odoo/mlm-odoo",
     "author": "MLM Odoo contributors",
     "license": "LGPL-3",
-    "depends": ["mlm_network", "mlm_commission", "phone_validation", "sms", "crm", "mass_mailing_sms"],
+    "depends": ["mlm_network", "mlm_commission", "phone_validation", "sms", "crm", "mass_mailing_sms", "queue_job"],
     "external_dependencies": {"python": ["phonenumbers", "requests"]},
     "data": [
         "security/mlm_telephony_security.xml",

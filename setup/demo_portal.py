@@ -54,7 +54,7 @@ def main():
                 }
             )
             news.action_publish()
-            news._send_batch()
+            news._send_job()
         if member and not member.goal_ids:
             today = fields.Date.context_today(member)
             env["mlm.portal.goal"].create(

@@ -98,7 +98,29 @@ ensure_odoo() {
   ensure_python_requirements
 }
 
+# OCA add-ons from PyPI (odoo-addon-*, e.g. queue_job) install into site-packages/odoo/addons, a namespace portion
+# of the `odoo` package. With Odoo installed editable (setup's way), that portion would hide Odoo's own package from
+# the editable finder; a .pth that puts Odoo's source on sys.path makes `import odoo` find the real package first,
+# and Odoo's odoo/__init__.py (pkgutil.extend_path) then adds site-packages/odoo/addons to odoo.addons.
+ensure_odoo_namespace() {
+  ODOO_SRC="$ODOO_SRC" "$ODOO_PY" - <<'PY'
+import os, sysconfig
+site = sysconfig.get_paths()["purelib"]
+try:
+    import odoo
+    src_root = os.path.dirname(os.path.dirname(os.path.abspath(odoo.__file__)))
+except (ImportError, TypeError):  # already hidden by a namespace portion: Odoo's source from setup
+    src_root = os.environ["ODOO_SRC"]
+if os.path.isfile(os.path.join(src_root, "odoo", "__init__.py")) and os.path.realpath(src_root) != os.path.realpath(site):
+    pth = os.path.join(site, "mlm-odoo-source.pth")
+    if not os.path.isfile(pth) or open(pth).read().strip() != src_root:
+        with open(pth, "w") as f:
+            f.write(src_root + "\n")
+PY
+}
+
 ensure_python_requirements() {
+  ensure_odoo_namespace
   local stamp="$ODOO_VENV/.mlm-requirements.sha"
   local sum; sum=$(cat "$REPO_DIR/requirements.txt" "$REPO_DIR/requirements-dev.txt" 2>/dev/null | sha1sum | cut -c1-40)
   [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && return 0
@@ -117,6 +139,15 @@ print(os.path.join(base, "addons"))
 PY
 }
 
+# Where the OCA add-ons installed from PyPI (odoo-addon-*) live, when any are installed.
+oca_addons_path() {
+  "$ODOO_PY" - <<'PY'
+import os, sysconfig
+path = os.path.join(sysconfig.get_paths()["purelib"], "odoo", "addons")
+print(path if os.path.isdir(path) else "")
+PY
+}
+
 # Write an Odoo configuration file for the given database and print its path.
 write_odoo_conf() {
   local db="$1" conf="$2" port="${3:-8069}"
@@ -124,6 +155,8 @@ write_odoo_conf() {
   local odoo_root; odoo_root=$(dirname "$core")
   local extra=""
   [ -d "$(dirname "$odoo_root")/addons" ] && extra=",$(dirname "$odoo_root")/addons"
+  local oca; oca=$(oca_addons_path)
+  [ -n "$oca" ] && [ "$oca" != "$core" ] && extra="$extra,$oca"
   cat >"$conf" <<CONF
 [options]
 addons_path = $REPO_DIR,$core$extra
@@ -139,5 +172,10 @@ list_db = False
 without_demo = False
 limit_time_real = 1200
 limit_time_cpu = 1200
+server_wide_modules = base,web,queue_job
+
+[queue_job]
+; two jobs at a time; commission runs of a company one at a time (plus a per-company identity and lock)
+channels = root:2,root.mlm_commission:1
 CONF
 }

@@ -3,11 +3,12 @@ import time
 from datetime import timedelta
 
 import numpy as np
+import psycopg2
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, mute_logger
 
 from ..engine import IdIndex, PeriodInputs, compute_period
 from ..tools import pgcopy
@@ -17,6 +18,9 @@ _logger = logging.getLogger(__name__)
 
 # First key of the PostgreSQL advisory lock taken by a commission run (the second is the company id).
 RUN_LOCK_NAMESPACE = 0x4D4C4D43  # "MLMC"
+# Statement e-mails are rendered and queued (mail.mail) per batch, each batch a job on the mail channel.
+STATEMENT_MAIL_BATCH = 500
+MAIL_CHANNEL = "root.mlm_mail"
 ORDINAL_EPOCH = SQL("DATE '0001-01-01'")
 FROZEN_FIELDS = {"date_from", "date_to", "company_id", "plan_id", "period_type"}
 # Written by the run and the close only (never through RPC).
@@ -218,13 +222,21 @@ class MlmCommissionPeriod(models.Model):
             if period._earlier_open_periods():
                 _logger.info("Period %s not closed automatically: an earlier period is still open", period.name)
                 continue
+            if period._busy_run():
+                _logger.info("Period %s not closed automatically: a run of its company is queued", period.name)
+                continue
             period.action_close()
 
     # ------------------------------------------------------------------ actions
-    def _busy_run(self):
+    def _busy_run(self, exclude=None):
         self.ensure_one()
         return self.env["mlm.commission.run"].search(
-            [("company_id", "=", self.company_id.id), ("state", "in", ("queued", "running"))], limit=1
+            [
+                ("company_id", "=", self.company_id.id),
+                ("state", "in", ("queued", "running")),
+                ("id", "not in", exclude.ids if exclude else []),
+            ],
+            limit=1,
         )
 
     def _check_computable(self):
@@ -235,27 +247,49 @@ class MlmCommissionPeriod(models.Model):
                 raise UserError(self.env._("Choose a compensation plan for period %(name)s.", name=period.name))
 
     def action_compute(self):
-        """Queue a background preview run (the scheduled action picks it up at once)."""
+        """Enqueue a background preview run on queue_job and return at once."""
         self._check_computable()
+        self._enqueue_runs("compute")
+        return True
+
+    def action_compute_now(self):
+        """Compute the preview in this request, through the same job (scripts, small networks, tests)."""
+        self.with_context(queue_job__no_delay=True).action_compute()
+        return True
+
+    def _enqueue_runs(self, run_type, then_close=None, after_run=None):
+        """One run record per period (business history and progress), each handed to queue_job. A company with
+        a queued or running run is refused, also when two requests enqueue at the same moment (unique index).
+
+        ``then_close``: periods the close run closes next, one run after the other, when it succeeds;
+        ``after_run``: the run enqueueing this one as its last step (not counted as busy)."""
         runs = self.env["mlm.commission.run"]
         for period in self:
-            if period._busy_run():
+            if period._busy_run(exclude=after_run):
                 raise UserError(
                     self.env._(
                         "A commission run is already queued or running for %(company)s.", company=period.company_id.name
                     )
                 )
-            runs |= runs.create({"period_id": period.id})
-        self.env.ref("mlm_commission.ir_cron_mlm_commission_run")._trigger()
-        return True
-
-    def action_compute_now(self):
-        """Compute the preview in this request (small networks, tests)."""
-        self._check_computable()
-        for period in self:
-            run = self.env["mlm.commission.run"].create({"period_id": period.id})
-            run._execute(raise_errors=True)
-        return True
+            try:
+                with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                    run = runs.create(
+                        {
+                            "period_id": period.id,
+                            "run_type": run_type,
+                            "then_close_period_ids": [Command.set((then_close or self.browse()).ids)],
+                        }
+                    )
+                    run.flush_recordset()
+            except psycopg2.errors.UniqueViolation as error:
+                raise UserError(
+                    self.env._(
+                        "A commission run is already queued or running for %(company)s.", company=period.company_id.name
+                    )
+                ) from error
+            runs |= run
+        runs._enqueue()
+        return runs
 
     def action_cancel_run(self):
         self.last_run_id.filtered(lambda r: r.state in ("queued", "running")).action_cancel()
@@ -714,17 +748,27 @@ class MlmCommissionPeriod(models.Model):
         )
 
     def action_close(self):
-        """Recompute, then lock the period: paid ranks, genealogy snapshot, accounting, statements by email.
+        """Enqueue the close of each period (recompute, paid ranks, genealogy snapshot, accounting, statements by
+        email) on queue_job and return at once.
 
-        Periods close in date order: several at once are closed oldest first, and a period whose company still
-        has an earlier open period is refused (its carry-forward and ranks would reach no period, or go back in
+        Periods close in date order: several periods of a company are closed oldest first, one job after the other
+        (each close run enqueues the next when it succeeds), and a period whose company still has an earlier open
+        period outside the selection is refused (its carry-forward and ranks would reach no period, or go back in
         time)."""
-        for period in self.sorted(lambda p: (p.company_id.id, p.date_from)):
+        self._check_closable(also_closing=self)
+        for company in self.company_id:
+            periods = self.filtered(lambda p, c=company: p.company_id == c).sorted("date_from")
+            periods[0]._enqueue_runs("close", then_close=periods[1:])
+        return True
+
+    def _check_closable(self, also_closing=None):
+        """Refuse what cannot be closed now; ``also_closing``: periods closed before these in the same request."""
+        for period in self:
             if period.state not in ("open", "computed"):
                 raise UserError(self.env._("Period %(name)s is closed already.", name=period.name))
             if period.date_to >= fields.Date.context_today(self):
                 raise UserError(self.env._("Period %(name)s has not ended yet.", name=period.name))
-            earlier = period._earlier_open_periods()
+            earlier = period._earlier_open_periods() - (also_closing or self.browse())
             if earlier:
                 raise UserError(
                     self.env._(
@@ -735,17 +779,21 @@ class MlmCommissionPeriod(models.Model):
                         company=period.company_id.name,
                     )
                 )
-            result = period._compute_commissions()
-            period._close_store_ranks(result)
-            period._close_post_accounting()
-            self.env["mlm.commission.statement"].flush_model()
-            self.env.cr.execute(
-                SQL("UPDATE mlm_commission_statement SET state = 'closed' WHERE period_id = %s", period.id)
-            )
-            self.env["mlm.commission.statement"].invalidate_model(["state"])
-            super(MlmCommissionPeriod, period).write({"state": "closed", "closed_date": fields.Datetime.now()})
-            period._close_send_statements()
-        return True
+
+    def _close(self, progress=None):
+        """Recompute, then lock the period (the close run's work, in the job's transaction)."""
+        self.ensure_one()
+        self._check_closable()
+        period = self
+        result = period._compute_commissions(progress=progress)
+        period._close_store_ranks(result)
+        period._close_post_accounting()
+        self.env["mlm.commission.statement"].flush_model()
+        self.env.cr.execute(SQL("UPDATE mlm_commission_statement SET state = 'closed' WHERE period_id = %s", period.id))
+        self.env["mlm.commission.statement"].invalidate_model(["state"])
+        super(MlmCommissionPeriod, period).write({"state": "closed", "closed_date": fields.Datetime.now()})
+        period._close_send_statements()
+        return result
 
     def _close_store_ranks(self, result):
         """Give every distributor of the network the rank the engine paid them in this period, set-based.
@@ -896,13 +944,33 @@ class MlmCommissionPeriod(models.Model):
         return True
 
     def _close_send_statements(self):
+        """Enqueue the statement e-mails in batches (each batch rendered at once into Odoo's mail queue)."""
         if not self.company_id.mlm_statement_email:
             return
         template = self.env.ref("mlm_commission.mail_template_commission_statement", raise_if_not_found=False)
-        statements = self.statement_ids.filtered(lambda s: s.total or s.payable or s.carry_out)
-        if template and statements:
-            for statement in statements.filtered(lambda s: s.partner_id.email):
-                template.send_mail(statement.id, force_send=False)
+        if not template:
+            return
+        self.env["mlm.commission.statement"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT s.id FROM mlm_commission_statement s
+              JOIN mlm_distributor d ON d.id = s.distributor_id
+              JOIN res_partner p ON p.id = d.partner_id
+             WHERE s.period_id = %s AND (s.total != 0 OR s.payable != 0 OR s.carry_out != 0)
+               AND COALESCE(p.email, '') != ''
+             ORDER BY s.id
+            """,
+                self.id,
+            )
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        Statement = self.env["mlm.commission.statement"]
+        for start in range(0, len(ids), STATEMENT_MAIL_BATCH):
+            Statement.browse(ids[start : start + STATEMENT_MAIL_BATCH]).with_delay(
+                channel=MAIL_CHANNEL,
+                description=self.env._("Statement e-mails of %(period)s", period=self.name),
+            )._send_statement_mails()
 
     # ------------------------------------------------------------------ payouts
     def _payout_statements(self):

@@ -9,6 +9,10 @@ from .mlm_commission_period import RunCancelled
 
 _logger = logging.getLogger(__name__)
 
+# queue_job channel of the commission runs (capacity 1 in the runner's configuration) and the prefix of the
+# per-company identity key: one waiting run per company, whatever the node or worker that enqueues it.
+RUN_CHANNEL = "root.mlm_commission"
+
 
 class MlmCommissionRun(models.Model):
     _name = "mlm.commission.run"
@@ -31,6 +35,20 @@ class MlmCommissionRun(models.Model):
         readonly=True,
         index=True,
     )
+    run_type = fields.Selection(
+        [("compute", "Preview"), ("close", "Close")], default="compute", required=True, readonly=True
+    )
+    then_close_period_ids = fields.Many2many(
+        "mlm.commission.period",
+        "mlm_commission_run_then_close_rel",
+        "run_id",
+        "period_id",
+        string="Then Close",
+        readonly=True,
+        help="Later periods of the company closed next, oldest first, one run after the other, once this close "
+        "succeeds (periods close in date order).",
+    )
+    job_uuid = fields.Char(string="Job UUID", readonly=True, copy=False, index=True)
     stage = fields.Char(readonly=True)
     progress = fields.Float(readonly=True)
     cancel_requested = fields.Boolean(readonly=True)
@@ -45,20 +63,58 @@ class MlmCommissionRun(models.Model):
         for run in self:
             run.display_name = self.env._("Run %(id)s of %(period)s", id=run.id, period=run.period_id.name or "")
 
+    def init(self):
+        # one queued or running run per company, also between two requests that enqueue at the same moment
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS mlm_commission_run_one_busy_per_company"
+                " ON mlm_commission_run (company_id) WHERE state IN ('queued', 'running')"
+            )
+        )
+
     def action_cancel(self):
         """Ask a queued or running run to stop; it rolls back and leaves the previous preview."""
         for run in self:
             if run.state == "queued":
                 run.write({"state": "cancelled", "message": self.env._("Cancelled before it started.")})
+                run._queue_job().filtered(
+                    lambda j: j.state in ("wait_dependencies", "pending", "enqueued")
+                ).sudo().button_cancelled()
             elif run.state == "running":
                 run.write({"cancel_requested": True})
         return True
 
-    @api.model
-    def cron_process_queue(self):
-        """Scheduled action: run the queued commission runs, oldest first."""
-        for run in self.search([("state", "=", "queued")], order="id"):
-            run._execute()
+    # ------------------------------------------------------------------ jobs
+    def _queue_job(self):
+        self.ensure_one()
+        if not self.job_uuid:
+            return self.env["queue.job"]
+        return self.env["queue.job"].sudo().search([("uuid", "=", self.job_uuid)], limit=1)
+
+    def _enqueue(self):
+        """Hand the run to queue_job (channel of capacity 1, one pending job per company) and return at once."""
+        for run in self:
+            job = run.with_delay(
+                channel=RUN_CHANNEL,
+                identity_key=f"mlm_commission_run:{run.company_id.id}",
+                description=run.display_name,
+                max_retries=1,
+            )._execute_job()
+            if job and run.exists():
+                run.job_uuid = job.uuid
+        return True
+
+    def _execute_job(self):
+        """Job: run this commission run; a failure rolls its work back, marks the run failed and fails the job
+        (requeue it, or start a new run, to try again)."""
+        self.ensure_one()
+        if self.state == "cancelled":
+            return False
+        done = self._execute(raise_errors=True)
+        following = self.then_close_period_ids.sorted("date_from")
+        if done and self.run_type == "close" and following:
+            following[0]._enqueue_runs("close", then_close=following[1:], after_run=self)
+        return done
 
     # ------------------------------------------------------------------ side channel
     def _side_update(self, **values):
@@ -73,6 +129,8 @@ class MlmCommissionRun(models.Model):
             row = side_cr.fetchone()
         if row is None:
             self.write(values)
+            # in the database at once, as the side channel would: the one-busy-run-per-company index sees it
+            self.flush_recordset()
             return self.cancel_requested
         return row[0]
 
@@ -83,6 +141,12 @@ class MlmCommissionRun(models.Model):
 
         return progress
 
+    def _perform(self, progress):
+        """The work of the run: a preview, or the close of the period (which computes it again first)."""
+        if self.run_type == "close":
+            return self.period_id._close(progress=progress)
+        return self.period_id._compute_commissions(progress=progress)
+
     def _execute(self, raise_errors=False):
         """Compute the period in a savepoint: any error or a cancel rolls it back and keeps the old preview."""
         self.ensure_one()
@@ -90,7 +154,7 @@ class MlmCommissionRun(models.Model):
         self._side_update(state="running", progress=0.0, date_start=fields.Datetime.now())
         try:
             with self.env.cr.savepoint():
-                result = self.period_id._compute_commissions(progress=self._progress_callback())
+                result = self._perform(self._progress_callback())
         except RunCancelled:
             self._side_update(
                 state="cancelled",

@@ -129,6 +129,14 @@ class MlmCommissionStatement(models.Model):
             raise AccessError(self.env._("Statements are written by the commission run only."))
         return super().write(vals)
 
+    def _send_statement_mails(self):
+        """Job: render these statements' e-mails in one batch into Odoo's mail queue (mail.mail, sent by its
+        scheduled action), instead of one send per statement."""
+        template = self.env.ref("mlm_commission.mail_template_commission_statement", raise_if_not_found=False)
+        if not template or not self:
+            return 0
+        return len(template.send_mail_batch(self.ids, force_send=False))
+
     def _bonus_totals(self):
         """[(bonus label, amount)] of this statement, in the plan's bonus order."""
         self.ensure_one()

@@ -217,19 +217,6 @@ class TestCommissionRun(MlmCommissionCommon):
         self.period.action_compute_now()
         self.assertEqual(self.period.state, "computed")
 
-    def test_queued_run_and_cancel(self):
-        self.period.action_compute()
-        run = self.period.last_run_id
-        self.assertEqual(run.state, "queued")
-        with self.assertRaises(UserError):
-            self.period.action_compute()
-        run.action_cancel()
-        self.assertEqual(run.state, "cancelled")
-        self.period.action_compute()
-        self.env["mlm.commission.run"].cron_process_queue()
-        self.assertEqual(self.period.last_run_id.state, "done")
-        self.assertEqual(self.period.state, "computed")
-
     def test_cancel_running_run_keeps_preview(self):
         self.period.action_compute_now()
         lines_before = self.period.line_ids.ids

@@ -77,7 +77,24 @@ class MlmPayoutWizard(models.TransientModel):
         self.ensure_one()
         if self.method != "wallet" and not self.journal_id:
             raise UserError(self.env._("Choose the journal the payments go out of."))
-        result = self.period_ids._create_payouts(self.journal_id, self.date, method=self.method)
+        job = self.period_ids.with_delay(
+            channel="root.mlm_commission",
+            identity_key=f"mlm_commission_payout:{self.company_id.id}",
+            description=self.env._("Commission payouts %(periods)s", periods=", ".join(self.period_ids.mapped("name"))),
+            max_retries=1,
+        )._create_payouts(self.journal_id, self.date, method=self.method)
+        result = job.result if job else None
+        if result is None:
+            # enqueued: the payments appear when the job has run (Queue Jobs shows its progress)
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "info",
+                    "message": self.env._("The payouts are queued; they run in the background."),
+                    "next": {"type": "ir.actions.act_window_close"},
+                },
+            }
         if self.method == "wallet":
             return {
                 "type": "ir.actions.act_window",

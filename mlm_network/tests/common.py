@@ -18,7 +18,8 @@ class MlmNetworkCommon(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        # queue_job runs the jobs in the test's transaction (tests of the enqueueing use trap_jobs)
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, queue_job__no_delay=True))
         cls.Distributor = cls.env["mlm.distributor"]
         cls.company = cls.env.company
         cls.company.write({"mlm_duplicate_policy": "flag", "mlm_cooling_off_days": 14, "mlm_reenroll_days": 180})

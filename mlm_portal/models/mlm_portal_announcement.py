@@ -1,8 +1,9 @@
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 MAIL_BATCH = 1000
+MAIL_CHANNEL = "root.mlm_mail"
 
 
 class MlmPortalAnnouncement(models.Model):
@@ -25,19 +26,27 @@ class MlmPortalAnnouncement(models.Model):
     recipient_count = fields.Integer(readonly=True)
 
     def action_publish(self):
-        """Publish to the author's downline: shown on their portal at once, e-mailed in batches by the cron."""
+        """Publish to the author's downline: shown on their portal at once, e-mailed in batches by queue_job."""
         for announcement in self:
             if announcement.state != "draft":
                 raise UserError(self.env._("This announcement is already published."))
         self.write({"state": "sending", "publish_date": fields.Datetime.now(), "mail_cursor": 0, "recipient_count": 0})
-        self.env.ref("mlm_portal.ir_cron_send_announcements")._trigger()
+        self._enqueue_send()
 
-    @api.model
-    def _cron_send_announcements(self):
-        for announcement in self.search([("state", "=", "sending")]):
-            while announcement._send_batch():
-                if self.env.context.get("mlm_announcement_one_batch"):
-                    break
+    def _enqueue_send(self):
+        for announcement in self:
+            announcement.with_delay(
+                channel=MAIL_CHANNEL,
+                identity_key=f"mlm_portal_announcement:{announcement.id}",
+                description=self.env._("E-mail the announcement %(title)s", title=announcement.name),
+            )._send_job()
+
+    def _send_job(self):
+        """Job: e-mail one batch to the downline, then enqueue the next batch (each job stays small)."""
+        self.ensure_one()
+        if self.state == "sending" and self._send_batch():
+            self._enqueue_send()
+        return self.recipient_count
 
     def _send_batch(self):
         """E-mail the next batch of the downline (one mail per member, created in one call). False when done."""

@@ -58,24 +58,35 @@ class MlmTelegramMailing(models.Model):
 
     # ------------------------------------------------------------------ actions
     def action_send(self):
-        """Queue the message for every subscribed chat of the segment, then let the job send it."""
+        """Enqueue a job that queues the message for every subscribed chat of the segment (a large segment takes
+        longer than a request), then lets the sending job send it."""
         self.check_access("write")
         to_send = self.filtered(lambda m: m.state != "done")
         for mailing in to_send:
             if not (mailing.body or "").strip():
                 raise UserError(self.env._("The message of %(name)s is empty.", name=mailing.name))
-        created = to_send._prepare_messages()
         to_send.write({"state": "sending"})
-        self.env.ref("mlm_telephony.ir_cron_mlm_telegram_send")._trigger()
+        for mailing in to_send:
+            mailing.with_delay(
+                channel="root.mlm_mail",
+                identity_key=f"mlm_telegram_mailing:{mailing.id}",
+                description=self.env._("Telegram message %(name)s", name=mailing.name),
+            )._prepare_job()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "type": "info",
-                "message": self.env._("%(count)s Telegram messages queued.", count=created),
+                "message": self.env._("The Telegram message is being queued for its segment."),
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
+
+    def _prepare_job(self):
+        """Job: one pending message per subscribed chat, then wake the sending job (rate limits and retries)."""
+        created = self._prepare_messages()
+        self.env.ref("mlm_telephony.ir_cron_mlm_telegram_send")._trigger()
+        return created
 
     def _prepare_messages(self):
         """One pending message per subscribed chat of each mailing's segment; returns the number created."""

@@ -5,6 +5,9 @@ from freezegun import freeze_time
 
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.queue_job.job import Job
+from odoo.addons.queue_job.tests.common import trap_jobs
+
 from .common import MlmTelephonyCommon
 from .http_peer import HttpTestPeer
 
@@ -160,6 +163,28 @@ class TestTelegramWebhook(TelegramCommon, HttpCase):
 class TestTelegramMassMessage(TelegramCommon):
     """A mass message to a segment through a local Bot API peer: retries, blocked chats, idempotency."""
 
+    def test_mass_message_is_a_job(self):
+        """The button enqueues one job per message (mail channel, one pending job per message) and returns."""
+        self.link(self.alice, 11)
+        self.link(self.carol, 12)
+        mailing = (
+            self.env["mlm.telegram.mailing"]
+            .with_context(queue_job__no_delay=False)
+            .create({"name": "Training", "segment_id": self.segment.id, "body": "Training on Friday at 10:00"})
+        )
+        with trap_jobs() as trap:
+            action = mailing.action_send()
+            self.assertEqual(action["tag"], "display_notification")
+            self.assertEqual(mailing.state, "sending")
+            self.assertFalse(mailing.recipient_ids, "nothing is queued in the request")
+            trap.assert_enqueued_job(
+                mailing._prepare_job,
+                properties={"channel": "root.mlm_mail", "identity_key": f"mlm_telegram_mailing:{mailing.id}"},
+            )
+            trap.perform_enqueued_jobs()
+        self.assertEqual(sorted(mailing.recipient_ids.chat_link_id.mapped("chat_id")), ["11", "12"])
+        self.assertEqual(set(mailing.recipient_ids.mapped("state")), {"pending"})
+
     def test_mass_message_states_retries_and_idempotency(self):
         self.link(self.alice, 11)
         self.link(self.carol, 12)
@@ -272,4 +297,9 @@ class TestTelephonyTour(TelegramCommon, HttpCase):
         )
         mailing = self.env["mlm.telegram.mailing"].search([("segment_id", "=", self.segment.id)])
         self.assertRecordValues(mailing, [{"state": "sending", "body": "Training on Friday at 10:00"}])
+        # the button enqueued the job; the job queues one message per subscribed chat
+        job = self.env["queue.job"].search([("identity_key", "=", f"mlm_telegram_mailing:{mailing.id}")])
+        self.assertEqual((job.state, job.method_name), ("pending", "_prepare_job"))
+        self.assertFalse(mailing.recipient_ids)
+        Job.load(self.env, job.uuid).perform()
         self.assertEqual(mailing.recipient_ids.chat_link_id.chat_id, "9001")

@@ -81,8 +81,8 @@ registry.category("web_tour.tours").add("mlm_telephony_tour", {
             run: "click",
         },
         {
-            content: "One subscribed chat in the segment: one message queued",
-            trigger: ".o_notification:contains('1 Telegram messages queued')",
+            content: "The message is queued for its segment by a background job",
+            trigger: ".o_notification:contains('being queued for its segment')",
         },
         {
             content: "The message is now being sent",
