@@ -120,6 +120,7 @@ PORTAL_FIELDS.update(
                 "res.company.mlm_auto_close",
                 "res.company.mlm_auto_close_days",
                 "res.company.mlm_commission_expense_account_id",
+                "res.company.mlm_commission_held_account_id",
                 "res.company.mlm_commission_journal_id",
                 "res.company.mlm_commission_payable_account_id",
                 "res.company.mlm_cooling_off_days",
@@ -173,6 +174,22 @@ PORTAL_FIELDS.update(
                 "sale.order.onec_state",
             ],
             "the user's own orders (Odoo's portal rule on sale.order): referral and 1C exchange state",
+        ),
+        **dict.fromkeys(
+            [
+                "account.move.line.mlm_bv",
+                "account.move.line.mlm_pv",
+                "account.move.mlm_bv_total",
+                "account.move.mlm_pv_total",
+                "account.move.mlm_volume_trigger",
+                "sale.order.line.mlm_bv",
+                "sale.order.line.mlm_pv",
+                "sale.order.mlm_bv_total",
+                "sale.order.mlm_pv_total",
+                "sale.order.mlm_volume_trigger",
+            ],
+            "the user's own orders and invoices (Odoo's portal rules): their PV/BV per line and in total, and when the"
+            " volume counts (the company's setting), shown on the portal order and invoice pages",
         ),
     }
 )

@@ -74,7 +74,7 @@ class TestCommissionJobs(MlmCommissionCommon):
                 self.next_period.with_context(queue_job__no_delay=False).action_compute()
             Period = self.period.__class__
             with (
-                patch.object(Period, "_busy_run", lambda period: period.env["mlm.commission.run"]),
+                patch.object(Period, "_busy_run", lambda period, exclude=None: period.env["mlm.commission.run"]),
                 self.assertRaisesRegex(UserError, "already queued or running"),
             ):
                 self.next_period.with_context(queue_job__no_delay=False).action_compute()
@@ -167,3 +167,23 @@ class TestCommissionJobs(MlmCommissionCommon):
             trap.perform_enqueued_jobs()
         self.assertEqual(self.period.state, "paid")
         self.assertEqual(self._statement(self.period, self.root).payment_id.amount, 74.95)
+
+    def test_two_periods_close_one_job_after_the_other(self):
+        """Closing two periods of a company enqueues the older one's close; that job, once done, enqueues the
+        next (periods close in date order, one run per company at a time)."""
+        self._load_reference_volume(day=self.next_period.date_from)
+        periods = (self.next_period | self.period).with_context(queue_job__no_delay=False)
+        with trap_jobs() as trap:
+            periods.action_close()
+            trap.assert_jobs_count(1)
+            first = self.period.last_run_id
+            self.assertEqual((first.run_type, first.then_close_period_ids), ("close", self.next_period))
+            self.assertFalse(self.next_period.run_ids)
+            trap.perform_enqueued_jobs()
+            self.assertEqual((self.period.state, self.next_period.state), ("closed", "open"))
+            second = self.next_period.last_run_id
+            self.assertEqual((second.run_type, second.state), ("close", "queued"))
+            trap.assert_jobs_count(2)
+            trap.perform_enqueued_jobs()
+        self.assertEqual((self.period.state, self.next_period.state), ("closed", "closed"))
+        self.assertEqual(self.period.total_amount, 151.65)
