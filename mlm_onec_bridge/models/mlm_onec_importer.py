@@ -18,6 +18,7 @@ from odoo import Command, api, models
 from odoo.tools import SQL, float_is_zero
 
 from ..tools import cml_reader
+from .mlm_onec_session import ExchangeError
 
 # OKEI unit codes 1C sends -> Odoo units of measure
 OKEI_UOM = {
@@ -93,6 +94,7 @@ class MlmOnecImporter(models.AbstractModel):
             "categories": {},
             "pricelists": {},
             "warehouse_ids": {},
+            "rejected": [],
         }
         batch = []
         done = start
@@ -106,6 +108,7 @@ class MlmOnecImporter(models.AbstractModel):
                     done += len(batch)
                     batch = []
                     if time.monotonic() > deadline:
+                        session._add_rejected(ctx["rejected"])
                         return done, False, counter, warnings
             elif kind == "property":
                 ctx["properties"][data["guid"]] = data
@@ -122,6 +125,7 @@ class MlmOnecImporter(models.AbstractModel):
         if batch:
             self._flush_batch(backend, batch, ctx, counter, warnings)
             done += len(batch)
+        session._add_rejected(ctx["rejected"])
         return done, True, counter, warnings
 
     @api.model
@@ -387,19 +391,46 @@ class MlmOnecImporter(models.AbstractModel):
             "sale_ok": True,
             "active": not item["deleted"],
         }
+        if item["taxes"]:
+            vals["taxes_id"] = [Command.set(self._map_taxes(backend, item, ctx))]
+        return vals
+
+    def _map_taxes(self, backend, item, ctx):
+        """Sale taxes of the company for the VAT rates 1C sends (``20``, ``18``, ``10``, ``0``, ``Без НДС``).
+
+        A rate maps to the company's percent sale tax of that rate; "Без НДС" (no VAT) to no tax at all (not the
+        default taxes of new products). A rate the company has no tax for stops the import with the tax to create:
+        pricing a product with another tax than 1C's would be silently wrong on every order."""
         tax_ids = []
         for name, rate in item["taxes"]:
-            rate_value = cml_reader.parse_decimal(rate)
+            rate_value = cml_reader.parse_decimal((rate or "").replace("%", ""))
             if rate_value is None:
-                continue  # "Без НДС"
+                if "без" in f"{rate} {name}".lower() or not (rate or "").strip():
+                    continue  # "Без НДС": no tax
+                raise ExchangeError(
+                    self.env._(
+                        "Product %(product)s (%(guid)s): VAT rate %(rate)r is not a rate.",
+                        product=item["name"],
+                        guid=item["guid"],
+                        rate=rate,
+                    )
+                )
             tax_id = ctx["taxes"].get(f"{float(rate_value):g}")
-            if tax_id:
-                tax_ids.append(tax_id)
-            else:
-                warnings.append(f"product {item['guid']}: no sales tax {name} {rate}% in Odoo, default taxes kept")
-        if tax_ids:
-            vals["taxes_id"] = [(6, 0, tax_ids)]
-        return vals
+            if not tax_id:
+                raise ExchangeError(
+                    self.env._(
+                        "No sale tax of %(rate)s%% (%(name)s) in company %(company)s, needed by product %(product)s "
+                        "(%(guid)s): create a percent sale tax of this rate in Odoo (Accounting > Configuration > "
+                        "Taxes), then repeat the exchange.",
+                        rate=f"{float(rate_value):g}",
+                        name=name or "НДС",
+                        company=backend.company_id.name,
+                        product=item["name"],
+                        guid=item["guid"],
+                    )
+                )
+            tax_ids.append(tax_id)
+        return tax_ids
 
     @api.model
     def _fingerprint(self, vals, extra=""):
@@ -453,10 +484,12 @@ class MlmOnecImporter(models.AbstractModel):
             ):
                 taken[product.barcode] = product.product_tmpl_id.onec_guid
         to_create = []
+        deleted = []
         for guid, item in unique.items():
             product = by_guid.get(guid)
             if item["deleted"] and not product:
                 counter["products_skipped_deleted"] += 1
+                deleted.append(guid)
                 continue
             vals = self._prepare_product_vals(backend, item, ctx, warnings)
             if product:
@@ -484,6 +517,7 @@ class MlmOnecImporter(models.AbstractModel):
                 to_create.append(
                     dict(vals, onec_guid=guid, onec_hash=fingerprint, company_id=backend.company_id.id, **image_vals)
                 )
+        ctx["session"]._remember_deleted(deleted)
         if to_create:
             self._create_products(backend, to_create, ctx, counter)
         if characteristics:
@@ -780,6 +814,7 @@ class MlmOnecImporter(models.AbstractModel):
             ):
                 ctx["pricelists"][pricelist.onec_guid] = pricelist.id
         matched = []
+        deleted = set(backend.deleted_guids or [])
         new_variants = defaultdict(list)  # template -> [offer] of characteristics not seen before
         for offer in offers:
             base, variant_part = cml_reader.split_guid(offer["guid"])
@@ -789,19 +824,28 @@ class MlmOnecImporter(models.AbstractModel):
                 matched.append((variant.product_tmpl_id, variant, offer))
                 continue
             if not template:
-                warnings.append(
-                    f"offer {offer['guid']} ({offer['article'] or offer['name']}): no product with "
-                    f"this Ид (not in import.xml), skipped"
+                if base in deleted:
+                    counter["offers_skipped_deleted"] += 1  # its product is marked deleted in 1C: nothing to price
+                    continue
+                self._reject_offer(
+                    ctx,
+                    counter,
+                    offer,
+                    self.env._("its product is in no goods file (import.xml) this node sent"),
                 )
-                counter["offers_skipped"] += 1
                 continue
             if variant_part and template.onec_guid != offer["guid"]:
                 if not offer["characteristics"]:
-                    warnings.append(
-                        f"offer {offer['guid']}: a characteristic of {base} not imported yet and without "
-                        f"ХарактеристикиТовара, skipped"
+                    self._reject_offer(
+                        ctx,
+                        counter,
+                        offer,
+                        self.env._(
+                            "a characteristic of %(product)s that no goods file named, and without "
+                            "ХарактеристикиТовара",
+                            product=base,
+                        ),
                     )
-                    counter["offers_skipped"] += 1
                     continue
                 new_variants[template].append(offer)
                 continue
@@ -817,9 +861,32 @@ class MlmOnecImporter(models.AbstractModel):
                 if offer["guid"] in created:
                     matched.append((template, created[offer["guid"]], offer))
                 else:
-                    counter["offers_skipped"] += 1
+                    self._reject_offer(
+                        ctx,
+                        counter,
+                        offer,
+                        self.env._(
+                            "its characteristics (%(values)s) are those of another offer of %(product)s, or Odoo "
+                            "refused them",
+                            values=", ".join(f"{n}: {v}" for n, v in offer["characteristics"]),
+                            product=template.display_name,
+                        ),
+                    )
         self._write_prices(backend, matched, ctx, counter, warnings)
         self._write_stock(backend, matched, ctx, counter, warnings)
+
+    def _reject_offer(self, ctx, counter, offer, reason):
+        """An offer that cannot be imported: an error kept on the session and told to 1C (see
+        ``mlm.onec.session._rejected_summary``), never a silent skip."""
+        counter["offers_rejected"] += 1
+        ctx["rejected"].append(
+            self.env._(
+                "Offer %(guid)s (%(name)s) not imported: %(reason)s.",
+                guid=offer["guid"],
+                name=offer["article"] or offer["name"] or "-",
+                reason=reason,
+            )
+        )
 
     # ------------------------------------------------------------------ characteristics (variants)
     def _ensure_variants(self, template, entries, counter, warnings):
