@@ -20,15 +20,17 @@ from odoo.tools import SQL, float_is_zero
 from ..tools import cml_reader
 from .mlm_onec_session import ExchangeError
 
-# OKEI unit codes 1C sends -> Odoo units of measure
-OKEI_UOM = {
-    "796": "uom.product_uom_unit",
-    "166": "uom.product_uom_kgm",
-    "163": "uom.product_uom_gram",
-    "006": "uom.product_uom_meter",
-    "112": "uom.product_uom_litre",
-    "778": "uom.product_uom_unit",  # упаковка: counted as units
-    "839": "uom.product_uom_unit",  # комплект
+# OKEI units 1C sends that Odoo has no unit for (Odoo's own carry their code, data/uom_data.xml): created on first
+# use in their category, with their size against the category's reference unit ((category, ratio, name))
+OKEI_NEW_UOM = {
+    "715": ("uom.product_uom_categ_unit", 2.0, "пар"),
+    "797": ("uom.product_uom_categ_unit", 100.0, "100 шт"),
+    "798": ("uom.product_uom_categ_unit", 1000.0, "1000 шт"),
+    "778": ("uom.product_uom_categ_unit", 1.0, "упак"),
+    "839": ("uom.product_uom_categ_unit", 1.0, "компл"),
+    "704": ("uom.product_uom_categ_unit", 1.0, "набор"),
+    "111": ("uom.product_uom_categ_vol", 0.001, "мл"),
+    "161": ("uom.product_uom_categ_kgm", 0.000001, "мг"),
 }
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 # currency words and numeric codes (ISO 4217) 1C writes in Валюта -> ISO letter codes
@@ -324,12 +326,35 @@ class MlmOnecImporter(models.AbstractModel):
         self.env.invalidate_all()
 
     def _get_uom_map(self):
+        """``{OKEI code: uom.uom id}`` of the units that carry a code (the first one of each code)."""
         result = {}
-        for code, xmlid in OKEI_UOM.items():
-            uom = self.env.ref(xmlid, raise_if_not_found=False)
-            if uom:
-                result[code] = uom.id
+        for uom in (
+            self.env["uom.uom"]
+            .with_context(active_test=False)
+            .search_fetch([("onec_okei_code", "!=", False)], ["onec_okei_code"], order="active desc, id")
+        ):
+            result.setdefault(uom.onec_okei_code, uom.id)
         return result
+
+    def _create_uom(self, unit, ctx):
+        """The Odoo unit of an OKEI code 1C sends and no unit carries yet: created in its category (``OKEI_NEW_UOM``),
+        a code this module does not know in the Units category, one 1C unit worth one Unit (1C says nothing of its
+        size; the company can correct the ratio, the code stays). Returns its id."""
+        code = unit["code"]
+        categ_xmlid, ratio, default_name = OKEI_NEW_UOM.get(code, ("uom.product_uom_categ_unit", 1.0, ""))
+        vals = {
+            "name": unit.get("short") or unit.get("name") or default_name or code,
+            "category_id": self.env.ref(categ_xmlid).id,
+            "onec_okei_code": code,
+            "rounding": 0.001 if ratio < 1 else 0.01,
+        }
+        if ratio >= 1:
+            vals.update(uom_type="bigger", factor_inv=ratio)
+        else:
+            vals.update(uom_type="smaller", factor=1.0 / ratio)
+        uom = self.env["uom.uom"].create(vals)
+        ctx["uom"][code] = uom.id
+        return uom.id
 
     def _get_tax_map(self, backend):
         taxes = self.env["account.tax"].search_fetch(
@@ -371,6 +396,8 @@ class MlmOnecImporter(models.AbstractModel):
             item["unresolved_group"] = True
         unit_code = (item["unit"] or {}).get("code", "")
         uom_id = ctx["uom"].get(unit_code)
+        if uom_id is None and unit_code:
+            uom_id = self._create_uom(item["unit"], ctx)
         if uom_id is None:
             warnings.append(
                 f"product {item['guid']}: unit {unit_code or '?'} "

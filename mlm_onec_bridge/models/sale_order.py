@@ -104,6 +104,9 @@ class SaleOrder(models.Model):
             "article": product.default_code or "",
             "name": line.name.split("\n")[0][:250] if line.name else product.display_name,
             "unit_name": line.product_uom.name,
+            # the unit's OKEI code, as 1C sent it with the product (its own unit when the line has none)
+            "unit_code": (line.product_uom or product.uom_id).onec_okei_code or product.uom_id.onec_okei_code or "",
+            "unit_full_name": line.product_uom.name,
             "is_service": product.type == "service",
             "price_unit": line.price_unit,
             "quantity": line.product_uom_qty,
