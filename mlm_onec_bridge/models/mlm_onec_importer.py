@@ -498,7 +498,7 @@ class MlmOnecImporter(models.AbstractModel):
         unique, characteristics = self._split_products(items, warnings)
         existing = Template.search_fetch(
             [("onec_guid", "in", list(unique)), ("company_id", "in", (backend.company_id.id, False))],
-            ["onec_guid", "onec_hash", "active", "categ_id", "onec_properties"],
+            ["onec_guid", "onec_hash", "active", "categ_id", "onec_properties", "onec_article"],
         )
         by_guid = {p.onec_guid: p for p in existing}
         barcodes = {item["barcode"] for item in unique.values() if item["barcode"]}
@@ -538,6 +538,8 @@ class MlmOnecImporter(models.AbstractModel):
                     counter["products_unchanged"] += 1
                     continue
                 self._forget_prototype(ctx, product.id)
+                if product.onec_article and product.onec_article != vals["default_code"]:
+                    self._rename_inherited_articles(product, vals["default_code"])
                 product.write(dict(vals, onec_hash=fingerprint, **image_vals))
                 counter["products_updated"] += 1
             else:
@@ -549,6 +551,17 @@ class MlmOnecImporter(models.AbstractModel):
             self._create_products(backend, to_create, ctx, counter)
         if characteristics:
             self._upsert_characteristic_products(backend, characteristics, ctx, counter, warnings)
+
+    @api.model
+    def _rename_inherited_articles(self, template, article):
+        """The product's article changed in 1C: its variants that carried it (their characteristic has none) follow."""
+        variants = (
+            self.env["product.product"]
+            .with_context(active_test=False)
+            .search([("product_tmpl_id", "=", template.id), ("default_code", "=", template.onec_article)])
+        )
+        variants.write({"default_code": article or False})
+        template.onec_article = article or False
 
     @api.model
     def _split_products(self, items, warnings):
@@ -929,6 +942,11 @@ class MlmOnecImporter(models.AbstractModel):
         (``product.template._is_combination_possible``). Returns ``{guid: product.product}``.
         """
         template = template.with_context(active_test=False, onec_import=True)
+        # the product's own article (of its single variant before the characteristics came): the reference of
+        # each variant whose characteristic 1C sends without Артикул
+        base_article = template.onec_article or template.default_code or False
+        if base_article and not template.onec_article:
+            template.onec_article = base_article
         attributes, values, combos = self._ensure_attribute_lines(template, entries, counter)
         ptav_of = {
             (ptav.attribute_id.id, ptav.product_attribute_value_id.id): ptav
@@ -960,8 +978,9 @@ class MlmOnecImporter(models.AbstractModel):
                 by_combination[ptavs._ids2str()] = variant
                 counter["variants_created"] += 1
             vals = {"onec_variant_guid": guid, "active": True}
-            if article:
-                vals["default_code"] = article
+            code = article or variant.default_code or base_article
+            if code and code != variant.default_code:
+                vals["default_code"] = code
             variant.write(vals)
             result[guid] = variant
         # the variant of a product without attributes (before its characteristics came) is not one of 1C's
