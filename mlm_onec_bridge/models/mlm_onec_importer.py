@@ -58,6 +58,13 @@ TOTAL_WAREHOUSE_GUID = "__total__"
 TEMPLATE_PER_RECORD = ("name", "description_sale", "onec_properties", "onec_guid", "onec_hash")
 VARIANT_PER_RECORD = ("default_code", "barcode")
 ITEM_PER_RECORD = ("product_tmpl_id", "product_id", "fixed_price")
+KEPT_WHEN_INTERRUPTED = (
+    "products_created",
+    "products_updated",
+    "variants_created",
+    "attributes_created",
+    "variants_archived",
+)
 _ARRAY_TYPES = {
     "jsonb": SQL("jsonb[]"),
     "varchar": SQL("varchar[]"),
@@ -66,6 +73,10 @@ _ARRAY_TYPES = {
 }
 
 _logger = logging.getLogger(__name__)
+
+
+class OutOfTime(Exception):
+    """The call's time is up in the middle of a batch (variant creation): the batch is taken again next call."""
 
 
 class MlmOnecImporter(models.AbstractModel):
@@ -97,6 +108,8 @@ class MlmOnecImporter(models.AbstractModel):
             "pricelists": {},
             "warehouse_ids": {},
             "rejected": [],
+            "deadline": deadline,
+            "variants_this_call": 0,
         }
         batch = []
         done = start
@@ -106,7 +119,9 @@ class MlmOnecImporter(models.AbstractModel):
                 counter["file_products"] += kind == "product"
                 batch.append(data)
                 if len(batch) >= backend.batch_size:
-                    self._flush_batch(backend, batch, ctx, counter, warnings)
+                    if not self._flush_batch_in_time(backend, batch, ctx, counter, warnings):
+                        session._add_rejected(ctx["rejected"])
+                        return done, False, counter, warnings
                     done += len(batch)
                     batch = []
                     if time.monotonic() > deadline:
@@ -125,7 +140,9 @@ class MlmOnecImporter(models.AbstractModel):
                 counter["only_changes"] = 1 if data else 0
         self._flush_classifier(backend, ctx, counter, warnings)
         if batch:
-            self._flush_batch(backend, batch, ctx, counter, warnings)
+            if not self._flush_batch_in_time(backend, batch, ctx, counter, warnings):
+                session._add_rejected(ctx["rejected"])
+                return done, False, counter, warnings
             done += len(batch)
         session._add_rejected(ctx["rejected"])
         return done, True, counter, warnings
@@ -314,6 +331,32 @@ class MlmOnecImporter(models.AbstractModel):
         ctx["warehouse_ids"].update({guid: w.id for guid, w in by_guid.items()})
 
     # ------------------------------------------------------------------ batches
+    def _flush_batch_in_time(self, backend, batch, ctx, counter, warnings):
+        """``_flush_batch``, stopped when the call's time is up while variants are being created (a batch of
+        thousands of characteristics takes minutes): what was created stays (the request commits it), the batch
+        is not counted as done, and the next ``import`` call takes it again, finding the variants made so far
+        (by their 1C Ид) and creating the others. Returns False when interrupted. Counts and rejected records of
+        the interrupted batch are those of its complete pass, not doubled; created variants and attributes count
+        once, in the call that created them."""
+        before = Counter(counter)
+        rejected = len(ctx["rejected"])
+        try:
+            self._flush_batch(backend, batch, ctx, counter, warnings)
+        except OutOfTime:
+            # what was written stays written (a retry finds it unchanged): those counts are kept, the others are
+            # the complete pass's
+            kept = {key: counter[key] for key in KEPT_WHEN_INTERRUPTED}
+            counter.clear()
+            counter.update(before)
+            for key, value in kept.items():
+                if value:
+                    counter[key] = value
+            del ctx["rejected"][rejected:]
+            self.env.flush_all()
+            self.env.invalidate_all()
+            return False
+        return True
+
     def _flush_batch(self, backend, batch, ctx, counter, warnings):
         products = [item for item in batch if "barcode" in item]
         offers = [item for item in batch if "prices" in item]
@@ -631,6 +674,7 @@ class MlmOnecImporter(models.AbstractModel):
                 [(item["guid"], item["characteristics"], item["article"]) for item in base_items],
                 counter,
                 warnings,
+                ctx,
             )
 
     # ------------------------------------------------------------------ set-based creation
@@ -896,6 +940,7 @@ class MlmOnecImporter(models.AbstractModel):
                 [(o["guid"], o["characteristics"], o["article"]) for o in template_offers],
                 counter,
                 warnings,
+                ctx,
             )
             for offer in template_offers:
                 if offer["guid"] in created:
@@ -929,7 +974,7 @@ class MlmOnecImporter(models.AbstractModel):
         )
 
     # ------------------------------------------------------------------ characteristics (variants)
-    def _ensure_variants(self, template, entries, counter, warnings):
+    def _ensure_variants(self, template, entries, counter, warnings, ctx=None):
         """Variants of ``template`` for 1C characteristics: ``entries`` = ``[(guid, [(name, value)], article)]``.
 
         Each characteristic name becomes a product attribute with *dynamic* variant creation and each value
@@ -940,6 +985,9 @@ class MlmOnecImporter(models.AbstractModel):
         size + colour + length, another size + colour) gets the value ``NO_VALUE`` for the others, since an
         Odoo variant has one value per attribute line. Combinations 1C does not have stay impossible
         (``product.template._is_combination_possible``). Returns ``{guid: product.product}``.
+
+        With ``ctx`` (an import call), raises :class:`OutOfTime` before creating a variant once the call's deadline
+        has passed, provided the call created at least one (every call moves on).
         """
         template = template.with_context(active_test=False, onec_import=True)
         # the product's own article (of its single variant before the characteristics came): the reference of
@@ -971,12 +1019,16 @@ class MlmOnecImporter(models.AbstractModel):
                 )
                 continue
             if not variant:
+                if ctx and ctx["variants_this_call"] and time.monotonic() > ctx["deadline"]:
+                    raise OutOfTime()
                 variant = template._create_product_variant(ptavs)
                 if not variant:
                     warnings.append(f"offer {guid}: Odoo refused the combination of {template.display_name}, skipped")
                     continue
                 by_combination[ptavs._ids2str()] = variant
                 counter["variants_created"] += 1
+                if ctx:
+                    ctx["variants_this_call"] += 1
             vals = {"onec_variant_guid": guid, "active": True}
             code = article or variant.default_code or base_article
             if code and code != variant.default_code:

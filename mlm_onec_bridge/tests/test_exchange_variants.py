@@ -347,3 +347,36 @@ class TestCharacteristicSubsets(OnecExchangeCommon):
         self.assertEqual(session.stats.get("variants_created"), 60)
         self.assertFalse(session.stats.get("offers_skipped"))
         self.assertEqual(self._price(self._variant("k59")), 1059.0)
+
+
+@tagged("post_install", "-at_install")
+class TestVariantsTimeLimit(OnecExchangeCommon):
+    """Seconds per import call are a limit also inside a large characteristics batch (issue 15, point 9)."""
+
+    _send = TestCharacteristics._send
+    _variant = TestCharacteristics._variant
+    _price = TestCharacteristics._price
+
+    def test_progress_in_the_middle_of_a_characteristics_batch(self):
+        self._send("import.xml", CATALOG.encode())
+        self.backend.write({"batch_size": 500, "time_budget": 0})  # one batch; each call's time is up at once
+        sizes = [str(40 + n) for n in range(12)]
+        data = offers(*(offer(f"c{size}", size, "Красный", 1000 + int(size), int(size)) for size in sizes))
+        client = OneCClient(self, "catalog")
+        answer, progress = client.upload_and_import("offers.xml", data)
+        self.env.invalidate_all()
+        self.assertEqual(answer, ["success"])
+        # each call creates one variant and finds its time is up: 11 calls answer "progress" before the 12th
+        # completes the batch (prices and stock of all 12)
+        self.assertEqual(progress, 11)
+        self.assertEqual([a[1][0] for a in client.answers if a[0] == "import"], ["progress"] * 11 + ["success"])
+        variants = {size: self._variant(f"c{size}") for size in sizes}
+        self.assertTrue(all(v.active for v in variants.values()))
+        self.assertEqual(
+            self.onec_products().product_variant_ids, self.env["product.product"].concat(*variants.values())
+        )
+        self.assertEqual({s: self._price(v) for s, v in variants.items()}, {s: 1000.0 + int(s) for s in sizes})
+        levels = {lv.product_id: lv.quantity for lv in self.onec_products().onec_stock_ids}
+        self.assertEqual(levels, {v: float(s) for s, v in variants.items()})
+        stats = self.last_session().stats
+        self.assertEqual((stats["variants_created"], stats["prices_created"], stats["stock_updated"]), (12, 12, 12))
