@@ -13,6 +13,7 @@
         "security/mlm_onec_bridge_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
+        "data/uom_data.xml",
         "views/mlm_onec_backend_views.xml",
         "views/mlm_onec_session_views.xml",
         "views/mlm_onec_export_record_views.xml",

@@ -106,6 +106,7 @@ PORTAL_FIELDS.update(
                 "product.template.mlm_bv",
                 "product.template.mlm_bv_currency_id",
                 "product.template.mlm_pv",
+                "product.template.onec_article",
                 "product.template.onec_guid",
                 "product.template.onec_properties",
                 "product.template.onec_properties_text",

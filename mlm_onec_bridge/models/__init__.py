@@ -11,3 +11,4 @@ from . import res_partner
 from . import sale_order
 from . import account_payment
 from . import mlm_onec_property
+from . import uom_uom

@@ -103,6 +103,9 @@ class MlmOnecBackend(models.Model):
         help="Depends on the distributors' legal status: e.g. Document_СписаниеСРасчетногоСчета for payments to "
         "individual entrepreneurs, Document_ОтражениеЗарплатыВБухучете for employees under contract.",
     )
+    deleted_guids = fields.Json(
+        readonly=True, copy=False, help="Goods 1C sent marked deleted and never imported: their offers are no error."
+    )
     session_count = fields.Integer(compute="_compute_counts")
     export_count = fields.Integer(compute="_compute_counts")
 

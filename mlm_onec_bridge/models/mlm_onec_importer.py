@@ -18,16 +18,19 @@ from odoo import Command, api, models
 from odoo.tools import SQL, float_is_zero
 
 from ..tools import cml_reader
+from .mlm_onec_session import ExchangeError
 
-# OKEI unit codes 1C sends -> Odoo units of measure
-OKEI_UOM = {
-    "796": "uom.product_uom_unit",
-    "166": "uom.product_uom_kgm",
-    "163": "uom.product_uom_gram",
-    "006": "uom.product_uom_meter",
-    "112": "uom.product_uom_litre",
-    "778": "uom.product_uom_unit",  # упаковка: counted as units
-    "839": "uom.product_uom_unit",  # комплект
+# OKEI units 1C sends that Odoo has no unit for (Odoo's own carry their code, data/uom_data.xml): created on first
+# use in their category, with their size against the category's reference unit ((category, ratio, name))
+OKEI_NEW_UOM = {
+    "715": ("uom.product_uom_categ_unit", 2.0, "пар"),
+    "797": ("uom.product_uom_categ_unit", 100.0, "100 шт"),
+    "798": ("uom.product_uom_categ_unit", 1000.0, "1000 шт"),
+    "778": ("uom.product_uom_categ_unit", 1.0, "упак"),
+    "839": ("uom.product_uom_categ_unit", 1.0, "компл"),
+    "704": ("uom.product_uom_categ_unit", 1.0, "набор"),
+    "111": ("uom.product_uom_categ_vol", 0.001, "мл"),
+    "161": ("uom.product_uom_categ_kgm", 0.000001, "мг"),
 }
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 # currency words and numeric codes (ISO 4217) 1C writes in Валюта -> ISO letter codes
@@ -55,6 +58,13 @@ TOTAL_WAREHOUSE_GUID = "__total__"
 TEMPLATE_PER_RECORD = ("name", "description_sale", "onec_properties", "onec_guid", "onec_hash")
 VARIANT_PER_RECORD = ("default_code", "barcode")
 ITEM_PER_RECORD = ("product_tmpl_id", "product_id", "fixed_price")
+KEPT_WHEN_INTERRUPTED = (
+    "products_created",
+    "products_updated",
+    "variants_created",
+    "attributes_created",
+    "variants_archived",
+)
 _ARRAY_TYPES = {
     "jsonb": SQL("jsonb[]"),
     "varchar": SQL("varchar[]"),
@@ -63,6 +73,10 @@ _ARRAY_TYPES = {
 }
 
 _logger = logging.getLogger(__name__)
+
+
+class OutOfTime(Exception):
+    """The call's time is up in the middle of a batch (variant creation): the batch is taken again next call."""
 
 
 class MlmOnecImporter(models.AbstractModel):
@@ -93,6 +107,9 @@ class MlmOnecImporter(models.AbstractModel):
             "categories": {},
             "pricelists": {},
             "warehouse_ids": {},
+            "rejected": [],
+            "deadline": deadline,
+            "variants_this_call": 0,
         }
         batch = []
         done = start
@@ -102,10 +119,13 @@ class MlmOnecImporter(models.AbstractModel):
                 counter["file_products"] += kind == "product"
                 batch.append(data)
                 if len(batch) >= backend.batch_size:
-                    self._flush_batch(backend, batch, ctx, counter, warnings)
+                    if not self._flush_batch_in_time(backend, batch, ctx, counter, warnings):
+                        session._add_rejected(ctx["rejected"])
+                        return done, False, counter, warnings
                     done += len(batch)
                     batch = []
                     if time.monotonic() > deadline:
+                        session._add_rejected(ctx["rejected"])
                         return done, False, counter, warnings
             elif kind == "property":
                 ctx["properties"][data["guid"]] = data
@@ -120,8 +140,11 @@ class MlmOnecImporter(models.AbstractModel):
                 counter["only_changes"] = 1 if data else 0
         self._flush_classifier(backend, ctx, counter, warnings)
         if batch:
-            self._flush_batch(backend, batch, ctx, counter, warnings)
+            if not self._flush_batch_in_time(backend, batch, ctx, counter, warnings):
+                session._add_rejected(ctx["rejected"])
+                return done, False, counter, warnings
             done += len(batch)
+        session._add_rejected(ctx["rejected"])
         return done, True, counter, warnings
 
     @api.model
@@ -308,6 +331,32 @@ class MlmOnecImporter(models.AbstractModel):
         ctx["warehouse_ids"].update({guid: w.id for guid, w in by_guid.items()})
 
     # ------------------------------------------------------------------ batches
+    def _flush_batch_in_time(self, backend, batch, ctx, counter, warnings):
+        """``_flush_batch``, stopped when the call's time is up while variants are being created (a batch of
+        thousands of characteristics takes minutes): what was created stays (the request commits it), the batch
+        is not counted as done, and the next ``import`` call takes it again, finding the variants made so far
+        (by their 1C Ид) and creating the others. Returns False when interrupted. Counts and rejected records of
+        the interrupted batch are those of its complete pass, not doubled; created variants and attributes count
+        once, in the call that created them."""
+        before = Counter(counter)
+        rejected = len(ctx["rejected"])
+        try:
+            self._flush_batch(backend, batch, ctx, counter, warnings)
+        except OutOfTime:
+            # what was written stays written (a retry finds it unchanged): those counts are kept, the others are
+            # the complete pass's
+            kept = {key: counter[key] for key in KEPT_WHEN_INTERRUPTED}
+            counter.clear()
+            counter.update(before)
+            for key, value in kept.items():
+                if value:
+                    counter[key] = value
+            del ctx["rejected"][rejected:]
+            self.env.flush_all()
+            self.env.invalidate_all()
+            return False
+        return True
+
     def _flush_batch(self, backend, batch, ctx, counter, warnings):
         products = [item for item in batch if "barcode" in item]
         offers = [item for item in batch if "prices" in item]
@@ -320,12 +369,35 @@ class MlmOnecImporter(models.AbstractModel):
         self.env.invalidate_all()
 
     def _get_uom_map(self):
+        """``{OKEI code: uom.uom id}`` of the units that carry a code (the first one of each code)."""
         result = {}
-        for code, xmlid in OKEI_UOM.items():
-            uom = self.env.ref(xmlid, raise_if_not_found=False)
-            if uom:
-                result[code] = uom.id
+        for uom in (
+            self.env["uom.uom"]
+            .with_context(active_test=False)
+            .search_fetch([("onec_okei_code", "!=", False)], ["onec_okei_code"], order="active desc, id")
+        ):
+            result.setdefault(uom.onec_okei_code, uom.id)
         return result
+
+    def _create_uom(self, unit, ctx):
+        """The Odoo unit of an OKEI code 1C sends and no unit carries yet: created in its category (``OKEI_NEW_UOM``),
+        a code this module does not know in the Units category, one 1C unit worth one Unit (1C says nothing of its
+        size; the company can correct the ratio, the code stays). Returns its id."""
+        code = unit["code"]
+        categ_xmlid, ratio, default_name = OKEI_NEW_UOM.get(code, ("uom.product_uom_categ_unit", 1.0, ""))
+        vals = {
+            "name": unit.get("short") or unit.get("name") or default_name or code,
+            "category_id": self.env.ref(categ_xmlid).id,
+            "onec_okei_code": code,
+            "rounding": 0.001 if ratio < 1 else 0.01,
+        }
+        if ratio >= 1:
+            vals.update(uom_type="bigger", factor_inv=ratio)
+        else:
+            vals.update(uom_type="smaller", factor=1.0 / ratio)
+        uom = self.env["uom.uom"].create(vals)
+        ctx["uom"][code] = uom.id
+        return uom.id
 
     def _get_tax_map(self, backend):
         taxes = self.env["account.tax"].search_fetch(
@@ -367,6 +439,8 @@ class MlmOnecImporter(models.AbstractModel):
             item["unresolved_group"] = True
         unit_code = (item["unit"] or {}).get("code", "")
         uom_id = ctx["uom"].get(unit_code)
+        if uom_id is None and unit_code:
+            uom_id = self._create_uom(item["unit"], ctx)
         if uom_id is None:
             warnings.append(
                 f"product {item['guid']}: unit {unit_code or '?'} "
@@ -387,19 +461,46 @@ class MlmOnecImporter(models.AbstractModel):
             "sale_ok": True,
             "active": not item["deleted"],
         }
+        if item["taxes"]:
+            vals["taxes_id"] = [Command.set(self._map_taxes(backend, item, ctx))]
+        return vals
+
+    def _map_taxes(self, backend, item, ctx):
+        """Sale taxes of the company for the VAT rates 1C sends (``20``, ``18``, ``10``, ``0``, ``Без НДС``).
+
+        A rate maps to the company's percent sale tax of that rate; "Без НДС" (no VAT) to no tax at all (not the
+        default taxes of new products). A rate the company has no tax for stops the import with the tax to create:
+        pricing a product with another tax than 1C's would be silently wrong on every order."""
         tax_ids = []
         for name, rate in item["taxes"]:
-            rate_value = cml_reader.parse_decimal(rate)
+            rate_value = cml_reader.parse_decimal((rate or "").replace("%", ""))
             if rate_value is None:
-                continue  # "Без НДС"
+                if "без" in f"{rate} {name}".lower() or not (rate or "").strip():
+                    continue  # "Без НДС": no tax
+                raise ExchangeError(
+                    self.env._(
+                        "Product %(product)s (%(guid)s): VAT rate %(rate)r is not a rate.",
+                        product=item["name"],
+                        guid=item["guid"],
+                        rate=rate,
+                    )
+                )
             tax_id = ctx["taxes"].get(f"{float(rate_value):g}")
-            if tax_id:
-                tax_ids.append(tax_id)
-            else:
-                warnings.append(f"product {item['guid']}: no sales tax {name} {rate}% in Odoo, default taxes kept")
-        if tax_ids:
-            vals["taxes_id"] = [(6, 0, tax_ids)]
-        return vals
+            if not tax_id:
+                raise ExchangeError(
+                    self.env._(
+                        "No sale tax of %(rate)s%% (%(name)s) in company %(company)s, needed by product %(product)s "
+                        "(%(guid)s): create a percent sale tax of this rate in Odoo (Accounting > Configuration > "
+                        "Taxes), then repeat the exchange.",
+                        rate=f"{float(rate_value):g}",
+                        name=name or "НДС",
+                        company=backend.company_id.name,
+                        product=item["name"],
+                        guid=item["guid"],
+                    )
+                )
+            tax_ids.append(tax_id)
+        return tax_ids
 
     @api.model
     def _fingerprint(self, vals, extra=""):
@@ -440,7 +541,7 @@ class MlmOnecImporter(models.AbstractModel):
         unique, characteristics = self._split_products(items, warnings)
         existing = Template.search_fetch(
             [("onec_guid", "in", list(unique)), ("company_id", "in", (backend.company_id.id, False))],
-            ["onec_guid", "onec_hash", "active", "categ_id", "onec_properties"],
+            ["onec_guid", "onec_hash", "active", "categ_id", "onec_properties", "onec_article"],
         )
         by_guid = {p.onec_guid: p for p in existing}
         barcodes = {item["barcode"] for item in unique.values() if item["barcode"]}
@@ -453,10 +554,12 @@ class MlmOnecImporter(models.AbstractModel):
             ):
                 taken[product.barcode] = product.product_tmpl_id.onec_guid
         to_create = []
+        deleted = []
         for guid, item in unique.items():
             product = by_guid.get(guid)
             if item["deleted"] and not product:
                 counter["products_skipped_deleted"] += 1
+                deleted.append(guid)
                 continue
             vals = self._prepare_product_vals(backend, item, ctx, warnings)
             if product:
@@ -478,16 +581,30 @@ class MlmOnecImporter(models.AbstractModel):
                     counter["products_unchanged"] += 1
                     continue
                 self._forget_prototype(ctx, product.id)
+                if product.onec_article and product.onec_article != vals["default_code"]:
+                    self._rename_inherited_articles(product, vals["default_code"])
                 product.write(dict(vals, onec_hash=fingerprint, **image_vals))
                 counter["products_updated"] += 1
             else:
                 to_create.append(
                     dict(vals, onec_guid=guid, onec_hash=fingerprint, company_id=backend.company_id.id, **image_vals)
                 )
+        ctx["session"]._remember_deleted(deleted)
         if to_create:
             self._create_products(backend, to_create, ctx, counter)
         if characteristics:
             self._upsert_characteristic_products(backend, characteristics, ctx, counter, warnings)
+
+    @api.model
+    def _rename_inherited_articles(self, template, article):
+        """The product's article changed in 1C: its variants that carried it (their characteristic has none) follow."""
+        variants = (
+            self.env["product.product"]
+            .with_context(active_test=False)
+            .search([("product_tmpl_id", "=", template.id), ("default_code", "=", template.onec_article)])
+        )
+        variants.write({"default_code": article or False})
+        template.onec_article = article or False
 
     @api.model
     def _split_products(self, items, warnings):
@@ -557,6 +674,7 @@ class MlmOnecImporter(models.AbstractModel):
                 [(item["guid"], item["characteristics"], item["article"]) for item in base_items],
                 counter,
                 warnings,
+                ctx,
             )
 
     # ------------------------------------------------------------------ set-based creation
@@ -780,6 +898,7 @@ class MlmOnecImporter(models.AbstractModel):
             ):
                 ctx["pricelists"][pricelist.onec_guid] = pricelist.id
         matched = []
+        deleted = set(backend.deleted_guids or [])
         new_variants = defaultdict(list)  # template -> [offer] of characteristics not seen before
         for offer in offers:
             base, variant_part = cml_reader.split_guid(offer["guid"])
@@ -789,19 +908,28 @@ class MlmOnecImporter(models.AbstractModel):
                 matched.append((variant.product_tmpl_id, variant, offer))
                 continue
             if not template:
-                warnings.append(
-                    f"offer {offer['guid']} ({offer['article'] or offer['name']}): no product with "
-                    f"this Ид (not in import.xml), skipped"
+                if base in deleted:
+                    counter["offers_skipped_deleted"] += 1  # its product is marked deleted in 1C: nothing to price
+                    continue
+                self._reject_offer(
+                    ctx,
+                    counter,
+                    offer,
+                    self.env._("its product is in no goods file (import.xml) this node sent"),
                 )
-                counter["offers_skipped"] += 1
                 continue
             if variant_part and template.onec_guid != offer["guid"]:
                 if not offer["characteristics"]:
-                    warnings.append(
-                        f"offer {offer['guid']}: a characteristic of {base} not imported yet and without "
-                        f"ХарактеристикиТовара, skipped"
+                    self._reject_offer(
+                        ctx,
+                        counter,
+                        offer,
+                        self.env._(
+                            "a characteristic of %(product)s that no goods file named, and without "
+                            "ХарактеристикиТовара",
+                            product=base,
+                        ),
                     )
-                    counter["offers_skipped"] += 1
                     continue
                 new_variants[template].append(offer)
                 continue
@@ -812,17 +940,41 @@ class MlmOnecImporter(models.AbstractModel):
                 [(o["guid"], o["characteristics"], o["article"]) for o in template_offers],
                 counter,
                 warnings,
+                ctx,
             )
             for offer in template_offers:
                 if offer["guid"] in created:
                     matched.append((template, created[offer["guid"]], offer))
                 else:
-                    counter["offers_skipped"] += 1
+                    self._reject_offer(
+                        ctx,
+                        counter,
+                        offer,
+                        self.env._(
+                            "its characteristics (%(values)s) are those of another offer of %(product)s, or Odoo "
+                            "refused them",
+                            values=", ".join(f"{n}: {v}" for n, v in offer["characteristics"]),
+                            product=template.display_name,
+                        ),
+                    )
         self._write_prices(backend, matched, ctx, counter, warnings)
         self._write_stock(backend, matched, ctx, counter, warnings)
 
+    def _reject_offer(self, ctx, counter, offer, reason):
+        """An offer that cannot be imported: an error kept on the session and told to 1C (see
+        ``mlm.onec.session._rejected_summary``), never a silent skip."""
+        counter["offers_rejected"] += 1
+        ctx["rejected"].append(
+            self.env._(
+                "Offer %(guid)s (%(name)s) not imported: %(reason)s.",
+                guid=offer["guid"],
+                name=offer["article"] or offer["name"] or "-",
+                reason=reason,
+            )
+        )
+
     # ------------------------------------------------------------------ characteristics (variants)
-    def _ensure_variants(self, template, entries, counter, warnings):
+    def _ensure_variants(self, template, entries, counter, warnings, ctx=None):
         """Variants of ``template`` for 1C characteristics: ``entries`` = ``[(guid, [(name, value)], article)]``.
 
         Each characteristic name becomes a product attribute with *dynamic* variant creation and each value
@@ -833,8 +985,16 @@ class MlmOnecImporter(models.AbstractModel):
         size + colour + length, another size + colour) gets the value ``NO_VALUE`` for the others, since an
         Odoo variant has one value per attribute line. Combinations 1C does not have stay impossible
         (``product.template._is_combination_possible``). Returns ``{guid: product.product}``.
+
+        With ``ctx`` (an import call), raises :class:`OutOfTime` before creating a variant once the call's deadline
+        has passed, provided the call created at least one (every call moves on).
         """
         template = template.with_context(active_test=False, onec_import=True)
+        # the product's own article (of its single variant before the characteristics came): the reference of
+        # each variant whose characteristic 1C sends without Артикул
+        base_article = template.onec_article or template.default_code or False
+        if base_article and not template.onec_article:
+            template.onec_article = base_article
         attributes, values, combos = self._ensure_attribute_lines(template, entries, counter)
         ptav_of = {
             (ptav.attribute_id.id, ptav.product_attribute_value_id.id): ptav
@@ -859,15 +1019,20 @@ class MlmOnecImporter(models.AbstractModel):
                 )
                 continue
             if not variant:
+                if ctx and ctx["variants_this_call"] and time.monotonic() > ctx["deadline"]:
+                    raise OutOfTime()
                 variant = template._create_product_variant(ptavs)
                 if not variant:
                     warnings.append(f"offer {guid}: Odoo refused the combination of {template.display_name}, skipped")
                     continue
                 by_combination[ptavs._ids2str()] = variant
                 counter["variants_created"] += 1
+                if ctx:
+                    ctx["variants_this_call"] += 1
             vals = {"onec_variant_guid": guid, "active": True}
-            if article:
-                vals["default_code"] = article
+            code = article or variant.default_code or base_article
+            if code and code != variant.default_code:
+                vals["default_code"] = code
             variant.write(vals)
             result[guid] = variant
         # the variant of a product without attributes (before its characteristics came) is not one of 1C's

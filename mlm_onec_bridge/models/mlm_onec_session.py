@@ -51,6 +51,8 @@ class MlmOnecSession(models.Model):
     stats = fields.Json(readonly=True, copy=False)
     stats_text = fields.Text(string="Figures", compute="_compute_stats_text")
     log = fields.Text(readonly=True)
+    rejected_count = fields.Integer(string="Records Not Imported", readonly=True, copy=False)
+    rejected_log = fields.Text(string="Not Imported", readonly=True, copy=False)
     order_ids = fields.One2many("sale.order", "onec_session_id", string="Orders Sent")
 
     @api.depends("exchange_type", "date_start")
@@ -133,6 +135,29 @@ class MlmOnecSession(models.Model):
         if len(warnings) > len(lines):
             text += "\n  " + self.env._("... and %(count)s more notes", count=len(warnings) - len(lines))
         self._log(self.env._("Skipped or defaulted:") + "\n" + text)
+
+    def _add_rejected(self, lines):
+        """Records of 1C that could not be imported (translated reasons): kept visible on the session (its
+        "Not Imported" tab, the "With records not imported" filter) and told to 1C in the answer of the file."""
+        if not lines:
+            return
+        kept = lines[:MAX_LOG_LINES_PER_CALL]
+        text = "\n".join(kept)
+        if len(lines) > len(kept):
+            text += "\n" + self.env._("... and %(count)s more", count=len(lines) - len(kept))
+        self.write(
+            {
+                "rejected_count": self.rejected_count + len(lines),
+                "rejected_log": f"{self.rejected_log or ''}{text}\n",
+            }
+        )
+
+    def _remember_deleted(self, guids):
+        """GUIDs of goods 1C marked deleted (not created here), per node: their offers, in this exchange or a later
+        one, are no error."""
+        backend = self.backend_id
+        if guids and set(guids) - set(backend.deleted_guids or []):
+            backend.deleted_guids = sorted(set(backend.deleted_guids or []) | set(guids))
 
     def _add_stats(self, counter):
         stats = dict(self.stats or {})
@@ -297,6 +322,7 @@ class MlmOnecSession(models.Model):
                 done, finished, counter, warnings = importer._import_catalog_slice(self, path, state["done"], deadline)
                 products = counter.pop("file_products", 0)
                 state.update(
+                    rejected=state.get("rejected", 0) + counter.get("offers_rejected", 0),
                     done=done,
                     only_changes=state.get("only_changes") or counter.pop("only_changes", 0) > 0,
                     products=state.get("products", 0) + products,
@@ -317,9 +343,31 @@ class MlmOnecSession(models.Model):
         self.file_state = file_state
         if state.get("finished"):
             self._log(self.env._("Import of %(name)s finished.", name=filename))
+            if state.get("rejected"):
+                return protocol.answer_success(self._rejected_summary(filename, state["rejected"]))
             return protocol.answer_success()
         self._log(self.env._("Import of %(name)s: %(done)s items so far.", name=filename, done=state["done"]))
         return protocol.answer_progress(self.env._("%(done)s items imported", done=state["done"]))
+
+    def _rejected_summary(self, filename, count):
+        """The warning line of ``success`` for a file with records that could not be imported.
+
+        Offers whose product is in no goods file are *not* answered with ``failure``: real 1C exports do send them
+        (the shared ``offers0_1.xml`` of a real 1C holds 8 offers of goods its ``import0_1.xml`` does not have, a CMS
+        module's fixture 11 of 14), and 1C repeats a failed exchange as a whole: one offer 1C keeps sending would
+        stop every price and stock update of the node for good. So the matched records are imported, each record
+        that is not is kept with its reason on the session (``rejected_count``, ``rejected_log``: the exchange log
+        shows them and filters on them) and 1C's log gets this second line after ``success``, which 1C writes into
+        its exchange log. A missing tax (a configuration error the company fixes in Odoo) answers ``failure``."""
+        first = (self.rejected_log or "").strip().splitlines()[:3]
+        return " ".join(
+            self.env._(
+                "WARNING: %(count)s records of %(name)s were not imported (see the exchange log in Odoo): %(first)s",
+                count=count,
+                name=filename,
+                first="; ".join(first),
+            ).split()
+        )
 
     def _archive_full_export(self):
         """Once per session, after the last portion of a full export (the first offers, prices or rests file,

@@ -18,6 +18,12 @@ class ProductTemplate(models.Model):
         groups="base.group_system",
         help="Fingerprint of the last imported data: an unchanged product is not rewritten.",
     )
+    onec_article = fields.Char(
+        string="1C Article",
+        copy=False,
+        readonly=True,
+        help="Артикул 1C gives the product: the reference of its variants whose characteristic has none of its own.",
+    )
     onec_properties = fields.Json(string="1C Properties", copy=False, readonly=True)
     onec_properties_text = fields.Text(string="1C Properties and Requisites", compute="_compute_onec_properties_text")
     onec_stock_ids = fields.One2many("mlm.onec.stock", "product_tmpl_id", string="1C Stock Levels")

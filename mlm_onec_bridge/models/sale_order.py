@@ -102,8 +102,12 @@ class SaleOrder(models.Model):
         return {
             "guid": product.onec_variant_guid or product.product_tmpl_id.onec_guid or f"odoo-product-{product.id}",
             "article": product.default_code or "",
-            "name": line.name.split("\n")[0][:250] if line.name else product.display_name,
+            # the product's name as 1C knows it (the article goes in Артикул), not the line's "[code] name"
+            "name": product.with_context(display_default_code=False).display_name[:250],
             "unit_name": line.product_uom.name,
+            # the unit's OKEI code, as 1C sent it with the product (its own unit when the line has none)
+            "unit_code": (line.product_uom or product.uom_id).onec_okei_code or product.uom_id.onec_okei_code or "",
+            "unit_full_name": line.product_uom.name,
             "is_service": product.type == "service",
             "price_unit": line.price_unit,
             "quantity": line.product_uom_qty,

@@ -131,6 +131,28 @@ class OnecExchangeCommon(HttpCase):
             }
         )
         cls.Product = cls.env["product.template"].with_context(active_test=False)
+        cls.vat_taxes = cls.ensure_sale_taxes(20, 18)
+
+    @classmethod
+    def ensure_sale_taxes(cls, *rates):
+        """The company's percent sale taxes of ``rates`` (the VAT rates the shared files send), created if missing:
+        a rate 1C sends without a tax of that rate in Odoo stops the import."""
+        Tax = cls.env["account.tax"]
+        taxes = Tax
+        for rate in rates:
+            tax = Tax.search(
+                [
+                    ("company_id", "=", cls.company.id),
+                    ("type_tax_use", "=", "sale"),
+                    ("amount_type", "=", "percent"),
+                    ("amount", "=", rate),
+                ],
+                limit=1,
+            ) or Tax.create(
+                {"name": f"1C VAT {rate}%", "amount": rate, "type_tax_use": "sale", "company_id": cls.company.id}
+            )
+            taxes |= tax
+        return taxes
 
     def onec_products(self):
         return self.Product.search([("onec_guid", "!=", False), ("company_id", "=", self.company.id)])

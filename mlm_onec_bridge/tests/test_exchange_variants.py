@@ -144,6 +144,58 @@ class TestCharacteristics(OnecExchangeCommon):
         ids = [node.text for node in root.iter(f"{{{NS}}}Ид")]
         self.assertIn(f"{PRODUCT}#m-red", ids)
 
+    def test_articles_kept_and_order_line_names(self):
+        """Offers without Артикул: the variants carry the product's article; orders name the product, not
+        ``[code] name``."""
+        self._send("import.xml", CATALOG.encode())
+        self._send(
+            "offers.xml",
+            offers(
+                offer("s-red", "S", "Красный", "1200", 5, "TSH-S-R"),
+                offer("m-red", "M", "Красный", "1250", 3),
+                offer("s-blue", "S", "Синий", "1190", 0),
+            ),
+        )
+        s_red, m_red, s_blue = self._variant("s-red"), self._variant("m-red"), self._variant("s-blue")
+        self.assertEqual((s_red.default_code, m_red.default_code, s_blue.default_code), ("TSH-S-R", "TSH", "TSH"))
+        self.assertEqual(self.onec_products().onec_article, "TSH")
+        # a later characteristic without article too; then 1C renames the product's article: its variants follow
+        self._send("offers.xml", offers(offer("l-red", "L", "Красный", "1300", 2)))
+        self.assertEqual(self._variant("l-red").default_code, "TSH")
+        self._send("import.xml", CATALOG.replace("<Артикул>TSH</Артикул>", "<Артикул>TSH2</Артикул>").encode())
+        self.assertEqual(
+            [v.default_code for v in (s_red, m_red, s_blue, self._variant("l-red"))],
+            ["TSH-S-R", "TSH2", "TSH2", "TSH2"],
+        )
+
+        partner = self.env["res.partner"].create({"name": "Article buyer"})
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "order_line": [
+                    (0, 0, {"product_id": m_red.id, "product_uom_qty": 1}),
+                    (0, 0, {"product_id": s_red.id, "product_uom_qty": 1}),
+                ],
+            }
+        )
+        self.assertTrue(order.order_line[0].name.startswith("[TSH2] "), "Odoo's line description has the code")
+        order.action_confirm()
+        client = OneCClient(self, "sale")
+        self.assertEqual(client.checkauth()[0], "success")
+        client.init()
+        root = etree.fromstring(client.call("query", raw=True).content)
+        lines = {
+            node.findtext(f"{{{NS}}}Ид"): (node.findtext(f"{{{NS}}}Наименование"), node.findtext(f"{{{NS}}}Артикул"))
+            for node in root.iter(f"{{{NS}}}Товар")
+        }
+        self.assertEqual(
+            lines,
+            {
+                f"{PRODUCT}#m-red": ("Футболка (M, Красный)", "TSH2"),
+                f"{PRODUCT}#s-red": ("Футболка (S, Красный)", "TSH-S-R"),
+            },
+        )
+
     def test_characteristic_products_in_import_xml_and_bad_ones(self):
         """Some 1C configurations send characteristics as products of import.xml; incomplete ones are logged."""
         catalog = f"""<?xml version="1.0" encoding="UTF-8"?>
@@ -295,3 +347,36 @@ class TestCharacteristicSubsets(OnecExchangeCommon):
         self.assertEqual(session.stats.get("variants_created"), 60)
         self.assertFalse(session.stats.get("offers_skipped"))
         self.assertEqual(self._price(self._variant("k59")), 1059.0)
+
+
+@tagged("post_install", "-at_install")
+class TestVariantsTimeLimit(OnecExchangeCommon):
+    """Seconds per import call are a limit also inside a large characteristics batch (issue 15, point 9)."""
+
+    _send = TestCharacteristics._send
+    _variant = TestCharacteristics._variant
+    _price = TestCharacteristics._price
+
+    def test_progress_in_the_middle_of_a_characteristics_batch(self):
+        self._send("import.xml", CATALOG.encode())
+        self.backend.write({"batch_size": 500, "time_budget": 0})  # one batch; each call's time is up at once
+        sizes = [str(40 + n) for n in range(12)]
+        data = offers(*(offer(f"c{size}", size, "Красный", 1000 + int(size), int(size)) for size in sizes))
+        client = OneCClient(self, "catalog")
+        answer, progress = client.upload_and_import("offers.xml", data)
+        self.env.invalidate_all()
+        self.assertEqual(answer, ["success"])
+        # each call creates one variant and finds its time is up: 11 calls answer "progress" before the 12th
+        # completes the batch (prices and stock of all 12)
+        self.assertEqual(progress, 11)
+        self.assertEqual([a[1][0] for a in client.answers if a[0] == "import"], ["progress"] * 11 + ["success"])
+        variants = {size: self._variant(f"c{size}") for size in sizes}
+        self.assertTrue(all(v.active for v in variants.values()))
+        self.assertEqual(
+            self.onec_products().product_variant_ids, self.env["product.product"].concat(*variants.values())
+        )
+        self.assertEqual({s: self._price(v) for s, v in variants.items()}, {s: 1000.0 + int(s) for s in sizes})
+        levels = {lv.product_id: lv.quantity for lv in self.onec_products().onec_stock_ids}
+        self.assertEqual(levels, {v: float(s) for s, v in variants.items()})
+        stats = self.last_session().stats
+        self.assertEqual((stats["variants_created"], stats["prices_created"], stats["stock_updated"]), (12, 12, 12))

@@ -113,6 +113,7 @@ def _read_unit(element):
         "code": (unit.get("Код") or "").strip(),
         "name": (unit.get("НаименованиеПолное") or (unit.text or "")).strip(),
         "intl": (unit.get("МеждународноеСокращение") or "").strip(),
+        "short": (unit.text or "").strip(),
     }
 
 

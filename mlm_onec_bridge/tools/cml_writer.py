@@ -103,7 +103,7 @@ def _line(parent, line):
         line.get("unit_name") or "шт",
         Код=line.get("unit_code") or "796",
         НаименованиеПолное=line.get("unit_full_name") or "Штука",
-        МеждународноеСокращение=line.get("unit_intl") or "PCE",
+        МеждународноеСокращение=line.get("unit_intl") or ("PCE" if (line.get("unit_code") or "796") == "796" else ""),
     )
     _requisites(
         node,
