@@ -60,12 +60,22 @@ def ensure_backend(env):
                 }
             )
         )
+    ensure_vat_taxes(env, company, (20, 18))
     backend = env["mlm.onec.backend"].search([("company_id", "=", company.id)], limit=1)
     if not backend:
         backend = env["mlm.onec.backend"].create(
             {"name": "1C:Управление торговлей (demo)", "company_id": company.id, "exchange_user_id": user.id}
         )
     return backend
+
+
+def ensure_vat_taxes(env, company, rates):
+    """The sale taxes of the VAT rates the real 1C files carry (an import stops on a rate with no tax in Odoo)."""
+    Tax = env["account.tax"]
+    for rate in rates:
+        domain = [("company_id", "=", company.id), ("type_tax_use", "=", "sale"), ("amount_type", "=", "percent")]
+        if not Tax.search([*domain, ("amount", "=", rate)], limit=1):
+            Tax.create({"name": f"НДС {rate}%", "amount": rate, "type_tax_use": "sale", "company_id": company.id})
 
 
 def import_files(env, backend, files):
