@@ -150,7 +150,8 @@ class MlmOnecImporter(models.AbstractModel):
     @api.model
     def _archive_missing(self, session, paths):
         """After a full export (one or several ``import`` files, portions, of one exchange session): archive the
-        company's 1C products none of the files holds (setting). Runs once per session, after the last portion."""
+        products of this exchange node none of the files holds (setting). Runs once per session, after the last
+        portion; another node's products of the same company are not touched."""
         backend = session.backend_id
         counter = Counter()
         if not backend.archive_missing or not paths:
@@ -162,11 +163,20 @@ class MlmOnecImporter(models.AbstractModel):
                     guids.add(cml_reader.split_guid(data["guid"])[0])
         if not guids:
             return counter
+        # this node's catalog only: the products it imported; products of no node (imported before nodes were
+        # recorded) only when the company has no other node that could own them
+        sole_node = (
+            self.env["mlm.onec.backend"]
+            .with_context(active_test=False)
+            .search_count([("company_id", "=", backend.company_id.id)])
+            == 1
+        )
         self.env.flush_all()
         self.env.cr.execute(
             """SELECT id FROM product_template
-                WHERE company_id = %s AND active AND onec_guid IS NOT NULL AND NOT (onec_guid = ANY(%s))""",
-            [backend.company_id.id, list(guids)],
+                WHERE active AND onec_guid IS NOT NULL AND NOT (onec_guid = ANY(%s))
+                  AND (onec_backend_id = %s OR (onec_backend_id IS NULL AND company_id = %s AND %s))""",
+            [list(guids), backend.id, backend.company_id.id, sole_node],
         )
         missing = self.env["product.template"].browse(row[0] for row in self.env.cr.fetchall())
         missing.action_archive()
@@ -541,7 +551,7 @@ class MlmOnecImporter(models.AbstractModel):
         unique, characteristics = self._split_products(items, warnings)
         existing = Template.search_fetch(
             [("onec_guid", "in", list(unique)), ("company_id", "in", (backend.company_id.id, False))],
-            ["onec_guid", "onec_hash", "active", "categ_id", "onec_properties", "onec_article"],
+            ["onec_guid", "onec_hash", "active", "categ_id", "onec_properties", "onec_article", "onec_backend_id"],
         )
         by_guid = {p.onec_guid: p for p in existing}
         barcodes = {item["barcode"] for item in unique.values() if item["barcode"]}
@@ -555,8 +565,11 @@ class MlmOnecImporter(models.AbstractModel):
                 taken[product.barcode] = product.product_tmpl_id.onec_guid
         to_create = []
         deleted = []
+        claimed = Template
         for guid, item in unique.items():
             product = by_guid.get(guid)
+            if product and product.onec_backend_id != backend:
+                claimed |= product  # the product now comes from this node's catalog
             if item["deleted"] and not product:
                 counter["products_skipped_deleted"] += 1
                 deleted.append(guid)
@@ -587,8 +600,17 @@ class MlmOnecImporter(models.AbstractModel):
                 counter["products_updated"] += 1
             else:
                 to_create.append(
-                    dict(vals, onec_guid=guid, onec_hash=fingerprint, company_id=backend.company_id.id, **image_vals)
+                    dict(
+                        vals,
+                        onec_guid=guid,
+                        onec_hash=fingerprint,
+                        company_id=backend.company_id.id,
+                        onec_backend_id=backend.id,
+                        **image_vals,
+                    )
                 )
+        if claimed:
+            claimed.write({"onec_backend_id": backend.id})
         ctx["session"]._remember_deleted(deleted)
         if to_create:
             self._create_products(backend, to_create, ctx, counter)
@@ -666,7 +688,13 @@ class MlmOnecImporter(models.AbstractModel):
             template = templates.get(base)
             if not template:
                 vals = self._prepare_product_vals(backend, base_items[0], ctx, warnings)
-                vals.update(barcode=False, default_code=False, onec_guid=base, company_id=backend.company_id.id)
+                vals.update(
+                    barcode=False,
+                    default_code=False,
+                    onec_guid=base,
+                    company_id=backend.company_id.id,
+                    onec_backend_id=backend.id,
+                )
                 template = Template.create(vals)
                 counter["products_created"] += 1
             self._ensure_variants(
