@@ -65,6 +65,21 @@ KEPT_WHEN_INTERRUPTED = (
     "attributes_created",
     "variants_archived",
 )
+# Modules whose ``create()`` override on the models the set-based path copies (product.template, product.product,
+# product.pricelist.item) is proven equal to the copy by tests/test_bulk_create.py (every column, relation and
+# referencing row compared with Odoo's ``create``), identified by the module of the overriding class. Any other
+# override (a company's own module, an add-on installed later) is unknown: the import then uses ``create``.
+KNOWN_CREATE_OVERRIDES = frozenset(
+    {
+        "odoo.models",
+        "odoo.addons.product.models.product_template",
+        "odoo.addons.product.models.product_product",
+        "odoo.addons.product.models.product_pricelist_item",
+        "odoo.addons.account.models.product",
+        "odoo.addons.mail.models.mail_thread",
+        "odoo.addons.website.models.mixins",
+    }
+)
 _ARRAY_TYPES = {
     "jsonb": SQL("jsonb[]"),
     "varchar": SQL("varchar[]"),
@@ -713,7 +728,9 @@ class MlmOnecImporter(models.AbstractModel):
     # exactly Odoo's; the others of the same kind are copied from it in one INSERT ... SELECT with only
     # the per-record columns replaced. "Same kind" means equal values in every field but those per-record
     # ones, and the copy is refused (ORM path) when an installed module computes a stored field from a
-    # per-record field, since a copy would carry the prototype's value.
+    # per-record field, since a copy would carry the prototype's value, or when a module whose override of
+    # ``create`` is not proven equal to the copy (KNOWN_CREATE_OVERRIDES) is installed: ``create`` then runs
+    # for every record, in the import's batches, and the log says which override caused it.
     def _fast_create_blockers(self, model_name, per_record, via=None):
         """Stored computed fields of ``model_name`` that depend on a per-record field (the copy would be wrong).
 
@@ -730,6 +747,15 @@ class MlmOnecImporter(models.AbstractModel):
                     blockers.append(f"{model_name}.{field.name} ({dep})")
                     break
         return blockers
+
+    def _unknown_create_overrides(self, model_name):
+        """``create()`` overrides on ``model_name`` (classes of its registry MRO defining ``create``) whose module
+        is not in :data:`KNOWN_CREATE_OVERRIDES`: a copied row would skip what they do."""
+        return [
+            f"{model_name}.create() overridden in {cls.__module__}"
+            for cls in type(self.env[model_name]).__mro__
+            if "create" in vars(cls) and cls.__module__ not in KNOWN_CREATE_OVERRIDES
+        ]
 
     def _table_columns(self, table, ctx):
         cache = ctx.setdefault("table_columns", {})
@@ -815,8 +841,15 @@ class MlmOnecImporter(models.AbstractModel):
             ) + self._fast_create_blockers(
                 "product.product", VARIANT_PER_RECORD + TEMPLATE_PER_RECORD, {"product_tmpl_id": TEMPLATE_PER_RECORD}
             )
+            blockers += self._unknown_create_overrides("product.template")
+            blockers += self._unknown_create_overrides("product.product")
             if blockers:
-                _logger.info("1C import: products created through the ORM, because of %s", ", ".join(blockers))
+                _logger.info(
+                    "1C import: products created by Odoo's create() in batches of %s, not copied set-based, "
+                    "because of %s",
+                    backend.batch_size,
+                    ", ".join(blockers),
+                )
             ctx["fast_create"] = not blockers
         by_kind = defaultdict(list)
         for vals in to_create:
@@ -1246,8 +1279,12 @@ class MlmOnecImporter(models.AbstractModel):
         Item = self.env["product.pricelist.item"]
         if "fast_items" not in ctx:
             blockers = self._fast_create_blockers("product.pricelist.item", ITEM_PER_RECORD)
+            blockers += self._unknown_create_overrides("product.pricelist.item")
             if blockers:
-                _logger.info("1C import: price items created through the ORM, because of %s", ", ".join(blockers))
+                _logger.info(
+                    "1C import: price items created by Odoo's create(), not copied set-based, because of %s",
+                    ", ".join(blockers),
+                )
             ctx["fast_items"] = not blockers
         if not ctx["fast_items"]:
             Item.create(vals_list)
