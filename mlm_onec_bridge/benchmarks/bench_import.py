@@ -46,8 +46,33 @@ def guid(kind, number):
     return str(uuid.uuid5(uuid.NAMESPACE_OID, f"mlm-bench-{kind}-{number}"))
 
 
-def generate(directory, products):
-    """Write import.xml and offers.xml with ``products`` products, streaming (constant memory)."""
+SIZES = ("S", "M", "L", "XL", "XXL", "3XL", "4XL", "5XL")
+COLOURS = ("Белый", "Чёрный", "Красный")
+
+
+def characteristic_offers(number, characteristics, price_type, warehouses):
+    """The offers of product ``number``'s ``characteristics`` (Ид ``<product>#<characteristic>``, size and colour,
+    a price and stock in each warehouse of their own), as 1C writes them in offers.xml."""
+    offers = []
+    for k in range(characteristics):
+        stock = "".join(
+            f'<Склад ИдСклада="{w}" КоличествоНаСкладе="{(number + k + i) % 17}"/>' for i, w in enumerate(warehouses)
+        )
+        offers.append(
+            f"<Предложение><Ид>{guid('product', number)}#{guid('char', k)}</Ид><Наименование>Товар номер "
+            f"{number} ({SIZES[k % len(SIZES)]})</Наименование><ХарактеристикиТовара><ХарактеристикаТовара>"
+            f"<Наименование>Размер</Наименование><Значение>{SIZES[k % len(SIZES)]}</Значение>"
+            f"</ХарактеристикаТовара><ХарактеристикаТовара><Наименование>Цвет</Наименование><Значение>"
+            f"{COLOURS[(number + k) % len(COLOURS)]}</Значение></ХарактеристикаТовара></ХарактеристикиТовара>"
+            f"<Цены><Цена><ИдТипаЦены>{price_type}</ИдТипаЦены><ЦенаЗаЕдиницу>{100 + number % 900 + 10 * k}.50"
+            f"</ЦенаЗаЕдиницу><Валюта>RUB</Валюта></Цена></Цены>{stock}</Предложение>\n"
+        )
+    return "".join(offers)
+
+
+def generate(directory, products, characteristics=0):
+    """Write import.xml and offers.xml with ``products`` products, streaming (constant memory). With
+    ``characteristics``, each product is sold in that many characteristics (one offer each, no offer of its own)."""
     groups = [guid("group", n) for n in range(50)]
     warehouses = [guid("wh", n) for n in range(3)]
     price_type = guid("price", 0)
@@ -94,6 +119,9 @@ def generate(directory, products):
         )
         fh.write("</Склады><Предложения>\n")
         for number in range(products):
+            if characteristics:
+                fh.write(characteristic_offers(number, characteristics, price_type, warehouses))
+                continue
             stock = "".join(
                 f'<Склад ИдСклада="{w}" КоличествоНаСкладе="{(number + i) % 17}"/>' for i, w in enumerate(warehouses)
             )
@@ -264,6 +292,14 @@ def main():
     parser.add_argument("--products", type=int, default=100000)
     parser.add_argument("--baseline-sample", type=int, default=2000)
     parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument(
+        "--characteristics", type=int, default=0, help="characteristics (variants) per product in offers.xml"
+    )
+    parser.add_argument(
+        "--import-only",
+        action="store_true",
+        help="only the import of the generated catalog of --products (no parse, re-import or baselines)",
+    )
     parser.add_argument("--child", nargs="+")
     args = parser.parse_args()
     if args.child:
@@ -281,6 +317,20 @@ def main():
         print(json.dumps(result))
         return
     work = tempfile.mkdtemp(prefix="onec_bench_")
+    if args.import_only:
+        try:
+            files = generate(work, args.products, args.characteristics)
+            result = run_child(args, "import", *files)
+            stats = result["stats"] or {}
+            print(
+                f"| generated, {args.characteristics} characteristics each | {result['products']} | "
+                f"{stats.get('variants_created', 0)} | {result['calls']} | {result['seconds']:.1f} | "
+                f"{result['products'] / result['seconds']:.1f} | {result['peak_mb']:.0f} |"
+            )
+            print(json.dumps(stats, sort_keys=True))
+        finally:
+            shutil.rmtree(work)
+        return
     try:
         print(f"# CommerceML import benchmark ({args.products} products), {time.strftime('%Y-%m-%d %H:%M')}")
         print("\n## Parsing alone (peak RSS of the process)")

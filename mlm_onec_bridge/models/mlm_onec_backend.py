@@ -65,8 +65,8 @@ class MlmOnecBackend(models.Model):
     )
     archive_missing = fields.Boolean(
         string="Archive Products Missing from a Full Export",
-        help="After a full (not partial) import.xml, archive the products of this company that came from 1C "
-        "and are not in the file.",
+        help="After a full (not partial) export, archive the products this exchange node imported that none of "
+        "its files holds (other nodes' products of the company are left alone).",
     )
     category_id = fields.Many2one(
         "product.category",
@@ -110,9 +110,12 @@ class MlmOnecBackend(models.Model):
     export_count = fields.Integer(compute="_compute_counts")
 
     _sql_constraints = [
-        ("company_uniq", "unique(company_id)", "Only one 1C exchange setting per company."),
         ("user_uniq", "unique(exchange_user_id)", "An exchange user serves one company only."),
     ]
+
+    def init(self):
+        # several exchange nodes (1C databases) may feed one company: the former one-per-company rule goes
+        self.env.cr.execute("ALTER TABLE mlm_onec_backend DROP CONSTRAINT IF EXISTS mlm_onec_backend_company_uniq")
 
     def _compute_counts(self):
         sessions = dict(

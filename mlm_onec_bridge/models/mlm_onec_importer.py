@@ -65,6 +65,21 @@ KEPT_WHEN_INTERRUPTED = (
     "attributes_created",
     "variants_archived",
 )
+# Modules whose ``create()`` override on the models the set-based path copies (product.template, product.product,
+# product.pricelist.item) is proven equal to the copy by tests/test_bulk_create.py (every column, relation and
+# referencing row compared with Odoo's ``create``), identified by the module of the overriding class. Any other
+# override (a company's own module, an add-on installed later) is unknown: the import then uses ``create``.
+KNOWN_CREATE_OVERRIDES = frozenset(
+    {
+        "odoo.models",
+        "odoo.addons.product.models.product_template",
+        "odoo.addons.product.models.product_product",
+        "odoo.addons.product.models.product_pricelist_item",
+        "odoo.addons.account.models.product",
+        "odoo.addons.mail.models.mail_thread",
+        "odoo.addons.website.models.mixins",
+    }
+)
 _ARRAY_TYPES = {
     "jsonb": SQL("jsonb[]"),
     "varchar": SQL("varchar[]"),
@@ -150,7 +165,8 @@ class MlmOnecImporter(models.AbstractModel):
     @api.model
     def _archive_missing(self, session, paths):
         """After a full export (one or several ``import`` files, portions, of one exchange session): archive the
-        company's 1C products none of the files holds (setting). Runs once per session, after the last portion."""
+        products of this exchange node none of the files holds (setting). Runs once per session, after the last
+        portion; another node's products of the same company are not touched."""
         backend = session.backend_id
         counter = Counter()
         if not backend.archive_missing or not paths:
@@ -162,11 +178,20 @@ class MlmOnecImporter(models.AbstractModel):
                     guids.add(cml_reader.split_guid(data["guid"])[0])
         if not guids:
             return counter
+        # this node's catalog only: the products it imported; products of no node (imported before nodes were
+        # recorded) only when the company has no other node that could own them
+        sole_node = (
+            self.env["mlm.onec.backend"]
+            .with_context(active_test=False)
+            .search_count([("company_id", "=", backend.company_id.id)])
+            == 1
+        )
         self.env.flush_all()
         self.env.cr.execute(
             """SELECT id FROM product_template
-                WHERE company_id = %s AND active AND onec_guid IS NOT NULL AND NOT (onec_guid = ANY(%s))""",
-            [backend.company_id.id, list(guids)],
+                WHERE active AND onec_guid IS NOT NULL AND NOT (onec_guid = ANY(%s))
+                  AND (onec_backend_id = %s OR (onec_backend_id IS NULL AND company_id = %s AND %s))""",
+            [list(guids), backend.id, backend.company_id.id, sole_node],
         )
         missing = self.env["product.template"].browse(row[0] for row in self.env.cr.fetchall())
         missing.action_archive()
@@ -541,7 +566,7 @@ class MlmOnecImporter(models.AbstractModel):
         unique, characteristics = self._split_products(items, warnings)
         existing = Template.search_fetch(
             [("onec_guid", "in", list(unique)), ("company_id", "in", (backend.company_id.id, False))],
-            ["onec_guid", "onec_hash", "active", "categ_id", "onec_properties", "onec_article"],
+            ["onec_guid", "onec_hash", "active", "categ_id", "onec_properties", "onec_article", "onec_backend_id"],
         )
         by_guid = {p.onec_guid: p for p in existing}
         barcodes = {item["barcode"] for item in unique.values() if item["barcode"]}
@@ -555,8 +580,11 @@ class MlmOnecImporter(models.AbstractModel):
                 taken[product.barcode] = product.product_tmpl_id.onec_guid
         to_create = []
         deleted = []
+        claimed = Template
         for guid, item in unique.items():
             product = by_guid.get(guid)
+            if product and product.onec_backend_id != backend:
+                claimed |= product  # the product now comes from this node's catalog
             if item["deleted"] and not product:
                 counter["products_skipped_deleted"] += 1
                 deleted.append(guid)
@@ -587,8 +615,17 @@ class MlmOnecImporter(models.AbstractModel):
                 counter["products_updated"] += 1
             else:
                 to_create.append(
-                    dict(vals, onec_guid=guid, onec_hash=fingerprint, company_id=backend.company_id.id, **image_vals)
+                    dict(
+                        vals,
+                        onec_guid=guid,
+                        onec_hash=fingerprint,
+                        company_id=backend.company_id.id,
+                        onec_backend_id=backend.id,
+                        **image_vals,
+                    )
                 )
+        if claimed:
+            claimed.write({"onec_backend_id": backend.id})
         ctx["session"]._remember_deleted(deleted)
         if to_create:
             self._create_products(backend, to_create, ctx, counter)
@@ -666,7 +703,13 @@ class MlmOnecImporter(models.AbstractModel):
             template = templates.get(base)
             if not template:
                 vals = self._prepare_product_vals(backend, base_items[0], ctx, warnings)
-                vals.update(barcode=False, default_code=False, onec_guid=base, company_id=backend.company_id.id)
+                vals.update(
+                    barcode=False,
+                    default_code=False,
+                    onec_guid=base,
+                    company_id=backend.company_id.id,
+                    onec_backend_id=backend.id,
+                )
                 template = Template.create(vals)
                 counter["products_created"] += 1
             self._ensure_variants(
@@ -685,7 +728,9 @@ class MlmOnecImporter(models.AbstractModel):
     # exactly Odoo's; the others of the same kind are copied from it in one INSERT ... SELECT with only
     # the per-record columns replaced. "Same kind" means equal values in every field but those per-record
     # ones, and the copy is refused (ORM path) when an installed module computes a stored field from a
-    # per-record field, since a copy would carry the prototype's value.
+    # per-record field, since a copy would carry the prototype's value, or when a module whose override of
+    # ``create`` is not proven equal to the copy (KNOWN_CREATE_OVERRIDES) is installed: ``create`` then runs
+    # for every record, in the import's batches, and the log says which override caused it.
     def _fast_create_blockers(self, model_name, per_record, via=None):
         """Stored computed fields of ``model_name`` that depend on a per-record field (the copy would be wrong).
 
@@ -702,6 +747,15 @@ class MlmOnecImporter(models.AbstractModel):
                     blockers.append(f"{model_name}.{field.name} ({dep})")
                     break
         return blockers
+
+    def _unknown_create_overrides(self, model_name):
+        """``create()`` overrides on ``model_name`` (classes of its registry MRO defining ``create``) whose module
+        is not in :data:`KNOWN_CREATE_OVERRIDES`: a copied row would skip what they do."""
+        return [
+            f"{model_name}.create() overridden in {cls.__module__}"
+            for cls in type(self.env[model_name]).__mro__
+            if "create" in vars(cls) and cls.__module__ not in KNOWN_CREATE_OVERRIDES
+        ]
 
     def _table_columns(self, table, ctx):
         cache = ctx.setdefault("table_columns", {})
@@ -787,8 +841,15 @@ class MlmOnecImporter(models.AbstractModel):
             ) + self._fast_create_blockers(
                 "product.product", VARIANT_PER_RECORD + TEMPLATE_PER_RECORD, {"product_tmpl_id": TEMPLATE_PER_RECORD}
             )
+            blockers += self._unknown_create_overrides("product.template")
+            blockers += self._unknown_create_overrides("product.product")
             if blockers:
-                _logger.info("1C import: products created through the ORM, because of %s", ", ".join(blockers))
+                _logger.info(
+                    "1C import: products created by Odoo's create() in batches of %s, not copied set-based, "
+                    "because of %s",
+                    backend.batch_size,
+                    ", ".join(blockers),
+                )
             ctx["fast_create"] = not blockers
         by_kind = defaultdict(list)
         for vals in to_create:
@@ -1218,8 +1279,12 @@ class MlmOnecImporter(models.AbstractModel):
         Item = self.env["product.pricelist.item"]
         if "fast_items" not in ctx:
             blockers = self._fast_create_blockers("product.pricelist.item", ITEM_PER_RECORD)
+            blockers += self._unknown_create_overrides("product.pricelist.item")
             if blockers:
-                _logger.info("1C import: price items created through the ORM, because of %s", ", ".join(blockers))
+                _logger.info(
+                    "1C import: price items created by Odoo's create(), not copied set-based, because of %s",
+                    ", ".join(blockers),
+                )
             ctx["fast_items"] = not blockers
         if not ctx["fast_items"]:
             Item.create(vals_list)

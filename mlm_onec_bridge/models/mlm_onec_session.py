@@ -223,7 +223,7 @@ class MlmOnecSession(models.Model):
         self.file_state = file_state
         self._log(self.env._("Received %(bytes)s bytes of %(name)s.", bytes=len(data), name=filename))
         if self.exchange_type == "sale" and filename.lower().endswith(".xml"):
-            self._apply_sale_file_if_complete(filename, path)
+            return self._apply_sale_file_if_complete(filename, path) or protocol.answer_success()
         return protocol.answer_success()
 
     def _apply_sale_file_if_complete(self, filename, path):
@@ -236,8 +236,8 @@ class MlmOnecSession(models.Model):
             safe_xml.check_well_formed(path)
         except safe_xml.etree.XMLSyntaxError:
             self._log(self.env._("File %(name)s is not complete yet: waiting for more parts.", name=filename))
-            return
-        self._action_import(filename)
+            return None
+        return self._action_import(filename)
 
     def _unpack_archives(self):
         directory = self._get_directory()
@@ -309,12 +309,13 @@ class MlmOnecSession(models.Model):
         file_state = dict(self.file_state or {})
         state = dict(file_state.get(key) or {})
         if state.get("finished"):
+            if state.get("rejected"):  # 1C calls import after a sale file already applied: the same answer
+                return protocol.answer_success(self._rejected_summary(filename, state["rejected"]))
             return protocol.answer_success()
         if not state.get("checked"):
             state.update(checked=True, version=self._check_file(filename, path), done=0, phase="items")
         if self.exchange_type == "sale":
-            self._import_order_changes(path)
-            state["finished"] = True
+            state.update(finished=True, rejected=self._import_order_changes(path))
         else:
             deadline = time.monotonic() + self.backend_id.time_budget
             importer = self.env["mlm.onec.importer"]
@@ -420,7 +421,10 @@ class MlmOnecSession(models.Model):
         return protocol.answer_success()
 
     def _import_order_changes(self, path):
-        """Order documents sent back by 1C: paid, shipped, cancelled (requisites of each Документ)."""
+        """Order documents sent back by 1C: paid, shipped, cancelled, 1C's number (requisites of each Документ).
+
+        A document that is no order of this shop (1C's own orders, another site's) is not imported: it is kept
+        with the reason on the session and told to 1C after ``success``. Returns the number of such documents."""
         updates = []
         for _event, element in safe_xml.secure_iterparse(path, events=("end",)):
             if safe_xml.localname(element) != "Документ":
@@ -446,18 +450,24 @@ class MlmOnecSession(models.Model):
         by_guid = {o.onec_guid: o for o in orders if o.onec_guid}
         by_name = {o.name: o for o in orders}
         changed = 0
+        rejected = []
         for update in updates:
             order = by_guid.get(update["guid"]) or by_name.get(update["number_odoo"])
             if not order:
-                self._log(
+                rejected.append(
                     self.env._(
-                        "Order %(ref)s from 1C is unknown here, skipped.", ref=update["guid"] or update["number_odoo"]
+                        "Order %(ref)s (number %(number)s) from 1C: no order of this shop has this Ид or number, "
+                        "not imported (orders created in 1C are not taken into Odoo).",
+                        ref=update["guid"] or "-",
+                        number=update["number_odoo"] or "-",
                     )
                 )
                 continue
             changed += order._onec_apply_update(self._parse_order_requisites(update["requisites"]))
-        self._add_stats({"orders_updated": changed})
+        self._add_rejected(rejected)
+        self._add_stats({"orders_updated": changed, "orders_rejected": len(rejected)})
         self._log(self.env._("%(count)s orders updated from 1C.", count=changed))
+        return len(rejected)
 
     @api.model
     def _parse_order_requisites(self, requisites):
@@ -477,8 +487,16 @@ class MlmOnecSession(models.Model):
         def _true(value):
             return (value or "").strip().lower() in ("true", "1", "да", "истина")
 
+        paid = _date(requisites.get("Дата оплаты по 1С"))
+        if not paid and _true(requisites.get("Заказ оплачен")):
+            # the 2.03 flag of the official sample: paid on the date of the status change, else of the document
+            paid = (
+                _date((requisites.get("Дата изменения статуса") or "").split(" ")[0])
+                or _date(requisites.get("Дата по 1С"))
+                or fields.Date.context_today(self)
+            )
         return {
-            "paid": _date(requisites.get("Дата оплаты по 1С")),
+            "paid": paid,
             "shipped": _date(requisites.get("Дата отгрузки по 1С")),
             "cancelled": _true(requisites.get("Отменен")) or _true(requisites.get("ПометкаУдаления")),
             "number": requisites.get("Номер по 1С") or "",

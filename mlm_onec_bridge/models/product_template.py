@@ -25,6 +25,17 @@ class ProductTemplate(models.Model):
         help="Артикул 1C gives the product: the reference of its variants whose characteristic has none of its own.",
     )
     onec_properties = fields.Json(string="1C Properties", copy=False, readonly=True)
+    onec_backend_id = fields.Many2one(
+        "mlm.onec.backend",
+        string="1C Exchange Node",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        groups="base.group_user",
+        help="The exchange node (1C database) whose catalog the product comes from: a full export of that node "
+        "archives its missing products only.",
+    )
     onec_properties_text = fields.Text(string="1C Properties and Requisites", compute="_compute_onec_properties_text")
     onec_stock_ids = fields.One2many("mlm.onec.stock", "product_tmpl_id", string="1C Stock Levels")
     onec_qty_available = fields.Float(

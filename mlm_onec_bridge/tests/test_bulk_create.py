@@ -9,6 +9,10 @@ from unittest.mock import patch
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
+from odoo.addons.mlm_onec_bridge.models import mlm_onec_importer
+
+BULK_MODELS = ("product.template", "product.product", "product.pricelist.item")
+
 NS = "urn:1C.ru:commerceml_2"
 
 
@@ -146,6 +150,93 @@ class TestSetBasedCreate(TransactionCase):
         )
         # ...and a field that does drive stored computes would be detected (sale's invoice policy, ...)
         self.assertTrue(importer._fast_create_blockers("product.template", ("type",)))
+        # every create() override installed on the copied models is one test_set_based_equals_orm proves equal
+        for model in BULK_MODELS:
+            self.assertEqual(importer._unknown_create_overrides(model), [], model)
+            overriding = {cls.__module__ for cls in type(self.env[model]).__mro__ if "create" in vars(cls)}
+            self.assertLessEqual(overriding, mlm_onec_importer.KNOWN_CREATE_OVERRIDES)
+            self.assertIn("odoo.models", overriding)
+
+    def _assert_same_catalog(self, prefix_a, prefix_b):
+        """Every stored column of the templates, variants and price items of two imported copies is the same."""
+        a, b = self._templates(prefix_a), self._templates(prefix_b)
+        self.assertEqual((len(a), len(b)), (self.COUNT, self.COUNT))
+        for table, column, ids_a, ids_b, skip in (
+            ("product_template", "id", a.ids, b.ids, {"id", "onec_guid", "onec_hash", "website_sequence"}),
+            ("product_product", "product_tmpl_id", a.ids, b.ids, {"id", "product_tmpl_id", "barcode"}),
+            ("product_pricelist_item", "product_tmpl_id", a.ids, b.ids, {"id", "product_tmpl_id", "product_id"}),
+        ):
+            rows_a = self._rows(table, column, ids_a, skip)
+            self.assertTrue(rows_a, table)
+            self.assertSameRows(rows_a, self._rows(table, column, ids_b, skip), table)
+        for x, y in zip(a, b, strict=True):
+            self.assertEqual(x.taxes_id, y.taxes_id)
+            self.assertEqual(x.route_ids, y.route_ids)
+            self.assertEqual(x.name, y.name)
+            self.assertEqual(x.onec_stock_ids.mapped("quantity"), y.onec_stock_ids.mapped("quantity"))
+        return a, b
+
+    def test_fast_path_with_installed_modules(self):
+        """With the installed modules the rows are copied set-based (and test_set_based_equals_orm proves it
+        equal to create)."""
+        Importer = type(self.env["mlm.onec.importer"])
+        original = Importer._clone_rows
+        copied = []
+
+        def spy(importer, model_name, *args, **kwargs):
+            copied.append(model_name)
+            return original(importer, model_name, *args, **kwargs)
+
+        with patch.object(Importer, "_clone_rows", spy):
+            totals = self._import("sql", 4700000000000, fast=True)
+        self.assertEqual(totals["products_created"], self.COUNT)
+        self.assertEqual(set(copied), set(BULK_MODELS))
+
+    def test_unknown_create_override_falls_back_to_create(self):
+        """A create() override the copy is not proven equal to (here: account's on product.template and product's
+        on pricelist items, taken out of the known list, as a company's own module would be): Odoo's create runs
+        for every record, the log says why, and the result is the same as the set-based one."""
+        known = mlm_onec_importer.KNOWN_CREATE_OVERRIDES - {
+            "odoo.addons.account.models.product",
+            "odoo.addons.product.models.product_pricelist_item",
+        }
+        importer = self.env["mlm.onec.importer"]
+
+        def no_copy(*args, **kwargs):
+            raise AssertionError("rows copied despite an unknown create() override")
+
+        with (
+            patch.object(mlm_onec_importer, "KNOWN_CREATE_OVERRIDES", known),
+            patch.object(type(importer), "_clone_rows", no_copy),
+            patch.object(mlm_onec_importer, "_logger") as logger,
+        ):
+            self.assertEqual(
+                importer._unknown_create_overrides("product.template"),
+                ["product.template.create() overridden in odoo.addons.account.models.product"],
+            )
+            self.assertEqual(importer._unknown_create_overrides("product.product"), [])
+            fallback = self._import("fbk", 4800000000000, fast=True)
+        self.assertEqual(
+            [args[0] % args[1:] for args, _kw in logger.info.call_args_list],
+            [
+                (
+                    "1C import: products created by Odoo's create() in batches of 7, not copied set-based, because of "
+                    "product.template.create() overridden in odoo.addons.account.models.product"
+                ),
+                (
+                    "1C import: price items created by Odoo's create(), not copied set-based, because of "
+                    "product.pricelist.item.create() overridden in odoo.addons.product.models.product_pricelist_item"
+                ),
+            ],
+        )
+        fast = self._import("sql", 4700000000000, fast=True)
+        keys = ("products_created", "prices_created", "stock_updated")
+        self.assertEqual([fallback[k] for k in keys], [fast[k] for k in keys])
+        self.assertEqual(fallback["products_created"], self.COUNT)
+        self.assertEqual(fallback["prices_created"], 2 * self.COUNT)
+        created, copied = self._assert_same_catalog("fbk", "sql")
+        self.assertEqual(len(created.product_variant_ids), self.COUNT)
+        self.assertEqual(len(copied.product_variant_ids), self.COUNT)
 
     def test_set_based_equals_orm(self):
         slow = self._import("orm", 4600000000000, fast=False)

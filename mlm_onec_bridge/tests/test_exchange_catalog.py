@@ -10,7 +10,7 @@ from PIL import Image
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import OneCClient, OnecExchangeCommon, read_data
+from .common import EXCHANGE_LOGIN, EXCHANGE_PASSWORD, OneCClient, OnecExchangeCommon, read_data
 
 FIRST_GUID = "bd8c4e15-18f9-11e7-80c2-0cc47ab29cd1"
 PRICE_TYPE_GUID = "279b6812-740b-11e8-80c8-0cc47ab29cd1"
@@ -345,3 +345,114 @@ class TestCatalogResume(OnecExchangeCommon):
         self.assertEqual(answer[0], "success", answer)
         self.assertEqual(product.onec_stock_ids.warehouse_id.name, "Алматы")
         self.assertEqual(product.onec_qty_available, 12.5)
+
+
+NODE_B_LOGIN = "onec_exchange_node_b"
+NODE_B_PASSWORD = "Onec-Exchange-Pw-B2"
+
+
+def node_b_catalog(numbers):
+    """A full export of another 1C database (node B) of the same company: its own goods ``nb-<n>``."""
+    goods = "".join(
+        f"<Товар><Ид>nb-{n}</Ид><Артикул>NB-{n}</Артикул><Наименование>Товар узла Б {n}</Наименование>"
+        '<БазоваяЕдиница Код="796">шт</БазоваяЕдиница></Товар>'
+        for n in numbers
+    )
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<КоммерческаяИнформация xmlns="urn:1C.ru:commerceml_2" ВерсияСхемы="2.10">
+<Классификатор><Ид>nb-cls</Ид><Наименование>Б</Наименование></Классификатор>
+<Каталог СодержитТолькоИзменения="false"><Ид>nb-cat</Ид><ИдКлассификатора>nb-cls</ИдКлассификатора>
+<Наименование>Каталог Б</Наименование><Товары>{goods}</Товары></Каталог></КоммерческаяИнформация>""".encode()
+
+
+@tagged("post_install", "-at_install")
+class TestArchivePerNode(OnecExchangeCommon):
+    """Two exchange nodes (two 1C databases) feed one company: a full export archives what is missing from that
+    node's catalog only."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        user_b = (
+            cls.env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                {
+                    "name": "1C Exchange B",
+                    "login": NODE_B_LOGIN,
+                    "password": NODE_B_PASSWORD,
+                    "groups_id": [
+                        (
+                            6,
+                            0,
+                            [
+                                cls.env.ref("base.group_portal").id,
+                                cls.env.ref("mlm_onec_bridge.group_onec_exchange").id,
+                            ],
+                        )
+                    ],
+                }
+            )
+        )
+        cls.backend_b = cls.env["mlm.onec.backend"].create(
+            {
+                "name": "1C node B",
+                "company_id": cls.company.id,
+                "exchange_user_id": user_b.id,
+                "file_limit": 64 * 1024,
+                "batch_size": 10,
+                "time_budget": 0,
+                "archive_missing": True,
+            }
+        )
+
+    def _full_export(self, login, password, filename, data):
+        client = OneCClient(self, "catalog", login=login, password=password)
+        answer, _progress = client.upload_and_import(filename, data)
+        self.assertEqual(answer[0], "success", answer)
+        self.assertEqual(client.call("complete")[0], "success")
+        self.env.invalidate_all()
+        return self.env["mlm.onec.session"].search([("backend_id.exchange_user_id.login", "=", login)], limit=1)
+
+    def test_full_export_archives_only_its_node_products(self):
+        data_a = read_data("import0_1.xml")
+        self._full_export(EXCHANGE_LOGIN, EXCHANGE_PASSWORD, "import0_1.xml", data_a)
+        self._full_export(NODE_B_LOGIN, NODE_B_PASSWORD, "import.xml", node_b_catalog(range(3)))
+        products = self.onec_products()
+        node_a = products.filtered(lambda p: p.onec_backend_id == self.backend)
+        node_b = products.filtered(lambda p: p.onec_backend_id == self.backend_b)
+        self.assertEqual((len(node_a), len(node_b)), (35, 3))
+        self.assertEqual(set(node_b.mapped("onec_guid")), {"nb-0", "nb-1", "nb-2"})
+        self.assertEqual(node_a.company_id, node_b.company_id)
+        # a product of the company from before nodes were recorded: no node can claim it while there are two
+        legacy = self.Product.create(
+            {"name": "Legacy 1C product", "onec_guid": "legacy-1", "company_id": self.company.id}
+        )
+        # node A's full export without its last product: that one is archived, node B's 3 stay
+        text = data_a.decode("utf-8-sig")
+        start = text.rindex("<Товар>")
+        end = text.index("</Товар>", start) + len("</Товар>")
+        dropped = text[start:end].split("<Ид>")[1].split("</Ид>")[0]
+        session = self._full_export(
+            EXCHANGE_LOGIN, EXCHANGE_PASSWORD, "import0_1.xml", (text[:start] + text[end:]).encode()
+        )
+        self.assertEqual(session.backend_id, self.backend)
+        self.assertEqual(session.stats["products_archived"], 1)
+        self.assertEqual(node_a.filtered(lambda p: not p.active).mapped("onec_guid"), [dropped])
+        self.assertEqual(node_b.mapped("active"), [True, True, True])
+        self.assertTrue(legacy.active)
+        # node B's full export without nb-2: only nb-2 is archived, node A's 34 stay
+        session = self._full_export(NODE_B_LOGIN, NODE_B_PASSWORD, "import.xml", node_b_catalog(range(2)))
+        self.assertEqual(session.backend_id, self.backend_b)
+        self.assertEqual(session.stats["products_archived"], 1)
+        self.assertEqual(node_b.filtered(lambda p: not p.active).mapped("onec_guid"), ["nb-2"])
+        self.assertEqual(len(node_a.filtered("active")), 34)
+        self.assertTrue(legacy.active)
+        # with a single node, the company's products of no node are that node's (former behaviour)
+        self.backend_b.active = False
+        self.backend_b.company_id = self.env["res.company"].create({"name": "Other company"})
+        session = self._full_export(
+            EXCHANGE_LOGIN, EXCHANGE_PASSWORD, "import0_1.xml", (text[:start] + text[end:]).encode()
+        )
+        self.assertEqual(session.stats["products_archived"], 1)
+        self.assertFalse(legacy.active)

@@ -155,7 +155,9 @@ class TestOrderExchange(OnecExchangeCommon):
         self.assertEqual(self.order.onec_number, "ЦБ-000123")
         self.assertEqual(str(self.order.onec_paid_date), "2026-01-04")
         self.assertFalse(self.order.onec_shipped_date)
-        self.assertIn("unknown here", self.last_session("sale").log)
+        session = self.last_session("sale")
+        self.assertEqual(session.rejected_count, 1, "the unknown document is reported, not skipped silently")
+        self.assertIn("Order unknown-guid (number S99999) from 1C", session.rejected_log)
 
         cancel = changes.replace("Номер по 1С".encode("cp1251"), "Отменен".encode("cp1251")).replace(
             "ЦБ-000123".encode("cp1251"), b"true"

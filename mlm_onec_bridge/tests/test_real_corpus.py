@@ -2,8 +2,12 @@
 """Real CommerceML exports of public projects (``<repo>/../shared/onec``, origins in its README), played over
 real HTTP as 1C plays them: what each file holds is what Odoo holds afterwards, and a re-import changes nothing."""
 
+import io
 import os
+import zipfile
 from xml.sax.saxutils import escape
+
+from PIL import Image
 
 from odoo.tests import tagged
 
@@ -237,3 +241,164 @@ class TestRealPackage(CorpusCase):
         session = self._exchange(files)
         changed = {key: session.stats[key] for key in CHANGE_KEYS if (session.stats or {}).get(key)}
         self.assertEqual(changed, {}, session.log)
+
+
+def _umi_images(path):
+    """The pictures import.xml of the UMI.CMS fixture refers to (not in the public repository): 1C sends them
+    in the zip beside the catalog, at those paths. ``{path: JPEG bytes}``, one colour per picture."""
+    images = {}
+    for n, (_kind, data) in enumerate(
+        (kind, data) for kind, data in cml_reader.iter_catalog(path) if kind == "product" and data["images"]
+    ):
+        buffer = io.BytesIO()
+        Image.new("RGB", (8 + n, 8), (40 * n, 90, 200)).save(buffer, "JPEG")
+        images[data["images"][0]] = buffer.getvalue()
+    return images
+
+
+@tagged("post_install", "-at_install")
+class TestRealUmiCms(CorpusCase):
+    def test_umi_cms_catalog_with_pictures_and_offers(self):
+        """UMI.CMS module's fixture (2.04, no namespace): 3 goods with a picture each, 14 offers of which 11 are for
+        goods the catalog does not hold."""
+        catalog_path = corpus_path(self, "real/umi-cms/import.xml")
+        offers_path = corpus_path(self, "real/umi-cms/offers.xml")
+        catalog, offers = file_counts(catalog_path), file_counts(offers_path)
+        images = _umi_images(catalog_path)
+        self.assertEqual((len(catalog["products"]), catalog["groups"], len(images)), (3, 1, 3))
+        offer_guids = [data["guid"] for kind, data in cml_reader.iter_catalog(offers_path) if kind == "offer"]
+        self.assertEqual(len(offer_guids), 14)
+        matched = [guid for guid in offer_guids if guid in catalog["products"]]
+        self.assertEqual(len(matched), 3)
+        # the catalog and its pictures in one zip, as 1C sends them
+        with open(catalog_path, "rb") as fh:
+            catalog_data = fh.read()
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("import.xml", catalog_data)
+            for name, content in images.items():
+                archive.writestr(name, content)
+        client = OneCClient(self, "catalog")
+        self.assertEqual(client.checkauth()[0], "success")
+        part = int(client.init()["file_limit"])
+        self.assertEqual(client.send_file("umi.zip", buffer.getvalue(), part)[0], "success")
+        self.assertEqual(client.import_until_done("import.xml")[0], ["success"])
+        with open(offers_path, "rb") as fh:
+            offers_data = fh.read()
+        self.assertEqual(client.send_file("offers.xml", offers_data, part)[0], "success")
+        answer, _progress = client.import_until_done("offers.xml")
+        self.assertEqual(client.call("complete")[0], "success")
+        self.env.invalidate_all()
+        session = self.last_session()
+        # counts in the files = counts in Odoo
+        products = self.onec_products()
+        self.assertEqual(sorted(products.mapped("onec_guid")), sorted(catalog["products"]))
+        self.assertEqual(len(self._categories()), catalog["groups"])
+        self.assertEqual(self._categories().parent_id, self.backend.category_id)
+        self.assertEqual(len(products.filtered("image_1920")), 3, "each product has its picture from the zip")
+        for product in products:
+            self.assertEqual(product.onec_properties["Производитель (дополнительно)"][:3], "ЗАО")
+            self.assertEqual(product.taxes_id.mapped("amount"), [18.0])
+        self.assertEqual(offers["prices"], 70)
+        self.assertEqual(len(self._price_items()), 3 * 5, "5 price types x the 3 matched offers")
+        self.assertEqual(len(self._price_items().pricelist_id), 5)
+        self.assertEqual(len(self._stock()), 3)
+        self.assertEqual(sorted(self._stock().mapped("quantity")), [26.0, 29.0, 34.0])
+        # the 11 offers of goods not in the catalog: errors on the session and in 1C's answer, not lost silently
+        self.assertEqual(answer[0], "success")
+        self.assertTrue(answer[1].startswith("WARNING: 11 records of offers.xml were not imported"), answer)
+        self.assertEqual(session.rejected_count, 11)
+        self.assertEqual(session.stats["offers_rejected"], 11)
+        rejected = session.rejected_log
+        for guid in set(offer_guids) - set(matched):
+            self.assertIn(guid, rejected)
+        self.assertFalse(session.stats.get("products_archived"))
+        # played again (the same zip, the same offers): nothing changes
+        client = OneCClient(self, "catalog")
+        self.assertEqual(client.checkauth()[0], "success")
+        client.init()
+        self.assertEqual(client.send_file("umi.zip", buffer.getvalue(), part)[0], "success")
+        self.assertEqual(client.import_until_done("import.xml")[0], ["success"])
+        self.assertEqual(client.send_file("offers.xml", offers_data, part)[0], "success")
+        self.assertEqual(client.import_until_done("offers.xml")[0][0], "success")
+        self.env.invalidate_all()
+        session = self.last_session()
+        changed = {key: session.stats[key] for key in CHANGE_KEYS if (session.stats or {}).get(key)}
+        self.assertEqual(changed, {}, session.log)
+        self.assertEqual(session.stats["products_unchanged"], 3)
+
+
+@tagged("post_install", "-at_install")
+class TestRealOrdersDocument(CorpusCase):
+    """The 2.03 orders document of 1C's official sample, as 1C sends it back in ``type=sale&mode=file``."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        partner = cls.env["res.partner"].create({"name": "Покупатель сайта"})
+        product = cls.env["product.product"].create({"name": "Телевизор", "list_price": 100.0})
+        cls.orders = cls.env["sale.order"]
+        for ident in ("92", "93"):  # the Ид the shop sent these orders with (mode=query)
+            order = cls.env["sale.order"].create(
+                {"partner_id": partner.id, "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": 1})]}
+            )
+            order.action_confirm()
+            order.onec_guid = ident
+            cls.orders |= order
+
+    def _send(self, data):
+        client = OneCClient(self, "sale")
+        self.assertEqual(client.checkauth()[0], "success")
+        part = int(client.init(version="2.03")["file_limit"])
+        file_answer = client.send_file("orders.xml", data, part)
+        import_answer = client.call("import", filename="orders.xml")
+        self.env.invalidate_all()
+        return file_answer, import_answer, self.last_session("sale")
+
+    def test_official_orders_document(self):
+        path = corpus_path(self, "real/off-doc-1c/orders.xml")
+        with open(path, "rb") as fh:
+            data = fh.read()
+        documents = data.count("<Документ>".encode())
+        self.assertEqual(documents, 3)
+        file_answer, import_answer, session = self._send(data)
+        # 92 and 93 are this shop's orders: 1C's numbers applied; 36 (an order with goods and a customer of
+        # another site) is no order of this shop: refused with the reason, in the session and in 1C's answer
+        order_92, order_93 = self.orders
+        self.assertEqual((order_92.onec_number, order_93.onec_number), ("MM92", "MM93"))
+        self.assertEqual(self.orders.mapped("state"), ["sale", "sale"], "Проведен/Открыт: not cancelled")
+        self.assertFalse(self.orders.filtered("onec_paid_date"))
+        self.assertEqual(session.stats["orders_updated"], 2)
+        self.assertEqual(session.stats["orders_rejected"], 1)
+        self.assertEqual(session.rejected_count, 1)
+        self.assertIn("Order 36 (number 36) from 1C", session.rejected_log)
+        self.assertEqual(file_answer[0], "success")
+        self.assertEqual(import_answer[0], "success")
+        self.assertTrue(import_answer[1].startswith("WARNING: 1 records of orders.xml were not imported"))
+        self.assertIn("Order 36", import_answer[1])
+        self.assertEqual(documents, session.stats["orders_updated"] + session.rejected_count)
+        # the same document again: nothing changes, 36 is told again
+        _file_answer, _import_answer, session = self._send(data)
+        self.assertFalse(session.stats.get("orders_updated"))
+        self.assertEqual(session.rejected_count, 1)
+        # derived: document 36 is one of ours and 1C marks it paid (Заказ оплачен) then cancels 93
+        order_36 = self.orders[0].copy()
+        order_36.action_confirm()
+        order_36.onec_guid = "36"
+        text = data.decode()
+        text = text.replace(
+            "<Наименование>Заказ оплачен</Наименование>\n<Значение>false",
+            "<Наименование>Заказ оплачен</Наименование>\n<Значение>true",
+        )
+        head, doc_93 = text.split("<Ид>93</Ид>")
+        doc_93 = doc_93.replace(
+            "<Наименование>ПометкаУдаления</Наименование>\n<Значение>false",
+            "<Наименование>ПометкаУдаления</Наименование>\n<Значение>true",
+        )
+        _file_answer, import_answer, session = self._send((head + "<Ид>93</Ид>" + doc_93).encode())
+        self.assertEqual(import_answer, ["success"])
+        self.assertEqual(str(order_36.onec_paid_date), "2007-10-30", "paid on the date of the status change")
+        self.assertEqual(order_92.state, "sale")
+        self.assertEqual(order_93.state, "cancel")
+        self.assertEqual(session.stats["orders_updated"], 2)
+        self.assertEqual(session.rejected_count, 0)
