@@ -12,6 +12,7 @@ from odoo.tools import SQL, mute_logger
 
 from ..engine import IdIndex, PeriodInputs, compute_period
 from ..tools import pgcopy
+from ..tools.result_table import COMMISSION_LINE, COMMISSION_STATEMENT, RANK_CLOSE_STAGE, cleanup_references
 from .mlm_volume_line import SYSTEM_MARKER
 
 _logger = logging.getLogger(__name__)
@@ -141,9 +142,12 @@ class MlmCommissionPeriod(models.Model):
             raise UserError(self.env._("Closed periods cannot be deleted."))
 
     def unlink(self):
-        # result tables have no foreign keys (bulk writes): remove the previews with the periods
-        self.env.cr.execute(SQL("DELETE FROM mlm_commission_line WHERE period_id = ANY(%s)", self.ids))
-        self.env.cr.execute(SQL("DELETE FROM mlm_commission_statement WHERE period_id = ANY(%s)", self.ids))
+        # result tables have no foreign keys (bulk writes): their declared cleanup removes the previews
+        self.env["mlm.commission.line"].flush_model()
+        self.env["mlm.commission.statement"].flush_model()
+        cleanup_references(self.env.cr, "mlm_commission_period", self.ids)
+        self.env["mlm.commission.line"].invalidate_model()
+        self.env["mlm.commission.statement"].invalidate_model()
         return super().unlink()
 
     # ------------------------------------------------------------------ periods
@@ -549,8 +553,7 @@ class MlmCommissionPeriod(models.Model):
         cr = self.env.cr
         self.env["mlm.commission.line"].flush_model()
         self.env["mlm.commission.statement"].flush_model()
-        cr.execute(SQL("DELETE FROM mlm_commission_line WHERE period_id = %s", self.id))
-        cr.execute(SQL("DELETE FROM mlm_commission_statement WHERE period_id = %s", self.id))
+        cleanup_references(cr, "mlm_commission_period", self.ids)  # the previous preview
         ids, rank_ids = dist["ids"], dist["rank_ids"]
         rows = result.rows
         count = len(rows["beneficiary"])
@@ -569,47 +572,7 @@ class MlmCommissionPeriod(models.Model):
                 "amount_cents": rows["amount_cents"],
             }
         )
-        cr.execute(
-            SQL(
-                """
-            CREATE TEMP TABLE mlm_commission_line_stage (
-                period_id int4, beneficiary_id int4, source_id int4,
-                bonus_type int2, level int4, compressed_level int4, rank_id int4, rate float8,
-                base_cents int8, amount_cents int8) ON COMMIT DROP
-            """
-            )
-        )
-        pgcopy.copy_in(
-            cr._obj,
-            "mlm_commission_line_stage",
-            lines,
-            [
-                ("period_id", "int4"),
-                ("beneficiary_id", "int4"),
-                ("source_id", "int4"),
-                ("bonus_type", "int2"),
-                ("level", "int4"),
-                ("compressed_level", "int4"),
-                ("rank_id", "int4"),
-                ("rate", "float8"),
-                ("base_cents", "int8"),
-                ("amount_cents", "int8"),
-            ],
-        )
-        cr.execute(
-            SQL(
-                """
-            INSERT INTO mlm_commission_line (period_id, beneficiary_id, source_distributor_id, bonus_type, level,
-                   compressed_level, rank_id, rate, base_amount, amount, date_from)
-            SELECT period_id, beneficiary_id, NULLIF(source_id, 0), bonus_type::varchar,
-                   level, compressed_level, NULLIF(rank_id, 0), rate, base_cents / 100.0, amount_cents / 100.0,
-                   %(date_from)s
-              FROM mlm_commission_line_stage
-            """,
-                date_from=self.date_from,
-            )
-        )
-        cr.execute(SQL("DROP TABLE mlm_commission_line_stage"))
+        COMMISSION_LINE.write(cr, lines, date_from=self.date_from)
         # statements: every distributor with volume, earnings, carry or an active status
         keep = (
             (result.pv != 0)
@@ -643,63 +606,7 @@ class MlmCommissionPeriod(models.Model):
             "carry_cents": result.carry_cents[sel],
             "held": result.held_reason[sel].astype(np.int64),
         }
-        cr.execute(
-            SQL(
-                """
-            CREATE TEMP TABLE mlm_commission_statement_stage (
-                period_id int4, distributor_id int4, sponsor_id int4,
-                depth int4, pv float8, gv float8, bv_cents int8, customer_bv_cents int8, group_bv_cents int8,
-                group_customer_bv_cents int8,
-                active bool, paid_rank_id int4, legs_qualified int4, leg_count int4, total_cents int8,
-                carry_in_cents int8, payable_cents int8, carry_cents int8, held int2) ON COMMIT DROP
-            """
-            )
-        )
-        pgcopy.copy_in(
-            cr._obj,
-            "mlm_commission_statement_stage",
-            stat,
-            [
-                ("period_id", "int4"),
-                ("distributor_id", "int4"),
-                ("sponsor_id", "int4"),
-                ("depth", "int4"),
-                ("pv", "float8"),
-                ("gv", "float8"),
-                ("bv_cents", "int8"),
-                ("customer_bv_cents", "int8"),
-                ("group_bv_cents", "int8"),
-                ("group_customer_bv_cents", "int8"),
-                ("active", "bool"),
-                ("paid_rank_id", "int4"),
-                ("legs_qualified", "int4"),
-                ("leg_count", "int4"),
-                ("total_cents", "int8"),
-                ("carry_in_cents", "int8"),
-                ("payable_cents", "int8"),
-                ("carry_cents", "int8"),
-                ("held", "int2"),
-            ],
-        )
-        cr.execute(
-            SQL(
-                """
-            INSERT INTO mlm_commission_statement (period_id, distributor_id, sponsor_id,
-                   depth, pv, gv, bv, customer_bv, group_bv, group_customer_bv, is_active, paid_rank_id, legs_qualified,
-                   leg_count, total, carry_in, payable, carry_out, held_reason, state, date_from)
-            SELECT period_id, distributor_id, NULLIF(sponsor_id, 0), depth, pv, gv,
-                   bv_cents / 100.0, customer_bv_cents / 100.0, group_bv_cents / 100.0,
-                   group_customer_bv_cents / 100.0, active,
-                   NULLIF(paid_rank_id, 0), legs_qualified, leg_count, total_cents / 100.0, carry_in_cents / 100.0,
-                   payable_cents / 100.0, carry_cents / 100.0,
-                   CASE held WHEN 1 THEN 'threshold' WHEN 2 THEN 'compliance' ELSE 'none' END, 'preview',
-                   %(date_from)s
-              FROM mlm_commission_statement_stage
-            """,
-                date_from=self.date_from,
-            )
-        )
-        cr.execute(SQL("DROP TABLE mlm_commission_statement_stage"))
+        COMMISSION_STATEMENT.write(cr, stat, date_from=self.date_from, state="preview")
         self._flag_risks()
         if count > 50_000:
             # fresh planner statistics after replacing hundreds of thousands of rows (statements, projections)
@@ -815,18 +722,7 @@ class MlmCommissionPeriod(models.Model):
         cr = self.env.cr
         self.env["mlm.distributor"].flush_model()
         self.env["mlm.rank.history"].flush_model()
-        cr.execute(
-            SQL(
-                "CREATE TEMP TABLE mlm_rank_close_stage (distributor_id int4, rank_id int4, highest_rank_id int4)"
-                " ON COMMIT DROP"
-            )
-        )
-        pgcopy.copy_in(
-            cr._obj,
-            "mlm_rank_close_stage",
-            stage,
-            [("distributor_id", "int4"), ("rank_id", "int4"), ("highest_rank_id", "int4")],
-        )
+        RANK_CLOSE_STAGE.load(cr, stage)
         now = SQL("(now() AT TIME ZONE 'UTC')")
         cr.execute(
             SQL(
@@ -861,7 +757,7 @@ class MlmCommissionPeriod(models.Model):
                 now=now,
             )
         )
-        cr.execute(SQL("DROP TABLE mlm_rank_close_stage"))
+        RANK_CLOSE_STAGE.drop(cr)
         self.env["mlm.distributor"].invalidate_model()
         self.env["mlm.rank.history"].invalidate_model()
 

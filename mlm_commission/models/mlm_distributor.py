@@ -8,6 +8,7 @@ from odoo.tools import SQL, formatLang
 
 from ..engine import CommissionEngine, IdIndex, PeriodInputs, compute_period, rank_standing
 from ..tools import pgcopy
+from ..tools.result_table import restricted_ids
 from .mlm_commission_period import ORDINAL_EPOCH
 from .mlm_distributor_projection import SMALL_TEAM, ProjectionCache
 
@@ -59,26 +60,19 @@ class MlmDistributor(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_commission_history(self):
-        """Statements, commission lines and ledger lines keep their distributor (one query for the recordset).
-
-        Sources of commission lines need no check of their own: a source has ledger lines (volume) or earnings."""
+        """Statements, commission lines and ledger lines keep their distributor (``restrict`` references of the
+        result tables); the references declared ``set null`` (a line's source, a statement's sponsor then) are
+        cleared by the cleanup of ``mlm.result.referenced`` when the distributor is deleted."""
         if not self:
             return
         for model in ("mlm.volume.line", "mlm.commission.statement", "mlm.commission.line"):
             self.env[model].flush_model()
         self.env.cr.execute(
-            SQL(
-                """
-                SELECT d.id FROM mlm_distributor d
-                 WHERE d.id = ANY(%(ids)s)
-                   AND (EXISTS(SELECT 1 FROM mlm_volume_line v WHERE v.distributor_id = d.id)
-                        OR EXISTS(SELECT 1 FROM mlm_commission_statement s WHERE s.distributor_id = d.id)
-                        OR EXISTS(SELECT 1 FROM mlm_commission_line c WHERE c.beneficiary_id = d.id))
-                """,
-                ids=self.ids,
-            )
+            SQL("SELECT DISTINCT distributor_id FROM mlm_volume_line WHERE distributor_id = ANY(%s)", self.ids)
         )
-        blocked = self.browse([row[0] for row in self.env.cr.fetchall()])
+        ids = {row[0] for row in self.env.cr.fetchall()}
+        ids |= restricted_ids(self.env.cr, "mlm_distributor", self.ids)  # the result tables' restrict references
+        blocked = self.browse(sorted(ids))
         if blocked:
             raise UserError(
                 self.env._(
