@@ -13,3 +13,4 @@ from . import test_pay_explains
 from . import test_close_semantics
 from . import test_jobs
 from . import test_result_tables
+from . import test_data_path
