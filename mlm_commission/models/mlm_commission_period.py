@@ -152,6 +152,8 @@ class MlmCommissionPeriod(models.Model):
     # ------------------------------------------------------------------ periods
     @api.model
     def _period_bounds(self, company, day):
+        """(start, end, kind) of the period of ``company`` containing ``day`` by its period type: the calendar
+        month, or Monday to Sunday for weekly periods."""
         if company.mlm_period_type == "week":
             start = day - timedelta(days=day.weekday())
             return start, start + timedelta(days=6), "week"
@@ -159,10 +161,21 @@ class MlmCommissionPeriod(models.Model):
         return start, start + relativedelta(months=1, days=-1), "month"
 
     @api.model
-    def _get_or_create_period(self, company, day):
+    def _get_current_period(self, company, day):
+        """(period, date_from, date_to) of ``company`` on ``day``, the one rule of every caller (projection,
+        portal, dashboard, reminders, segments): the period containing the day (an empty recordset when none
+        exists yet) and its dates, or else the bounds of the company's period type (``_period_bounds``)."""
         period = self.search(
             [("company_id", "=", company.id), ("date_from", "<=", day), ("date_to", ">=", day)], limit=1
         )
+        if period:
+            return period, period.date_from, period.date_to
+        start, end, _kind = self._period_bounds(company, day)
+        return period, start, end
+
+    @api.model
+    def _get_or_create_period(self, company, day):
+        period = self._get_current_period(company, day)[0]
         if period:
             return period
         start, end, kind = self._period_bounds(company, day)

@@ -124,15 +124,13 @@ class MlmDistributor(models.Model):
         me = self.sudo()
         Period = self.env["mlm.commission.period"].sudo()
         today = fields.Date.context_today(self)
-        period = period or Period.search(
-            [("company_id", "=", me.company_id.id), ("date_from", "<=", today), ("date_to", ">=", today)], limit=1
-        )
+        if period:
+            date_from, date_to = period.date_from, period.date_to
+        else:
+            period, date_from, date_to = Period._get_current_period(me.company_id, today)
         plan = period.plan_id or me.company_id.mlm_plan_id
         if not plan:
             return {}
-        date_from, date_to = (
-            (period.date_from, period.date_to) if period else Period._period_bounds(me.company_id, today)[:2]
-        )
         ranks = plan._get_ranks()
         spec = plan._get_engine_spec()
         # the default engine's figures depend on the subtree only (the pool aside); another engine class may

@@ -6,6 +6,7 @@ from unittest.mock import patch
 
 import numpy as np
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -218,3 +219,36 @@ class TestEngineClassProjection(DataPathCommon):
         self.assertNotEqual(expected[self.frank], before[self.frank])
         self.assertEqual(moved, expected)
         self.assertEqual(after, expected)
+
+
+@tagged("post_install", "-at_install")
+class TestCurrentPeriod(MlmCommissionCommon):
+    """One rule for the current period: its record when it exists, else the company's period type."""
+
+    def _bounds(self, period_type, day):
+        self.company.mlm_period_type = period_type
+        return self.env["mlm.commission.period"]._get_current_period(self.company, day)
+
+    def test_weekly_and_monthly_bounds(self):
+        day = fields.Date.from_string("2031-05-15")  # a Thursday; no period exists then
+        period, start, end = self._bounds("week", day)
+        self.assertEqual(
+            (period, str(start), str(end)), (self.env["mlm.commission.period"], "2031-05-12", "2031-05-18")
+        )
+        period, start, end = self._bounds("month", day)
+        self.assertEqual((str(start), str(end)), ("2031-05-01", "2031-05-31"))
+        # an existing period wins over the rule
+        period, start, end = self._bounds("week", self.period.date_from + timedelta(days=3))
+        self.assertEqual((period, start, end), (self.period, self.period.date_from, self.period.date_to))
+
+    def test_projection_and_dashboard_use_it(self):
+        today = fields.Date.context_today(self.env.user)
+        for period_type in ("week", "month"):
+            _period, start, end = self._bounds(period_type, today)
+            values = self.root.get_mlm_projection()
+            self.assertEqual((values["date_from"], values["date_to"]), (start, end), period_type)
+            if period_type == "week":
+                self.assertEqual((start.weekday(), (end - start).days), (0, 6))
+            created = self.env["mlm.commission.period"]._get_or_create_period(self.company, today)
+            self.assertEqual((created.date_from, created.date_to), (start, end))
+            created.unlink()
