@@ -164,3 +164,14 @@ class TestResultTables(MlmCommissionCommon):
         self.env.cr.execute("UPDATE mlm_commission_line SET rank_id = -5 WHERE period_id = %s", [self.period.id])
         count = len(self.period.line_ids)
         self.assertEqual(result_table.orphans(self.env.cr), {("mlm_commission_line", "rank_id"): count})
+        self.env.cr.execute(
+            "UPDATE mlm_commission_statement SET period_id = -7 WHERE distributor_id = %s", [self.root.id]
+        )
+        result_table.repair(self.env.cr)  # what the 18.0.1.2.0 migration runs
+        self.assertEqual(result_table.orphans(self.env.cr), {})
+        self.env.cr.execute(
+            "SELECT count(*) FROM mlm_commission_line WHERE rank_id IS NULL AND period_id = %s", [self.period.id]
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], count)
+        self.env.cr.execute("SELECT count(*) FROM mlm_commission_statement WHERE period_id = -7")
+        self.assertEqual(self.env.cr.fetchone()[0], 0)

@@ -187,6 +187,25 @@ class ResultTable:
             if column.ref[1] == "restrict"
         ]
 
+    def repair_sql(self):
+        """Statements applying the declared rules to rows already pointing nowhere (a migration, before the
+        cleanup existed): ``cascade`` deletes them, ``set null`` clears the reference; ``restrict`` rows are left
+        (and reported by :func:`orphans`)."""
+        queries = []
+        for column in self.references():
+            missing = SQL(
+                "%s IS NOT NULL AND NOT EXISTS(SELECT 1 FROM %s r WHERE r.id = %s.%s)",
+                _ident(column.name),
+                _ident(column.ref[0]),
+                _ident(self.name),
+                _ident(column.name),
+            )
+            if column.ref[1] == "cascade":
+                queries.append(SQL("DELETE FROM %s WHERE %s", _ident(self.name), missing))
+            elif column.ref[1] == "set null":
+                queries.append(SQL("UPDATE %s SET %s = NULL WHERE %s", _ident(self.name), _ident(column.name), missing))
+        return queries
+
     def orphans_sql(self):
         """One query: (column, rows whose reference points to no row) for every reference of the table."""
         parts = [
@@ -301,6 +320,13 @@ def restricted_ids(cr, target, ids):
             cr.execute(query)
             found.update(row[0] for row in cr.fetchall())
     return found
+
+
+def repair(cr):
+    """Apply the declared rules to the rows pointing nowhere already (see ``ResultTable.repair_sql``)."""
+    for table in RESULT_TABLES:
+        for query in table.repair_sql():
+            cr.execute(query)
 
 
 def orphans(cr):
