@@ -20,6 +20,13 @@ so every amount is the one a full run computes (tests compare them on every dist
 A changed status, coefficient or highest rank (:meth:`~ProjectionState.set_distributor`) and a new distributor
 without recruits (:meth:`~ProjectionState.add_leaf`) are applied the same way; any other change of the tree (a
 move, a deletion) needs a new state.
+
+:class:`ProjectionState` reproduces the default :class:`~.core.CommissionEngine`. An engine class a plan type
+installs (``mlm.plan._get_engine_class``) gets :class:`EngineState` instead, with the same interface: the
+period's inputs kept in memory and moved forward the same way, and that engine run again on them (no database
+read) the first time a value is asked after a change, so its figures are always the preview's. A subclass that
+keeps every step :class:`ProjectionState` reproduces may declare ``projection_state = ProjectionState`` in its
+own class body to be projected incrementally (:func:`state_class_for`).
 """
 
 import copy
@@ -27,7 +34,7 @@ import copy
 import numpy as np
 
 from . import spec as spec_mod
-from .core import PV_DECIMALS, round_half_up
+from .core import PV_DECIMALS, CommissionEngine, compute_period, round_half_up
 from .ranks import EPS
 from .tree import DepthLevels
 
@@ -57,7 +64,7 @@ class ProjectionState:
     (the default :class:`CommissionEngine`). Indexes are the engine's (the order of ``inputs``).
     """
 
-    def __init__(self, inputs, plan, result):
+    def __init__(self, inputs, plan, result, engine_class=None):
         self.plan = plan
         self.n = n = inputs.size
         self.sponsor = inputs.sponsor_idx.copy()
@@ -143,8 +150,9 @@ class ProjectionState:
         return nodes
 
     # ------------------------------------------------------------------ updates
-    def apply(self, dist, pv, bv_cents, day):
-        """Add ledger lines (engine indexes of the credited distributors, PV, BV cents, ordinal day)."""
+    def apply(self, dist, pv, bv_cents, day, customer=None):
+        """Add ledger lines (engine indexes of the credited distributors, PV, BV cents, ordinal day; the customer
+        flag only moves the compliance gate, which the projection does not show)."""
         dist = np.asarray(dist, dtype=np.int64)
         if not len(dist):
             return
@@ -363,4 +371,120 @@ class ProjectionState:
             "legs_holding": {int(t): int(self.legs_holding[slot, b]) for t, slot in self.slots.items()},
             "earnings_cents": {code: cents for code, (cents, has_rows) in bonuses.items() if has_rows},
             "total_cents": sum(cents for cents, _has_rows in bonuses.values()),
+        }
+
+
+def state_class_for(engine_class):
+    """The projection state class of an engine class: its own ``projection_state`` when its class body declares
+    one, :class:`ProjectionState` for the default engine, :class:`EngineState` for any other."""
+    own = vars(engine_class).get("projection_state")
+    if own is not None:
+        return own
+    return ProjectionState if engine_class is CommissionEngine else EngineState
+
+
+class EngineState:
+    """The projection state of any engine class (see the module doc): the inputs moved forward, the engine run
+    again on them when a value is asked after a change. Same interface as :class:`ProjectionState`."""
+
+    INPUTS = ("sponsor", "active_status", "coefficient", "join_day", "highest_rank", "carried")
+    LINES = ("line_dist", "line_pv", "line_bv_cents", "line_day", "line_customer")
+
+    def __init__(self, inputs, plan, result, engine_class=CommissionEngine):
+        self.plan = plan
+        self.engine_class = engine_class
+        self.sponsor = inputs.sponsor_idx.copy()
+        self.active_status = inputs.active_status.copy()
+        self.coefficient = inputs.coefficient.copy()
+        self.join_day = inputs.join_day.copy()
+        self.highest_rank = inputs.highest_rank.copy()
+        self.carried = inputs.carried_cents.copy()
+        self.line_dist = inputs.line_dist.copy()
+        self.line_pv = inputs.line_pv.copy()
+        self.line_bv_cents = inputs.line_bv_cents.copy()
+        self.line_day = inputs.line_day.copy()
+        self.line_customer = inputs.line_customer.copy()
+        self._set_result(result)
+
+    @property
+    def n(self):
+        return len(self.sponsor)
+
+    def duplicate(self):
+        other = copy.copy(self)
+        for name in (*self.INPUTS, *self.LINES):
+            setattr(other, name, getattr(self, name).copy())
+        return other
+
+    def _set_result(self, result):
+        self.result = result
+        if result is None:
+            return
+        self.row_order = np.argsort(result.rows["beneficiary"], kind="stable")
+        self.row_beneficiary = result.rows["beneficiary"][self.row_order]
+
+    def inputs(self):
+        return spec_mod.PeriodInputs(
+            self.sponsor,
+            self.active_status,
+            self.coefficient,
+            self.join_day,
+            self.highest_rank,
+            self.carried,
+            self.line_dist,
+            self.line_pv,
+            self.line_bv_cents,
+            self.line_day,
+            self.line_customer,
+        )
+
+    # ------------------------------------------------------------------ updates
+    def apply(self, dist, pv, bv_cents, day, customer=None):
+        dist = np.asarray(dist, dtype=np.int64)
+        if not len(dist):
+            return
+        customer = np.zeros(len(dist), dtype=bool) if customer is None else np.asarray(customer, dtype=bool)
+        for name, value in zip(self.LINES, (dist, pv, bv_cents, day, customer), strict=True):
+            current = getattr(self, name)
+            setattr(self, name, np.concatenate([current, np.asarray(value, dtype=current.dtype)]))
+        self._set_result(None)
+
+    def set_distributor(self, x, active_status, coefficient, highest_rank):
+        self.active_status[x] = active_status
+        self.coefficient[x] = coefficient
+        self.highest_rank[x] = highest_rank
+        self._set_result(None)
+
+    def add_leaf(self, sponsor, active_status, coefficient, join_day, highest_rank):
+        x = self.n
+        for name, value in zip(
+            self.INPUTS, (sponsor, active_status, coefficient, join_day, highest_rank, 0), strict=True
+        ):
+            current = getattr(self, name)
+            setattr(self, name, np.append(current, np.array([value], dtype=current.dtype)))
+        self._set_result(None)
+        return x
+
+    # ------------------------------------------------------------------ values
+    def values(self, b):
+        if self.result is None:
+            self._set_result(compute_period(self.inputs(), self.plan, engine_class=self.engine_class))
+        result, rows = self.result, self.result.rows
+        lo, hi = np.searchsorted(self.row_beneficiary, [b, b + 1])
+        mine = self.row_order[lo:hi]
+        earnings = {}
+        for code, cents in zip(rows["bonus_type"][mine], rows["amount_cents"][mine], strict=True):
+            earnings[int(code)] = earnings.get(int(code), 0) + int(cents)
+        paid = int(result.paid_rank[b])
+        kids = np.flatnonzero(self.sponsor == b)
+        return {
+            "pv": float(result.pv[b]),
+            "gv": float(result.gv[b]),
+            "active": bool(result.active[b]),
+            "paid_rank": paid,
+            "legs": [(int(k), float(result.gv[k])) for k in kids],
+            "legs_qualified": int(result.legs_qualified[b]),
+            "legs_holding": {int(t): int(result.legs_holding[slot, b]) for t, slot in result.leg_slots.items()},
+            "earnings_cents": earnings,
+            "total_cents": int(result.total_cents[b]),
         }

@@ -39,7 +39,9 @@ class MlmCommissionDashboard(models.AbstractModel):
                 [("company_id", "=", company.id), ("date_from", "<=", fields.Date.context_today(self))], limit=1
             )
         today = fields.Date.context_today(self)
-        date_from, date_to = (period.date_from, period.date_to) if period else Period._period_bounds(company, today)[:2]
+        date_from, date_to = (
+            (period.date_from, period.date_to) if period else Period._get_current_period(company, today)[1:]
+        )
         prev_from, prev_to = Period._period_bounds(company, date_from - timedelta(days=1))[:2]
         previous = Period.search(
             [("company_id", "=", company.id), ("date_from", "=", prev_from), ("date_to", "=", prev_to)], limit=1

@@ -10,8 +10,9 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, mute_logger
 
-from ..engine import IdIndex, PeriodInputs, compute_period
-from ..tools import pgcopy
+from ..engine import compute_period
+from ..tools.result_table import COMMISSION_LINE, COMMISSION_STATEMENT, RANK_CLOSE_STAGE, cleanup_references
+from .mlm_commission_data import InputReader, InputScope
 from .mlm_volume_line import SYSTEM_MARKER
 
 _logger = logging.getLogger(__name__)
@@ -21,7 +22,6 @@ RUN_LOCK_NAMESPACE = 0x4D4C4D43  # "MLMC"
 # Statement e-mails are rendered and queued (mail.mail) per batch, each batch a job on the mail channel.
 STATEMENT_MAIL_BATCH = 500
 MAIL_CHANNEL = "root.mlm_mail"
-ORDINAL_EPOCH = SQL("DATE '0001-01-01'")
 FROZEN_FIELDS = {"date_from", "date_to", "company_id", "plan_id", "period_type"}
 # Written by the run and the close only (never through RPC).
 RESULT_FIELDS = {
@@ -141,14 +141,19 @@ class MlmCommissionPeriod(models.Model):
             raise UserError(self.env._("Closed periods cannot be deleted."))
 
     def unlink(self):
-        # result tables have no foreign keys (bulk writes): remove the previews with the periods
-        self.env.cr.execute(SQL("DELETE FROM mlm_commission_line WHERE period_id = ANY(%s)", self.ids))
-        self.env.cr.execute(SQL("DELETE FROM mlm_commission_statement WHERE period_id = ANY(%s)", self.ids))
+        # result tables have no foreign keys (bulk writes): their declared cleanup removes the previews
+        self.env["mlm.commission.line"].flush_model()
+        self.env["mlm.commission.statement"].flush_model()
+        cleanup_references(self.env.cr, "mlm_commission_period", self.ids)
+        self.env["mlm.commission.line"].invalidate_model()
+        self.env["mlm.commission.statement"].invalidate_model()
         return super().unlink()
 
     # ------------------------------------------------------------------ periods
     @api.model
     def _period_bounds(self, company, day):
+        """(start, end, kind) of the period of ``company`` containing ``day`` by its period type: the calendar
+        month, or Monday to Sunday for weekly periods."""
         if company.mlm_period_type == "week":
             start = day - timedelta(days=day.weekday())
             return start, start + timedelta(days=6), "week"
@@ -156,10 +161,21 @@ class MlmCommissionPeriod(models.Model):
         return start, start + relativedelta(months=1, days=-1), "month"
 
     @api.model
-    def _get_or_create_period(self, company, day):
+    def _get_current_period(self, company, day):
+        """(period, date_from, date_to) of ``company`` on ``day``, the one rule of every caller (projection,
+        portal, dashboard, reminders, segments): the period containing the day (an empty recordset when none
+        exists yet) and its dates, or else the bounds of the company's period type (``_period_bounds``)."""
         period = self.search(
             [("company_id", "=", company.id), ("date_from", "<=", day), ("date_to", ">=", day)], limit=1
         )
+        if period:
+            return period, period.date_from, period.date_to
+        start, end, _kind = self._period_bounds(company, day)
+        return period, start, end
+
+    @api.model
+    def _get_or_create_period(self, company, day):
+        period = self._get_current_period(company, day)[0]
         if period:
             return period
         start, end, kind = self._period_bounds(company, day)
@@ -343,31 +359,17 @@ class MlmCommissionPeriod(models.Model):
         self.env["mlm.volume.line"].flush_model()
         self.env.cr.execute(SQL("SELECT COALESCE(max(id), 0) FROM mlm_volume_line"))
         ledger_max_id = self.env.cr.fetchone()[0]
-        dist = self._read_distributors(ranks)
-        lines = self._read_ledger(dist["index"])
-        carried = self._read_carried(dist["index"])
+        data = self._read_inputs(InputScope.company(carried=True), ranks)
         progress("engine", 30)
-        inputs = PeriodInputs(
-            dist["sponsor_idx"],
-            dist["active"],
-            dist["coefficient"],
-            dist["join_day"],
-            dist["highest_rank"],
-            carried,
-            lines["dist_idx"],
-            lines["pv"],
-            lines["bv_cents"],
-            lines["day"],
-            lines["customer"],
-        )
+        inputs = data.inputs()
         result = compute_period(
             inputs, spec, engine_class=plan._get_engine_class(), on_stage=lambda name, _seconds: progress(name, 50)
         )
         progress("write", 60)
-        statement_count = self._write_results(dist, result, carried)
+        statement_count = self._write_results(data, result)
         # what the close needs to store every distributor's paid rank (not only those with a statement)
-        result.distributor_ids, result.plan_rank_ids = dist["ids"], dist["rank_ids"]
-        result.old_highest_rank = dist["highest_rank"]
+        result.distributor_ids, result.plan_rank_ids = data.ids, data.rank_ids
+        result.old_highest_rank = data.highest_rank
         progress("done", 95)
         currency = self.currency_id
         super().write(
@@ -386,51 +388,12 @@ class MlmCommissionPeriod(models.Model):
         )
         return result
 
-    def _read_distributors(self, ranks):
-        """Per-distributor arrays of the company, by binary COPY."""
-        self.env["mlm.distributor"].flush_model()
-        cr = self.env.cr
-        query = SQL(
-            """
-            SELECT d.id, COALESCE(d.sponsor_id, 0), d.status = 'active', COALESCE(d.mlm_coefficient, 1.0)::float8,
-                   (COALESCE(d.join_date, %(today)s) - %(epoch)s + 1)::int8, COALESCE(d.highest_rank_id, 0)::int8,
-                   d.depth::int8
-              FROM mlm_distributor d
-             WHERE d.company_id = %(company)s
-             ORDER BY d.id
-            """,
-            today=fields.Date.context_today(self),
-            epoch=ORDINAL_EPOCH,
-            company=self.company_id.id,
-        )
-        arrays = pgcopy.copy_out(
-            cr._obj,
-            cr.mogrify(query.code, query.params).decode(),
-            [
-                ("id", "int4"),
-                ("sponsor", "int4"),
-                ("active", "bool"),
-                ("coefficient", "float8"),
-                ("join_day", "int8"),
-                ("highest_rank_id", "int8"),
-                ("depth", "int8"),
-            ],
-        )
-        ids = arrays["id"].astype(np.int64)
-        index = IdIndex(ids)
-        rank_ids = np.array([r.rank_id.id for r in ranks], dtype=np.int64)
-        highest = self._plan_rank_indexes(ranks, arrays["highest_rank_id"])
-        return {
-            "ids": ids,
-            "index": index,
-            "sponsor_idx": index.positions(arrays["sponsor"].astype(np.int64)),
-            "active": arrays["active"],
-            "coefficient": arrays["coefficient"],
-            "join_day": arrays["join_day"],
-            "highest_rank": highest,
-            "depth": arrays["depth"],
-            "rank_ids": rank_ids,
-        }
+    def _read_inputs(self, scope, ranks=None):
+        """This period's inputs for ``scope`` (an :class:`InputScope`), read by the one reader of the run, the
+        projection and every plan type (:class:`InputReader`)."""
+        self.ensure_one()
+        ranks = ranks if ranks is not None else (self.plan_id or self.company_id.mlm_plan_id)._get_ranks()
+        return InputReader(self.env, self.company_id, self.date_from, self.date_to, ranks).read(scope)
 
     @api.model
     def _plan_rank_indexes(self, ranks, rank_ids):
@@ -451,60 +414,6 @@ class MlmCommissionPeriod(models.Model):
         result[has] = np.searchsorted(rank_seqs, seq_of[rank_ids[has]], side="right") - 1
         return result
 
-    def _read_ledger(self, index):
-        """The period's ledger lines by binary COPY, as they are (a sequential scan; the engine sums them with
-        numpy, which is several times faster than a GROUP BY in the database).
-
-        A line's day is the day its volume belongs to for the fast-start window: its own date, or for a reversal
-        the date of the line it reverses (``origin_date``), so that fast start is clawed back like unilevel."""
-        self.env["mlm.volume.line"].flush_model()
-        cr = self.env.cr
-        query = SQL(
-            """
-            SELECT distributor_id::int8, pv::float8, round(bv * 100)::int8,
-                   (COALESCE(origin_date, date) - %(epoch)s + 1)::int8, volume_type = 'customer'
-              FROM mlm_volume_line
-             WHERE company_id = %(company)s AND date >= %(start)s AND date <= %(end)s
-            """,
-            epoch=ORDINAL_EPOCH,
-            company=self.company_id.id,
-            start=self.date_from,
-            end=self.date_to,
-        )
-        arrays = pgcopy.copy_out(
-            cr._obj,
-            cr.mogrify(query.code, query.params).decode(),
-            [
-                ("dist", "int8"),
-                ("pv", "float8"),
-                ("bv_cents", "int8"),
-                ("day", "int8"),
-                ("customer", "bool"),
-            ],
-        )
-        dist_idx = index.positions(arrays["dist"])
-        unknown = np.unique(arrays["dist"][dist_idx < 0])
-        if len(unknown):
-            # never drop volume silently: a line of this company crediting a distributor outside its network
-            raise UserError(
-                self.env._(
-                    "%(count)s volume ledger lines of %(company)s in %(start)s - %(end)s credit distributors that "
-                    "are not in the company's network (ids %(ids)s): correct them before computing commissions.",
-                    count=int((dist_idx < 0).sum()),
-                    company=self.company_id.name,
-                    start=self.date_from,
-                    end=self.date_to,
-                    ids=", ".join(str(int(x)) for x in unknown[:20]),
-                )
-            )
-        return {
-            "dist_idx": dist_idx,
-            "pv": arrays["pv"],
-            "bv_cents": arrays["bv_cents"],
-            "day": arrays["day"],
-            "customer": arrays["customer"],
-        }
-
     def _previous_period(self):
         self.ensure_one()
         return self.search(
@@ -517,26 +426,6 @@ class MlmCommissionPeriod(models.Model):
             limit=1,
         )
 
-    def _read_carried(self, index):
-        """Amounts carried forward by the previous closed period (below threshold, held), as cents."""
-        carried = np.zeros(len(index), dtype=np.int64)
-        previous = self._previous_period()
-        if previous:
-            self.env["mlm.commission.statement"].flush_model()
-            self.env.cr.execute(
-                SQL(
-                    "SELECT distributor_id, round(carry_out * 100)::int8 FROM mlm_commission_statement"
-                    " WHERE period_id = %s AND carry_out != 0",
-                    previous.id,
-                )
-            )
-            rows = self.env.cr.fetchall()
-            if rows:
-                arr = np.array(rows, dtype=np.int64)
-                pos = index.positions(arr[:, 0])
-                carried[pos[pos >= 0]] = arr[pos >= 0, 1]
-        return carried
-
     @staticmethod
     def _rank_ids_of(rank_ids, indexes):
         """mlm.rank ids of plan rank indexes (0 for -1)."""
@@ -544,14 +433,13 @@ class MlmCommissionPeriod(models.Model):
             return np.zeros(len(indexes), dtype=np.int64)
         return np.where(indexes >= 0, rank_ids[np.maximum(indexes, 0)], 0)
 
-    def _write_results(self, dist, result, carried):
+    def _write_results(self, data, result):
         """Replace the preview: delete the old rows, then COPY the new ones (one statement per table)."""
         cr = self.env.cr
         self.env["mlm.commission.line"].flush_model()
         self.env["mlm.commission.statement"].flush_model()
-        cr.execute(SQL("DELETE FROM mlm_commission_line WHERE period_id = %s", self.id))
-        cr.execute(SQL("DELETE FROM mlm_commission_statement WHERE period_id = %s", self.id))
-        ids, rank_ids = dist["ids"], dist["rank_ids"]
+        cleanup_references(cr, "mlm_commission_period", self.ids)  # the previous preview
+        ids, rank_ids, carried = data.ids, data.rank_ids, data.carried
         rows = result.rows
         count = len(rows["beneficiary"])
         source = rows["source"]
@@ -569,47 +457,7 @@ class MlmCommissionPeriod(models.Model):
                 "amount_cents": rows["amount_cents"],
             }
         )
-        cr.execute(
-            SQL(
-                """
-            CREATE TEMP TABLE mlm_commission_line_stage (
-                period_id int4, beneficiary_id int4, source_id int4,
-                bonus_type int2, level int4, compressed_level int4, rank_id int4, rate float8,
-                base_cents int8, amount_cents int8) ON COMMIT DROP
-            """
-            )
-        )
-        pgcopy.copy_in(
-            cr._obj,
-            "mlm_commission_line_stage",
-            lines,
-            [
-                ("period_id", "int4"),
-                ("beneficiary_id", "int4"),
-                ("source_id", "int4"),
-                ("bonus_type", "int2"),
-                ("level", "int4"),
-                ("compressed_level", "int4"),
-                ("rank_id", "int4"),
-                ("rate", "float8"),
-                ("base_cents", "int8"),
-                ("amount_cents", "int8"),
-            ],
-        )
-        cr.execute(
-            SQL(
-                """
-            INSERT INTO mlm_commission_line (period_id, beneficiary_id, source_distributor_id, bonus_type, level,
-                   compressed_level, rank_id, rate, base_amount, amount, date_from)
-            SELECT period_id, beneficiary_id, NULLIF(source_id, 0), bonus_type::varchar,
-                   level, compressed_level, NULLIF(rank_id, 0), rate, base_cents / 100.0, amount_cents / 100.0,
-                   %(date_from)s
-              FROM mlm_commission_line_stage
-            """,
-                date_from=self.date_from,
-            )
-        )
-        cr.execute(SQL("DROP TABLE mlm_commission_line_stage"))
+        COMMISSION_LINE.write(cr, lines, date_from=self.date_from)
         # statements: every distributor with volume, earnings, carry or an active status
         keep = (
             (result.pv != 0)
@@ -625,8 +473,8 @@ class MlmCommissionPeriod(models.Model):
         stat = {
             "period_id": np.full(n, self.id),
             "distributor_id": ids[sel],
-            "sponsor_id": np.where(dist["sponsor_idx"][sel] >= 0, ids[np.maximum(dist["sponsor_idx"][sel], 0)], 0),
-            "depth": dist["depth"][sel],
+            "sponsor_id": np.where(data.sponsor_idx[sel] >= 0, ids[np.maximum(data.sponsor_idx[sel], 0)], 0),
+            "depth": data.depth[sel],
             "pv": result.pv[sel],
             "gv": result.gv[sel],
             "bv_cents": result.bv_cents[sel],
@@ -643,63 +491,7 @@ class MlmCommissionPeriod(models.Model):
             "carry_cents": result.carry_cents[sel],
             "held": result.held_reason[sel].astype(np.int64),
         }
-        cr.execute(
-            SQL(
-                """
-            CREATE TEMP TABLE mlm_commission_statement_stage (
-                period_id int4, distributor_id int4, sponsor_id int4,
-                depth int4, pv float8, gv float8, bv_cents int8, customer_bv_cents int8, group_bv_cents int8,
-                group_customer_bv_cents int8,
-                active bool, paid_rank_id int4, legs_qualified int4, leg_count int4, total_cents int8,
-                carry_in_cents int8, payable_cents int8, carry_cents int8, held int2) ON COMMIT DROP
-            """
-            )
-        )
-        pgcopy.copy_in(
-            cr._obj,
-            "mlm_commission_statement_stage",
-            stat,
-            [
-                ("period_id", "int4"),
-                ("distributor_id", "int4"),
-                ("sponsor_id", "int4"),
-                ("depth", "int4"),
-                ("pv", "float8"),
-                ("gv", "float8"),
-                ("bv_cents", "int8"),
-                ("customer_bv_cents", "int8"),
-                ("group_bv_cents", "int8"),
-                ("group_customer_bv_cents", "int8"),
-                ("active", "bool"),
-                ("paid_rank_id", "int4"),
-                ("legs_qualified", "int4"),
-                ("leg_count", "int4"),
-                ("total_cents", "int8"),
-                ("carry_in_cents", "int8"),
-                ("payable_cents", "int8"),
-                ("carry_cents", "int8"),
-                ("held", "int2"),
-            ],
-        )
-        cr.execute(
-            SQL(
-                """
-            INSERT INTO mlm_commission_statement (period_id, distributor_id, sponsor_id,
-                   depth, pv, gv, bv, customer_bv, group_bv, group_customer_bv, is_active, paid_rank_id, legs_qualified,
-                   leg_count, total, carry_in, payable, carry_out, held_reason, state, date_from)
-            SELECT period_id, distributor_id, NULLIF(sponsor_id, 0), depth, pv, gv,
-                   bv_cents / 100.0, customer_bv_cents / 100.0, group_bv_cents / 100.0,
-                   group_customer_bv_cents / 100.0, active,
-                   NULLIF(paid_rank_id, 0), legs_qualified, leg_count, total_cents / 100.0, carry_in_cents / 100.0,
-                   payable_cents / 100.0, carry_cents / 100.0,
-                   CASE held WHEN 1 THEN 'threshold' WHEN 2 THEN 'compliance' ELSE 'none' END, 'preview',
-                   %(date_from)s
-              FROM mlm_commission_statement_stage
-            """,
-                date_from=self.date_from,
-            )
-        )
-        cr.execute(SQL("DROP TABLE mlm_commission_statement_stage"))
+        COMMISSION_STATEMENT.write(cr, stat, date_from=self.date_from, state="preview")
         self._flag_risks()
         if count > 50_000:
             # fresh planner statistics after replacing hundreds of thousands of rows (statements, projections)
@@ -815,18 +607,7 @@ class MlmCommissionPeriod(models.Model):
         cr = self.env.cr
         self.env["mlm.distributor"].flush_model()
         self.env["mlm.rank.history"].flush_model()
-        cr.execute(
-            SQL(
-                "CREATE TEMP TABLE mlm_rank_close_stage (distributor_id int4, rank_id int4, highest_rank_id int4)"
-                " ON COMMIT DROP"
-            )
-        )
-        pgcopy.copy_in(
-            cr._obj,
-            "mlm_rank_close_stage",
-            stage,
-            [("distributor_id", "int4"), ("rank_id", "int4"), ("highest_rank_id", "int4")],
-        )
+        RANK_CLOSE_STAGE.load(cr, stage)
         now = SQL("(now() AT TIME ZONE 'UTC')")
         cr.execute(
             SQL(
@@ -861,7 +642,7 @@ class MlmCommissionPeriod(models.Model):
                 now=now,
             )
         )
-        cr.execute(SQL("DROP TABLE mlm_rank_close_stage"))
+        RANK_CLOSE_STAGE.drop(cr)
         self.env["mlm.distributor"].invalidate_model()
         self.env["mlm.rank.history"].invalidate_model()
 

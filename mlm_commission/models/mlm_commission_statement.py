@@ -2,8 +2,8 @@ import io
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL
 
+from ..tools.result_table import COMMISSION_STATEMENT
 from .mlm_volume_line import SYSTEM_MARKER
 
 # A PDF statement lists every line up to this many; above it, lines are summarised per bonus and level.
@@ -68,45 +68,7 @@ class MlmCommissionStatement(models.Model):
     def init(self):
         if not self.env.su:  # Odoo's registry hook (run as superuser), public by name: not for RPC callers
             raise AccessError(self.env._("Only the server sets up the database."))
-        self.env.cr.execute(
-            SQL(
-                """
-            CREATE TABLE IF NOT EXISTS mlm_commission_statement (
-                id serial PRIMARY KEY,
-                period_id int4 NOT NULL,
-                distributor_id int4 NOT NULL,
-                sponsor_id int4,
-                depth int4,
-                pv numeric,
-                gv numeric,
-                bv numeric,
-                customer_bv numeric,
-                group_bv numeric,
-                group_customer_bv numeric,
-                is_active bool,
-                paid_rank_id int4,
-                legs_qualified int4,
-                leg_count int4,
-                total numeric,
-                carry_in numeric,
-                payable numeric,
-                carry_out numeric,
-                held_reason varchar,
-                state varchar,
-                payment_id int4,
-                date_from date
-            );
-            ALTER TABLE mlm_commission_statement ADD COLUMN IF NOT EXISTS risk varchar;
-            ALTER TABLE mlm_commission_statement ADD COLUMN IF NOT EXISTS payout_move_id int4;
-            CREATE UNIQUE INDEX IF NOT EXISTS mlm_commission_statement_period_distributor_uniq
-                ON mlm_commission_statement (period_id, distributor_id);
-            CREATE INDEX IF NOT EXISTS mlm_commission_statement_period_sponsor_idx
-                ON mlm_commission_statement (period_id, sponsor_id);
-            CREATE INDEX IF NOT EXISTS mlm_commission_statement_distributor_idx
-                ON mlm_commission_statement (distributor_id);
-            """
-            )
-        )
+        self.env.cr.execute(COMMISSION_STATEMENT.create_sql())
 
     def _compute_line_ids(self):
         lines = self.env["mlm.commission.line"].search(

@@ -6,12 +6,11 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, formatLang
 
-from ..engine import CommissionEngine, IdIndex, PeriodInputs, compute_period, rank_standing
-from ..tools import pgcopy
-from .mlm_commission_period import ORDINAL_EPOCH
+from ..engine import compute_period, rank_standing
+from ..engine.projection import ProjectionState, state_class_for
+from ..tools.result_table import restricted_ids
+from .mlm_commission_data import InputReader, InputScope
 from .mlm_distributor_projection import SMALL_TEAM, ProjectionCache
-
-LEDGER_COLUMNS = [("dist", "int8"), ("pv", "float8"), ("bv_cents", "int8"), ("day", "int8"), ("customer", "bool")]
 
 
 class MlmDistributor(models.Model):
@@ -59,26 +58,19 @@ class MlmDistributor(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_commission_history(self):
-        """Statements, commission lines and ledger lines keep their distributor (one query for the recordset).
-
-        Sources of commission lines need no check of their own: a source has ledger lines (volume) or earnings."""
+        """Statements, commission lines and ledger lines keep their distributor (``restrict`` references of the
+        result tables); the references declared ``set null`` (a line's source, a statement's sponsor then) are
+        cleared by the cleanup of ``mlm.result.referenced`` when the distributor is deleted."""
         if not self:
             return
         for model in ("mlm.volume.line", "mlm.commission.statement", "mlm.commission.line"):
             self.env[model].flush_model()
         self.env.cr.execute(
-            SQL(
-                """
-                SELECT d.id FROM mlm_distributor d
-                 WHERE d.id = ANY(%(ids)s)
-                   AND (EXISTS(SELECT 1 FROM mlm_volume_line v WHERE v.distributor_id = d.id)
-                        OR EXISTS(SELECT 1 FROM mlm_commission_statement s WHERE s.distributor_id = d.id)
-                        OR EXISTS(SELECT 1 FROM mlm_commission_line c WHERE c.beneficiary_id = d.id))
-                """,
-                ids=self.ids,
-            )
+            SQL("SELECT DISTINCT distributor_id FROM mlm_volume_line WHERE distributor_id = ANY(%s)", self.ids)
         )
-        blocked = self.browse([row[0] for row in self.env.cr.fetchall()])
+        ids = {row[0] for row in self.env.cr.fetchall()}
+        ids |= restricted_ids(self.env.cr, "mlm_distributor", self.ids)  # the result tables' restrict references
+        blocked = self.browse(sorted(ids))
         if blocked:
             raise UserError(
                 self.env._(
@@ -115,10 +107,12 @@ class MlmDistributor(models.Model):
         Exactly what a preview run would give this distributor now (leadership pool included). In order:
 
         1. the per-process projection cache of the company's period (see :class:`ProjectionCache`), moved forward
-           by the ledger lines added since it was built: a few milliseconds, whatever the size of the network;
+           by the ledger lines added since it was built: a few milliseconds, whatever the size of the network
+           (for an engine class a plan type installs: its engine run again on the cached inputs after a change);
         2. the period's preview, when nothing in this distributor's subtree changed since it ran;
         3. for a small team: the engine on this distributor's subtree, read by two binary COPYs over index range
-           scans of ``parent_path`` (when the distributor is not in the leadership pool, which needs the company);
+           scans of ``parent_path`` (when the distributor is not in the leadership pool, which needs the company,
+           and the plan uses the default engine, whose figures depend on the subtree only);
         4. otherwise the cache is built: the company's tree and period ledger read as a preview reads them and
            one engine run (about the time of the read part of a preview), then kept for the next calls.
         """
@@ -130,37 +124,36 @@ class MlmDistributor(models.Model):
         me = self.sudo()
         Period = self.env["mlm.commission.period"].sudo()
         today = fields.Date.context_today(self)
-        period = period or Period.search(
-            [("company_id", "=", me.company_id.id), ("date_from", "<=", today), ("date_to", ">=", today)], limit=1
-        )
+        if period:
+            date_from, date_to = period.date_from, period.date_to
+        else:
+            period, date_from, date_to = Period._get_current_period(me.company_id, today)
         plan = period.plan_id or me.company_id.mlm_plan_id
         if not plan:
             return {}
-        date_from, date_to = (
-            (period.date_from, period.date_to) if period else Period._period_bounds(me.company_id, today)[:2]
-        )
         ranks = plan._get_ranks()
         spec = plan._get_engine_spec()
-        exact_engine = plan._get_engine_class() is CommissionEngine
+        # the default engine's figures depend on the subtree only (the pool aside); another engine class may
+        # read the whole company: it is projected from the company's state (or a current preview) only
+        subtree_exact = state_class_for(plan._get_engine_class()) is ProjectionState
         self.env["mlm.distributor"].flush_model()
         self.env["mlm.volume.line"].flush_model()
         cache = ProjectionCache(self.env, me.company_id, date_from, date_to, plan, ranks, spec)
-        if exact_engine:
-            values = cache.projection(me, build=False)
-            if values:
-                return values
+        values = cache.projection(me, build=False)
+        if values:
+            return values
         low, high = me._subtree_range()
         has_pool = spec.pool_min_rank is not None and bool(spec.pool_rate)
         if (
             period
             and period.state == "computed"
             and period.ledger_max_id
-            and me._preview_is_current(period, low, high, company_wide=has_pool)
+            and me._preview_is_current(period, low, high, company_wide=has_pool or not subtree_exact)
         ):
             return self._projection_from_preview(me, period, plan, ranks)
-        if not exact_engine or me._subtree_smaller_than(low, high, SMALL_TEAM):
+        if subtree_exact and me._subtree_smaller_than(low, high, SMALL_TEAM):
             values, paid = self._projection_from_subtree(me, plan, ranks, spec, low, high, date_from, date_to)
-            if not exact_engine or not has_pool or paid < spec.pool_min_rank:
+            if not has_pool or paid < spec.pool_min_rank:
                 return values
         return cache.projection(me, build=True) or {}
 
@@ -182,58 +175,16 @@ class MlmDistributor(models.Model):
         return self.env.cr.fetchone()[0]
 
     def _projection_from_subtree(self, me, plan, ranks, spec, low, high, date_from, date_to):
-        """The engine on ``me``'s subtree (``me`` as its root), without the leadership pool.
+        """The engine on ``me``'s subtree (``me`` as its root), without the leadership pool: the inputs read by
+        the one reader (:class:`InputReader`, subtree scope).
 
         Returns the projection values and ``me``'s paid rank index.
         """
-        cr = self.env.cr
-        tree = SQL(
-            """
-            SELECT d.id::int8, COALESCE(d.sponsor_id, 0)::int8, d.status = 'active',
-                   COALESCE(d.mlm_coefficient, 1.0)::float8, (d.join_date - %(epoch)s + 1)::int8,
-                   COALESCE(d.highest_rank_id, 0)::int8
-              FROM mlm_distributor d
-             WHERE d.parent_path COLLATE "C" >= %(low)s COLLATE "C" AND d.parent_path COLLATE "C" < %(high)s COLLATE "C"
-            """,
-            epoch=ORDINAL_EPOCH,
-            low=low,
-            high=high,
-        )
-        arrays = pgcopy.copy_out(
-            cr._obj,
-            cr.mogrify(tree.code, tree.params).decode(),
-            [
-                ("id", "int8"),
-                ("sponsor", "int8"),
-                ("active", "bool"),
-                ("coefficient", "float8"),
-                ("join_day", "int8"),
-                ("highest_rank_id", "int8"),
-            ],
-        )
-        index = IdIndex(arrays["id"])
-        sponsor_idx = index.positions(arrays["sponsor"])
-        sponsor_idx[index.positions([me.id])[0]] = -1  # the subtree's root
-        highest = self.env["mlm.commission.period"]._plan_rank_indexes(ranks, arrays["highest_rank_id"])
-        lines = self._projection_lines_from_ledger(low, high, date_from, date_to)
-        n = len(index)
-        inputs = PeriodInputs(
-            sponsor_idx,
-            arrays["active"],
-            arrays["coefficient"],
-            arrays["join_day"],
-            highest,
-            np.zeros(n, dtype=np.int64),
-            index.positions(lines["dist"]),
-            lines["pv"],
-            lines["bv_cents"],
-            lines["day"],
-            lines["customer"],
-        )
+        data = InputReader(self.env, me.company_id, date_from, date_to, ranks).read(InputScope.subtree(me))
         spec = dataclasses.replace(spec, pool_rate=0.0, pool_min_rank=None)
-        result = compute_period(inputs, spec, engine_class=plan._get_engine_class())
-        i = int(index.positions([me.id])[0])
-        values = self._projection_values(me, plan, ranks, result, i, index, sponsor_idx, date_from, date_to)
+        result = compute_period(data.inputs(), spec, engine_class=plan._get_engine_class())
+        i = int(data.index.positions([me.id])[0])
+        values = self._projection_values(me, plan, ranks, result, i, data.index, data.sponsor_idx, date_from, date_to)
         return values, int(result.paid_rank[i])
 
     def _preview_is_current(self, period, low, high, company_wide=False):
@@ -310,26 +261,6 @@ class MlmDistributor(models.Model):
             "projected_total": currency.round(statement.total),
             "currency_id": currency.id,
         }
-
-    def _projection_lines_from_ledger(self, low, high, date_from, date_to):
-        """The subtree's ledger of the period, aggregated per distributor, day and customer flag."""
-        cr = self.env.cr
-        ledger = SQL(
-            """
-            SELECT v.distributor_id::int8, sum(v.pv)::float8, sum(round(v.bv * 100))::int8,
-                   (COALESCE(v.origin_date, v.date) - %(epoch)s + 1)::int8, v.volume_type = 'customer'
-              FROM mlm_volume_line v JOIN mlm_distributor d ON d.id = v.distributor_id
-             WHERE d.parent_path COLLATE "C" >= %(low)s COLLATE "C" AND d.parent_path COLLATE "C" < %(high)s COLLATE "C"
-               AND v.date >= %(start)s AND v.date <= %(end)s
-             GROUP BY v.distributor_id, COALESCE(v.origin_date, v.date), v.volume_type = 'customer'
-            """,
-            epoch=ORDINAL_EPOCH,
-            low=low,
-            high=high,
-            start=date_from,
-            end=date_to,
-        )
-        return pgcopy.copy_out(cr._obj, cr.mogrify(ledger.code, ledger.params).decode(), LEDGER_COLUMNS)
 
     def _projection_values(self, me, plan, ranks, result, i, index, sponsor_idx, date_from, date_to):
         currency = me.company_id.currency_id

@@ -1,7 +1,9 @@
 """Per-process cache behind ``mlm.distributor.get_mlm_projection`` (not a model: a helper of that method).
 
-One entry per database, company and period holds a :class:`~..engine.projection.ProjectionState`: the engine's
-per-distributor state of the whole company, built once by the same reads as a preview plus one engine run. Each
+One entry per database, company and period holds a :class:`~..engine.projection.ProjectionState` (or, for an engine
+class a plan type installs, an :class:`~..engine.projection.EngineState`): the engine's per-distributor state of the
+whole company, built once by the reader of a preview (:class:`InputReader`, company scope) plus one engine run.
+What changed since is read by the same reader (changes scope). Each
 call applies what changed since the entry (distributors written, ledger lines added) to the state, then computes
 the distributor's bonuses from it: milliseconds instead of an engine run over the whole downline.
 
@@ -26,13 +28,11 @@ from datetime import timedelta
 
 import numpy as np
 
-from odoo import fields
 from odoo.tools import SQL
 
-from ..engine import IdIndex, PeriodInputs, compute_period
-from ..engine.projection import ProjectionState
-from ..tools import pgcopy
-from .mlm_commission_period import ORDINAL_EPOCH
+from ..engine import IdIndex, compute_period
+from ..engine.projection import state_class_for
+from .mlm_commission_data import InputReader, InputScope
 
 # A team smaller than this is projected by running the engine on its subtree when no cache is warm.
 SMALL_TEAM = 20_000
@@ -123,7 +123,12 @@ class ProjectionCache:
             return self._build(version, shared)
         with entry.lock:
             target = entry if shared else entry.private_copy()
-            if self._catch_up_distributors(target) and self._catch_up(target) and self._checked(target, shared):
+            changes = self._read_changes(target)
+            if (
+                self._catch_up_distributors(target, changes)
+                and self._catch_up(target, changes)
+                and self._checked(target, shared)
+            ):
                 return target
         if shared:
             with _entries_lock:
@@ -164,32 +169,20 @@ class ProjectionCache:
             while len(_entries) > SLOTS:
                 del _entries[min(_entries, key=lambda k: _entries[k].built)]
 
+    def _reader(self):
+        return InputReader(self.env, self.company, self.date_from, self.date_to, self.ranks)
+
     def _build(self, version, shared):
         """The company's tree and period ledger read as a preview reads them, and one engine run."""
-        Period = self.env["mlm.commission.period"].sudo()
-        period = Period.new({"company_id": self.company.id, "date_from": self.date_from, "date_to": self.date_to})
-        dist = period._read_distributors(self.ranks)
-        lines = period._read_ledger(dist["index"])
+        data = self._reader().read(InputScope.company())
         high, window = self._window_ids()
         self.env.cr.execute(SQL("SELECT now() AT TIME ZONE 'UTC'"))
         built_at = self.env.cr.fetchone()[0]
-        n = len(dist["ids"])
-        inputs = PeriodInputs(
-            dist["sponsor_idx"],
-            dist["active"],
-            dist["coefficient"],
-            dist["join_day"],
-            dist["highest_rank"],
-            np.zeros(n, dtype=np.int64),
-            lines["dist_idx"],
-            lines["pv"],
-            lines["bv_cents"],
-            lines["day"],
-            lines["customer"],
-        )
-        result = compute_period(inputs, self.spec)
-        state = ProjectionState(inputs, self.spec, result)
-        entry = _Entry(version, state, dist["index"], high, window, built_at, self._ledger_count())
+        inputs = data.inputs()
+        engine_class = self.plan._get_engine_class()
+        result = compute_period(inputs, self.spec, engine_class=engine_class)
+        state = state_class_for(engine_class)(inputs, self.spec, result, engine_class)
+        entry = _Entry(version, state, data.index, high, window, built_at, self._ledger_count())
         if shared:
             self._store(entry)
         return entry
@@ -214,46 +207,35 @@ class ProjectionCache:
         )
         return high, np.array([row[0] for row in cr.fetchall()], dtype=np.int64)
 
-    def _catch_up_distributors(self, entry):
+    def _read_changes(self, entry):
+        """What was written since the entry (the reader's changes scope): distributors written ``MAX_AGE``
+        seconds before the entry was built or later, ledger lines from ``DELTA_WINDOW`` ids below its highest."""
+        return self._reader().read(
+            InputScope.changes(
+                ledger_after=entry.high - DELTA_WINDOW, written_after=entry.built_at - timedelta(seconds=MAX_AGE)
+            )
+        )
+
+    def _catch_up_distributors(self, entry, changes=None):
         """Apply the distributors written since the entry was built (statuses, coefficients, highest ranks,
         new distributors); False when a rebuild is needed (a sponsor or join date changed, ...).
 
-        Rows are compared with the state, so reading a row twice is harmless: the query re-reads ``MAX_AGE``
+        Rows are compared with the state, so reading a row twice is harmless: the changes re-read ``MAX_AGE``
         seconds before the entry was built, for transactions that committed after it but started before.
         """
-        today = fields.Date.context_today(self.env.user)
-        query = SQL(
-            """
-            SELECT d.id::int8, COALESCE(d.sponsor_id, 0)::int8, d.status = 'active',
-                   COALESCE(d.mlm_coefficient, 1.0)::float8, (COALESCE(d.join_date, %(today)s) - %(epoch)s + 1)::int8,
-                   COALESCE(d.highest_rank_id, 0)::int8, d.company_id = %(company)s
-              FROM mlm_distributor d
-             WHERE d.write_date > %(since)s
-             ORDER BY d.id
-            """,
-            today=today,
-            epoch=ORDINAL_EPOCH,
-            company=self.company.id,
-            since=entry.built_at - timedelta(seconds=MAX_AGE),
-        )
-        cr = self.env.cr
-        rows = pgcopy.copy_out(
-            cr._obj,
-            cr.mogrify(query.code, query.params).decode(),
-            [
-                ("id", "int8"),
-                ("sponsor", "int8"),
-                ("active", "bool"),
-                ("coefficient", "float8"),
-                ("join_day", "int8"),
-                ("highest_rank_id", "int8"),
-                ("ours", "bool"),
-            ],
-        )
+        changes = changes or self._read_changes(entry)
+        rows = {
+            "id": changes.ids,
+            "sponsor": changes.sponsor_ids,
+            "active": changes.active,
+            "coefficient": changes.coefficient,
+            "join_day": changes.join_day,
+            "ours": changes.ours,
+        }
+        highest = changes.highest_rank
         if not len(rows["id"]):
             return True
         state = entry.state
-        highest = self.env["mlm.commission.period"]._plan_rank_indexes(self.ranks, rows["highest_rank_id"])
         at = entry.index.positions(rows["id"])
         known = at >= 0
         if (known & ~rows["ours"]).any() or len(rows["id"][~known & rows["ours"]]) > MAX_TOUCHED:
@@ -292,34 +274,24 @@ class ProjectionCache:
                 entry.index = IdIndex(ids)
         return True
 
-    def _catch_up(self, entry):
+    def _catch_up(self, entry, changes=None):
         """Apply the ledger lines added since the entry; False when a rebuild is needed instead."""
-        cr = self.env.cr
-        query = SQL(
-            """
-            SELECT id::int8, distributor_id::int8, pv::float8, round(bv * 100)::int8,
-                   (COALESCE(origin_date, date) - %(epoch)s + 1)::int8
-              FROM mlm_volume_line
-             WHERE id > %(low)s AND company_id = %(company)s AND date >= %(start)s AND date <= %(end)s
-            """,
-            epoch=ORDINAL_EPOCH,
-            low=entry.high - DELTA_WINDOW,
-            company=self.company.id,
-            start=self.date_from,
-            end=self.date_to,
-        )
-        rows = pgcopy.copy_out(
-            cr._obj,
-            cr.mogrify(query.code, query.params).decode(),
-            [("id", "int8"), ("dist", "int8"), ("pv", "float8"), ("bv_cents", "int8"), ("day", "int8")],
-        )
+        changes = changes or self._read_changes(entry)
+        rows = {
+            "id": changes.line_id,
+            "dist": changes.line_dist_id,
+            "pv": changes.line_pv,
+            "bv_cents": changes.line_bv_cents,
+            "day": changes.line_day,
+            "customer": changes.line_customer,
+        }
         new = ~np.isin(rows["id"], entry.seen, assume_unique=True)
         if not new.any():
             return True
         dist = entry.index.positions(rows["dist"][new])
         if dist.min() < 0 or len(np.unique(dist)) > MAX_TOUCHED:
             return False
-        entry.state.apply(dist, rows["pv"][new], rows["bv_cents"][new], rows["day"][new])
+        entry.state.apply(dist, rows["pv"][new], rows["bv_cents"][new], rows["day"][new], rows["customer"][new])
         entry.count += int(np.count_nonzero(new))
         entry.high = max(entry.high, int(rows["id"].max()))
         seen = np.union1d(entry.seen, rows["id"][new])

@@ -12,3 +12,5 @@ from . import test_rank_progress
 from . import test_pay_explains
 from . import test_close_semantics
 from . import test_jobs
+from . import test_result_tables
+from . import test_data_path

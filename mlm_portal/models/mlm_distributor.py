@@ -35,14 +35,7 @@ class MlmDistributor(models.Model):
         """(period or empty recordset, date_from, date_to) of the open commission period today."""
         self.ensure_one()
         Period = self.env["mlm.commission.period"].sudo()
-        today = fields.Date.context_today(self)
-        period = Period.search(
-            [("company_id", "=", self.company_id.id), ("date_from", "<=", today), ("date_to", ">=", today)], limit=1
-        )
-        if period:
-            return period, period.date_from, period.date_to
-        date_from, date_to = Period._period_bounds(self.company_id, today)[:2]
-        return period, date_from, date_to
+        return Period._get_current_period(self.company_id, fields.Date.context_today(self))
 
     def _portal_network_where(self, filters, period):
         """The WHERE clause of the downline list: the strict downline of ``self`` plus the user's filters."""
@@ -63,8 +56,7 @@ class MlmDistributor(models.Model):
         if filters.get("active"):
             where.append(SQL("s.is_active IS TRUE"))
         if filters.get("new"):
-            first_day = fields.Date.context_today(self).replace(day=1)
-            where.append(SQL("d.join_date >= %s", first_day))
+            where.append(SQL("d.join_date >= %s", self._portal_period()[1]))
         if filters.get("leg_id"):
             leg_low = f"{low}{int(filters['leg_id'])}/"
             where.append(

@@ -1,7 +1,8 @@
 import base64
 import io
+from datetime import timedelta
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
 from odoo.tools import SQL
 
@@ -60,6 +61,23 @@ class TestPortalPages(HttpCase, MlmPortalCommon):
         sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
         names = sorted(row[0].value for row in sheet.iter_rows(min_row=2))
         self.assertEqual(names, ["Carol", "Dave", "Frank"])
+
+    def test_portal_period_is_the_commission_rule(self):
+        """The portal's period is mlm.commission.period's current period (its record, else the bounds of the
+        company's period type, weekly too); "new this period" counts from its first day."""
+        Period = self.env["mlm.commission.period"]
+        today = fields.Date.context_today(self.env.user)
+        self.assertEqual(self.root._portal_period(), (self.current, self.current.date_from, self.current.date_to))
+        self.current.unlink()
+        self.company.mlm_period_type = "week"
+        period, start, end = self.root._portal_period()
+        self.assertEqual((period, start, end), Period._get_current_period(self.company, today))
+        self.assertEqual((start.weekday(), (end - start).days), (0, 6))
+        self.erin.join_date = start
+        self.dave.join_date = start - timedelta(days=1)
+        names = [r["name"] for r in self.root._portal_network_rows({"new": True})[1]]
+        self.assertIn("Erin", names)
+        self.assertNotIn("Dave", names)
 
     def test_tree_lazy_nodes_and_path(self):
         nodes = self.root._portal_tree_nodes(parent_ids=[self.root.id])

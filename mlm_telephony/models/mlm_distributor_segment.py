@@ -122,7 +122,7 @@ class MlmDistributorSegment(models.Model):
 
     def _current_period_bounds(self):
         today = fields.Date.context_today(self)
-        return self.env["mlm.telephony.reminder"].with_company(self.company_id)._get_period_bounds(today)
+        return self.env["mlm.commission.period"].sudo()._get_current_period(self.company_id, today)[1:]
 
     def _period_pv_query(self):
         date_from, date_to = self._current_period_bounds()

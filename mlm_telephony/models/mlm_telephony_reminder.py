@@ -1,5 +1,4 @@
-import calendar
-from datetime import date, timedelta
+from datetime import timedelta
 
 from odoo import api, fields, models
 
@@ -33,14 +32,9 @@ class MlmTelephonyReminder(models.Model):
 
     @api.model
     def _get_period_bounds(self, day):
-        """Commission period of the company containing ``day`` (monthly or weekly); the calendar month otherwise."""
-        period = self.env["mlm.commission.period"].search(
-            [("company_id", "=", self.env.company.id), ("date_from", "<=", day), ("date_to", ">=", day)], limit=1
-        )
-        if period:
-            return period.date_from, period.date_to
-        last = calendar.monthrange(day.year, day.month)[1]
-        return date(day.year, day.month, 1), date(day.year, day.month, last)
+        """(date_from, date_to) of the company's commission period containing ``day``: the period's own rule
+        (``mlm.commission.period._get_current_period``, monthly or weekly by the company's period type)."""
+        return self.env["mlm.commission.period"].sudo()._get_current_period(self.env.company, day)[1:]
 
     def _is_due(self, today):
         self.ensure_one()

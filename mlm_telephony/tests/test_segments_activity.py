@@ -65,3 +65,17 @@ class TestActivitySegments(MlmCommissionCommon):
             }
         )
         self.assertEqual(reminder._get_period_bounds(self.today), (self.current.date_from, self.current.date_to))
+
+    def test_weekly_periods_follow_the_commission_rule(self):
+        """Reminders and segments take the period bounds of mlm.commission.period (Monday to Sunday for a weekly
+        company without a period record yet, not the calendar month)."""
+        Period = self.env["mlm.commission.period"]
+        self.current.unlink()
+        self.company.mlm_period_type = "week"
+        day = fields.Date.from_string("2031-05-15")
+        reminder = self.env["mlm.telephony.reminder"].with_company(self.company)
+        self.assertEqual(tuple(map(str, reminder._get_period_bounds(day))), ("2031-05-12", "2031-05-18"))
+        segment = self._members(activity="active")[1]
+        today = fields.Date.context_today(self.env.user)
+        self.assertEqual(segment._current_period_bounds(), Period._get_current_period(self.company, today)[1:])
+        self.assertEqual(segment._current_period_bounds()[0].weekday(), 0)
