@@ -71,6 +71,99 @@ def websocket_upgrade(url, session_id):
     return head.decode(errors="replace").split("\r\n", 1)[0]
 
 
+class Fixture:
+    """The administrator (over XML-RPC, with a new password), a portal distributor with volume this month, a plan
+    and this month's period: what the smoke test and the scale-out drill work with."""
+
+    def __init__(self, url, db):
+        self.url, self.db = url, db
+        common = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common")
+        self.models = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/object", allow_none=True)
+        self.uid = common.authenticate(db, "admin", "admin", {})
+        check(bool(self.uid), "XML-RPC through nginx: admin authenticates")
+        self.password = "admin"
+        self.admin_password = secrets.token_urlsafe(12)
+        self.call("res.users", "write", [self.uid], {"password": self.admin_password})
+        self.password = self.admin_password
+
+        portal_group = self.xmlid("base", "group_portal")
+        partner = self.call("res.partner", "create", {"name": "Smoke Distributor", "email": "smoke@example.com"})
+        self.distributor = self.call("mlm.distributor", "create", {"partner_id": partner, "status": "active"})
+        self.portal_login = "smoke.distributor"
+        self.portal_password = secrets.token_urlsafe(12)
+        self.call(
+            "res.users",
+            "create",
+            {
+                "name": "Smoke Distributor",
+                "login": self.portal_login,
+                "password": self.portal_password,
+                "partner_id": partner,
+                "groups_id": [(6, 0, [portal_group])],
+            },
+        )
+        company = self.call("res.users", "read", [self.uid], ["company_id"])[0]["company_id"][0]
+        plan = self.call(
+            "mlm.plan",
+            "create",
+            {
+                "name": "Smoke Plan",
+                "company_id": company,
+                "level_ids": [(0, 0, {"level": 1, "rate": 10.0})],
+                "rank_ids": [(0, 0, {"rank_id": self.xmlid("mlm_network", "rank_member"), "paid_levels": 1})],
+            },
+        )
+        self.call("res.company", "write", [company], {"mlm_plan_id": plan})
+        today = date.today()
+        first = today.replace(day=1)
+        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        period = self.call(
+            "mlm.commission.period", "search", [("company_id", "=", company), ("date_from", "=", str(first))]
+        )
+        if period:
+            self.period = period[0]
+            self.call("mlm.commission.period", "write", [self.period], {"plan_id": plan})
+        else:
+            self.period = self.call(
+                "mlm.commission.period",
+                "create",
+                {
+                    "name": "Smoke",
+                    "company_id": company,
+                    "date_from": str(first),
+                    "date_to": str(last),
+                    "plan_id": plan,
+                },
+            )
+        adjust = self.call(
+            "mlm.volume.adjust.wizard",
+            "create",
+            {"distributor_id": self.distributor, "pv": 120.0, "bv": 100.0, "date": str(today), "reason": "smoke"},
+        )
+        self.call("mlm.volume.adjust.wizard", "action_confirm", [adjust])
+
+    def call(self, model, method, *params, **kw):
+        return self.models.execute_kw(self.db, self.uid, self.password, model, method, list(params), kw)
+
+    def xmlid(self, module, name):
+        rows = self.call(
+            "ir.model.data", "search_read", [("module", "=", module), ("name", "=", name)], fields=["res_id"]
+        )
+        return rows[0]["res_id"]
+
+    def run_preview(self, timeout):
+        """Press the period's Compute button and wait for its job: (seconds, period values)."""
+        enqueued = time.monotonic()
+        self.call("mlm.commission.period", "action_compute", [self.period])
+        check(True, f"action_compute returned at once ({time.monotonic() - enqueued:.2f} s)")
+        fields = ["run_state", "state", "company_pv", "statement_count"]
+        while True:
+            row = self.call("mlm.commission.period", "read", [self.period], fields)[0]
+            if row["run_state"] in ("done", "failed", "cancelled") or time.monotonic() - enqueued > timeout:
+                return time.monotonic() - enqueued, row
+            time.sleep(0.3)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
@@ -79,44 +172,13 @@ def main():
     args = parser.parse_args()
     url = args.url.rstrip("/")
     start = time.monotonic()
-
-    common = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common")
-    models = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/object", allow_none=True)
-    uid = common.authenticate(args.db, "admin", "admin", {})
-    check(bool(uid), "XML-RPC through nginx: admin authenticates")
-    admin_password = secrets.token_urlsafe(12)
-
-    def call(model, method, *params, **kw):
-        return models.execute_kw(args.db, uid, password[0], model, method, list(params), kw)
-
-    password = ["admin"]
-    call("res.users", "write", [uid], {"password": admin_password})
-    password[0] = admin_password
-
-    # a portal distributor
-    portal_group = call(
-        "ir.model.data", "search_read", [("module", "=", "base"), ("name", "=", "group_portal")], fields=["res_id"]
-    )[0]["res_id"]
-    partner = call("res.partner", "create", {"name": "Smoke Distributor", "email": "smoke@example.com"})
-    distributor = call("mlm.distributor", "create", {"partner_id": partner, "status": "active"})
-    portal_password = secrets.token_urlsafe(12)
-    call(
-        "res.users",
-        "create",
-        {
-            "name": "Smoke Distributor",
-            "login": "smoke.distributor",
-            "password": portal_password,
-            "partner_id": partner,
-            "groups_id": [(6, 0, [portal_group])],
-        },
-    )
+    fixture = Fixture(url, args.db)
 
     # login, the back end and the portal
-    admin_session, __ = web_login(url, "admin", admin_password)
+    admin_session, __ = web_login(url, "admin", fixture.admin_password)
     backend = admin_session.get(f"{url}/odoo", timeout=60)
     check(backend.status_code == 200, f"the administrator opens /odoo ({backend.status_code})")
-    portal, __ = web_login(url, "smoke.distributor", portal_password)
+    portal, __ = web_login(url, fixture.portal_login, fixture.portal_password)
     home = portal.get(f"{url}/my", timeout=60)
     check(
         home.status_code == 200 and "Smoke Distributor" in home.text, f"the distributor opens /my ({home.status_code})"
@@ -133,60 +195,14 @@ def main():
     check(" 101 " in f"{status} ", f"/websocket upgrades through nginx ({status})")
 
     # a job end to end: a preview run enqueued by the button, run by queue_job's runner in the prefork server
-    company = call("res.users", "read", [uid], ["company_id"])[0]["company_id"][0]
-    rank = call(
-        "ir.model.data",
-        "search_read",
-        [("module", "=", "mlm_network"), ("name", "=", "rank_member")],
-        fields=["res_id"],
-    )[0]["res_id"]
-    plan = call(
-        "mlm.plan",
-        "create",
-        {
-            "name": "Smoke Plan",
-            "company_id": company,
-            "level_ids": [(0, 0, {"level": 1, "rate": 10.0})],
-            "rank_ids": [(0, 0, {"rank_id": rank, "paid_levels": 1})],
-        },
+    seconds, row = fixture.run_preview(args.job_timeout)
+    jobs = fixture.call(
+        "queue.job", "search_read", [], fields=["state", "worker_pid", "name"], order="id desc", limit=5
     )
-    call("res.company", "write", [company], {"mlm_plan_id": plan})
-    today = date.today()
-    first = today.replace(day=1)
-    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    period = call("mlm.commission.period", "search", [("company_id", "=", company), ("date_from", "=", str(first))])
-    if period:
-        period = period[0]
-        call("mlm.commission.period", "write", [period], {"plan_id": plan})
-    else:
-        period = call(
-            "mlm.commission.period",
-            "create",
-            {"name": "Smoke", "company_id": company, "date_from": str(first), "date_to": str(last), "plan_id": plan},
-        )
-    adjust = call(
-        "mlm.volume.adjust.wizard",
-        "create",
-        {"distributor_id": distributor, "pv": 120.0, "bv": 100.0, "date": str(today), "reason": "serve smoke"},
-    )
-    call("mlm.volume.adjust.wizard", "action_confirm", [adjust])
-    enqueued = time.monotonic()
-    call("mlm.commission.period", "action_compute", [period])
-    check(True, f"action_compute returned at once ({time.monotonic() - enqueued:.2f} s)")
-    state = None
-    while time.monotonic() - enqueued < args.job_timeout:
-        row = call("mlm.commission.period", "read", [period], ["run_state", "state", "company_pv", "statement_count"])[
-            0
-        ]
-        state = row["run_state"]
-        if state in ("done", "failed", "cancelled"):
-            break
-        time.sleep(0.5)
-    jobs = call("queue.job", "search_read", [], fields=["state", "worker_pid", "name"], order="id desc", limit=5)
     print(f"      jobs: {[(j['name'], j['state'], j['worker_pid']) for j in jobs]}")
     check(
-        state == "done" and row["state"] == "computed",
-        f"the preview job ran to the end in {time.monotonic() - enqueued:.1f} s (run {state}, period {row['state']})",
+        row["run_state"] == "done" and row["state"] == "computed",
+        f"the preview job ran to the end in {seconds:.1f} s (run {row['run_state']}, period {row['state']})",
     )
     check(all(j["state"] == "done" for j in jobs), "every job is done")
     check(
