@@ -108,14 +108,21 @@ node_conf() {
     echo "gevent_port = $((GEVENT_PORT + i))"
     echo "http_interface = 127.0.0.1"
     echo "proxy_mode = True"
+    # OCA auto_backup dumps through Odoo's database service, which needs list_db; the database manager stays
+    # closed all the same: a master password, dbfilter on this database, nginx refusing /web/database and the
+    # XML-RPC db service.
+    echo "list_db = True"
     echo "admin_passwd = $MASTER"
+    # the cron worker's own limit (Odoo's default is limit_time_real): a scheduled backup of a big database
+    # takes longer than 120 s; jobs run in the HTTP workers and keep the 120 s limit.
+    echo "limit_time_real_cron = 3600"
     echo "logfile = $RUN_DIR/odoo-$i.log"
     if [ -n "$REPLICA_HOST" ]; then
       echo "db_replica_host = $REPLICA_HOST"
       echo "db_replica_port = ${REPLICA_PORT:-$PGPORT}"
     fi
   } >"$extra"
-  sed -i -e '/^limit_time_real *=/d' -e '/^limit_time_cpu *=/d' -e "/^\[options\]/r $extra" "$conf"
+  sed -i -e '/^limit_time_real *=/d' -e '/^limit_time_cpu *=/d' -e '/^list_db *=/d' -e "/^\[options\]/r $extra" "$conf"
   rm -f "$extra"
   if [ "$NODES" -gt 1 ]; then
     # Several nodes: every node runs a job runner, queue_job elects one per database (PostgreSQL advisory lock;

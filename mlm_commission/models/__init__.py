@@ -17,3 +17,4 @@ from . import sale_order
 from . import account_move
 from . import mlm_sales_target
 from . import mlm_commission_dashboard
+from . import mlm_report_subscription

@@ -12,3 +12,4 @@ from . import test_rank_progress
 from . import test_pay_explains
 from . import test_close_semantics
 from . import test_jobs
+from . import test_report_subscription
