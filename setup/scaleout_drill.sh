@@ -83,7 +83,9 @@ log_line_prefix = '%m [%p] app=%a db=%d '
 CONF
 printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' | as_postgres tee "$REPLICA_DIR/pg_hba.conf" >/dev/null
 as_postgres touch "$REPLICA_DIR/pg_ident.conf"
-as_postgres "$PG_BIN/pg_ctl" -D "$REPLICA_DIR" -l "$REPLICA_DIR/replica.log" -w start >/dev/null
+# a busy primary leaves WAL to replay before the standby is consistent and accepts connections
+as_postgres "$PG_BIN/pg_ctl" -D "$REPLICA_DIR" -l "$REPLICA_DIR/replica.log" -w -t 600 start >/dev/null \
+  || { grep -v "statement:" "$REPLICA_DIR/replica.log" | tail -n 20 >&2; die "the replica did not start"; }
 log "replica up on 127.0.0.1:$REPLICA_PORT in $(($(date +%s) - t0)) s: $(psql -h 127.0.0.1 -p "$REPLICA_PORT" -d postgres -tAc "SELECT 'in recovery: ' || pg_is_in_recovery()")"
 psql -d postgres -tAc "SELECT 'primary sees the standby: ' || application_name || ' ' || state FROM pg_stat_replication WHERE client_addr = '127.0.0.1'" >&2
 

@@ -189,6 +189,8 @@ def main():
     check(gzip.headers.get("Content-Encoding") == "gzip", "nginx compresses pages (gzip)")
     blocked = requests.get(f"{url}/web/database/manager", timeout=30)
     check(blocked.status_code == 403, f"/web/database is blocked by nginx ({blocked.status_code})")
+    blocked = requests.post(f"{url}/xmlrpc/2/db", data="<methodCall/>", timeout=30)
+    check(blocked.status_code == 403, f"the XML-RPC db service is blocked by nginx ({blocked.status_code})")
 
     # the websocket route
     status = websocket_upgrade(url, portal.cookies["session_id"])
