@@ -100,12 +100,16 @@ def main():
     with replica.cursor() as cr:
         while True:
             cr.execute("SELECT count(*) FROM res_users WHERE login = %s", [fixture.portal_login])
-            if cr.fetchone()[0] or time.monotonic() - started > 30:
+            found = cr.fetchone()[0]
+            if found or time.monotonic() - started > 600:
                 break
-            time.sleep(0.1)
-        cr.execute("SELECT pg_is_in_recovery(), now() - pg_last_xact_replay_timestamp()")
-        in_recovery, lag = cr.fetchone()
-    check(in_recovery, f"the replica is a hot standby; it replayed the new portal user (lag {lag})")
+            time.sleep(0.2)
+        cr.execute("SELECT pg_is_in_recovery()")
+        in_recovery = cr.fetchone()[0]
+    check(
+        in_recovery and found,
+        f"the replica (a hot standby) has the new portal user after {time.monotonic() - started:.1f} s",
+    )
 
     portal, __ = web_login(url, fixture.portal_login, fixture.portal_password)
     log = ReplicaLog(replica_log)

@@ -81,7 +81,7 @@ fi
 command -v nginx >/dev/null || ensure_debian_packages
 command -v nginx >/dev/null || die "nginx is not installed (Debian package nginx)"
 ensure_postgres
-ensure_odoo
+[[ "$(odoo_version || true)" == 18.0* ]] || ensure_odoo
 psql -d "$DB" -tAc "select 1" >/dev/null 2>&1 || die "database $DB does not exist (setup/demo.sh creates the demo one)"
 mkdir -p "$RUN_DIR/nginx-tmp"
 stop_all  # a previous start from the same directory
