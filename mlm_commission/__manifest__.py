@@ -13,6 +13,7 @@
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
         "data/queue_job_data.xml",
+        "data/mlm_report_subscription_data.xml",
         "report/mlm_commission_statement_report.xml",
         "report/mlm_income_disclosure_report.xml",
         "report/account_invoice_report.xml",
@@ -36,6 +37,7 @@
         "views/mlm_sales_target_views.xml",
         "views/mlm_commission_dashboard_views.xml",
         "views/mlm_commission_menus.xml",
+        "views/mlm_report_subscription_views.xml",
     ],
     "assets": {
         "web.assets_backend": ["mlm_commission/static/src/dashboard/*"],

@@ -19,11 +19,11 @@ ADDONS="${MLM_ADDONS:-$(for m in "$REPO_DIR"/*/__manifest__.py; do basename "$(d
 if [ "${MLM_DEMO_RESET:-0}" = 1 ]; then dropdb --if-exists --force "$DB"; fi
 if psql -d "$DB" -tAc "select 1 from ir_module_module where name='mlm_network' and state='installed'" 2>/dev/null | grep -q 1; then
   log "database $DB exists: updating the add-ons (MLM_DEMO_RESET=1 rebuilds it)"
-  "$ODOO_PY" -m odoo -c "$CONF" -d "$DB" -u "$ADDONS" --stop-after-init --log-level=warn
+  "$ODOO_PY" -m odoo -c "$CONF" -d "$DB" -i auto_backup -u "$ADDONS" --stop-after-init --log-level=warn
 else
   log "creating $DB with demo data and the add-ons $ADDONS"
   dropdb --if-exists --force "$DB"
-  "$ODOO_PY" -m odoo -c "$CONF" -d "$DB" -i "$ADDONS" --stop-after-init --log-level=warn
+  "$ODOO_PY" -m odoo -c "$CONF" -d "$DB" -i "$ADDONS,auto_backup" --stop-after-init --log-level=warn
   log "generating a demo network of $SIZE distributors"
   (cd "$REPO_DIR/setup" && "$ODOO_PY" generate_network.py --config "$CONF" --db "$DB" --size "$SIZE")
   log "demo sales and commissions (plan, products, two months of orders and invoices)"
@@ -35,6 +35,8 @@ echo "  sales.manager / sales.manager   sales manager and MLM manager"
 (cd "$REPO_DIR/setup" && "$ODOO_PY" demo_users.py --config "$CONF" --db "$DB")
 (cd "$REPO_DIR/setup" && "$ODOO_PY" demo_portal.py --config "$CONF" --db "$DB")
 (cd "$REPO_DIR/setup" && "$ODOO_PY" demo_onec.py --config "$CONF" --db "$DB")
+log "scheduled backups (OCA auto_backup; setup/serve.sh's configuration lets it dump)"
+(cd "$REPO_DIR/setup" && "$ODOO_PY" demo_backup.py --config "$CONF" --db "$DB" --folder "$MLM_HOME/backups/$DB" --days 7)
 echo
 log "Odoo is starting on http://localhost:$PORT  (Ctrl-C stops it)"
 exec "$ODOO_PY" -m odoo -c "$CONF" -d "$DB" --http-port "$PORT"

@@ -25,10 +25,10 @@ as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi
 }
 
-# Debian/Ubuntu packages that Odoo, its PDF reports and the browser tests need.
+# Debian/Ubuntu packages that Odoo, its PDF reports, the browser tests and setup/serve.sh (nginx) need.
 ensure_debian_packages() {
   local wanted=(chromium wkhtmltopdf libldap2-dev libsasl2-dev libpq-dev libxml2-dev libxslt1-dev
-                libjpeg-dev zlib1g-dev python3-venv postgresql-client fonts-dejavu-core)
+                libjpeg-dev zlib1g-dev python3-venv postgresql-client fonts-dejavu-core nginx)
   local missing=()
   command -v dpkg-query >/dev/null || { log "not a Debian system: install the equivalents of: ${wanted[*]}"; return 0; }
   for p in "${wanted[@]}"; do

@@ -3,8 +3,10 @@
 #   setup/test.sh [extra pytest arguments]
 # MLM_ADDONS=a,b limits the run to those add-ons (default: every add-on of the repository);
 # MLM_TEST_DB names the database (default: mlm_test_<pid>); KEEP_DB=1 keeps it afterwards.
+# After pytest passed, setup/serve_smoke.sh checks the production deployment on a clone (MLM_SERVE_SMOKE=0 skips it).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+ensure_debian_packages
 ensure_postgres
 ensure_odoo
 
@@ -51,5 +53,10 @@ set -e
 if [ $rc -eq 5 ]; then
   echo "ERROR: pytest collected no test" >&2
   exit 1
+fi
+# The production deployment's smoke test (setup/serve_smoke.sh: 2 workers, cron, websocket and job runner behind
+# nginx) on a clone of this database, once the tests passed; MLM_SERVE_SMOKE=0 skips it.
+if [ $rc -eq 0 ] && [ "${MLM_SERVE_SMOKE:-1}" != 0 ] && [[ ",$ADDONS," == *,mlm_portal,* ]]; then
+  "$REPO_DIR/setup/serve_smoke.sh" "$DB" || rc=$?
 fi
 exit $rc

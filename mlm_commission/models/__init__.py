@@ -18,3 +18,4 @@ from . import account_move
 from . import mlm_sales_target
 from . import mlm_commission_dashboard
 from . import result_integrity
+from . import mlm_report_subscription

@@ -101,6 +101,7 @@ class MlmDistributor(models.Model):
         }
 
     # ------------------------------------------------------------------ real-time projection
+    @api.readonly  # over RPC it only reads: served from the replica when db_replica_host is set
     def get_mlm_projection(self, period=None):
         """Volumes, legs, rank progress and projected earnings of this distributor in the open period.
 

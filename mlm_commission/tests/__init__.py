@@ -14,3 +14,4 @@ from . import test_close_semantics
 from . import test_jobs
 from . import test_result_tables
 from . import test_data_path
+from . import test_report_subscription

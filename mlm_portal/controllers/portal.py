@@ -21,6 +21,14 @@ STATUS_VALUES = ("prospect", "active", "inactive", "suspended", "terminated")
 
 
 class MlmPortal(CustomerPortal):
+    """The distributor's portal pages.
+
+    Pages and JSON routes that only read are ``readonly=True``: with ``db_replica_host`` set, Odoo serves them from
+    the streaming replica (and, should one ever write, retries it on the primary). Routes that write stay read/write:
+    the POST forms, the PDF statement (rendering a report may store asset bundles as attachments) and ``/my``, which
+    overrides portal's read/write route (a child route cannot change its parent's mode).
+    """
+
     # ------------------------------------------------------------------ access
     def _mlm_me(self):
         """The portal user's own distributor (sudo), or 404 when the user is not a distributor."""
@@ -105,7 +113,7 @@ class MlmPortal(CustomerPortal):
             filters["search"] = kw["search"][:100]
         return filters
 
-    @http.route(["/my/network", "/my/network/page/<int:page>"], type="http", auth="user", website=True)
+    @http.route(["/my/network", "/my/network/page/<int:page>"], type="http", auth="user", website=True, readonly=True)
     def portal_my_network(self, page=1, order="level", desc=None, **kw):
         me = self._mlm_me()
         filters = self._network_filters(kw)
@@ -138,7 +146,7 @@ class MlmPortal(CustomerPortal):
         )
         return request.render("mlm_portal.portal_my_network", values)
 
-    @http.route("/my/network/export.xlsx", type="http", auth="user", website=True)
+    @http.route("/my/network/export.xlsx", type="http", auth="user", website=True, readonly=True)
     def portal_my_network_export(self, order="level", desc=None, **kw):
         import xlsxwriter  # external dependency, loaded on use
 
@@ -189,20 +197,20 @@ class MlmPortal(CustomerPortal):
         )
 
     # ------------------------------------------------------------------ genealogy tree
-    @http.route("/my/network/tree", type="http", auth="user", website=True)
+    @http.route("/my/network/tree", type="http", auth="user", website=True, readonly=True)
     def portal_my_network_tree(self, **kw):
         me = self._mlm_me()
         root = me._portal_tree_nodes(node_ids=[me.id])
         values = self._mlm_values("mlm_tree", root_json=json.dumps(root[0] if root else {}))
         return request.render("mlm_portal.portal_my_network_tree", values)
 
-    @http.route("/my/network/tree/children", type="json", auth="user", website=True)
+    @http.route("/my/network/tree/children", type="json", auth="user", website=True, readonly=True)
     def portal_tree_children(self, parent_id, offset=0):
         parent = self._mlm_member(parent_id)
         me = self._mlm_me()
         return {"nodes": me._portal_tree_nodes(parent_ids=[parent.id], offset=max(int(offset), 0))}
 
-    @http.route("/my/network/tree/search", type="json", auth="user", website=True)
+    @http.route("/my/network/tree/search", type="json", auth="user", website=True, readonly=True)
     def portal_tree_search(self, term):
         me = self._mlm_me()
         term = (term or "").strip()[:100]
@@ -211,7 +219,7 @@ class MlmPortal(CustomerPortal):
         rows = me._portal_search_downline(term)
         return {"results": [{"id": r["id"], "name": r["name"], "code": r["code"], "level": r["level"]} for r in rows]}
 
-    @http.route("/my/network/tree/path", type="json", auth="user", website=True)
+    @http.route("/my/network/tree/path", type="json", auth="user", website=True, readonly=True)
     def portal_tree_path(self, member_id):
         member = self._mlm_member(member_id)
         me = self._mlm_me()
@@ -219,7 +227,7 @@ class MlmPortal(CustomerPortal):
         nodes = {node["id"]: node for node in me._portal_tree_nodes(node_ids=ids, limit=len(ids))}
         return {"path": [nodes[i] for i in ids if i in nodes]}
 
-    @http.route("/my/network/photo/<int:distributor_id>", type="http", auth="user", website=True)
+    @http.route("/my/network/photo/<int:distributor_id>", type="http", auth="user", website=True, readonly=True)
     def portal_member_photo(self, distributor_id):
         member = self._mlm_member(distributor_id)
         stream = request.env["ir.binary"]._get_image_stream_from(
@@ -228,7 +236,7 @@ class MlmPortal(CustomerPortal):
         return stream.get_response(max_age=3600)
 
     # ------------------------------------------------------------------ member card
-    @http.route("/my/network/member/<int:distributor_id>", type="http", auth="user", website=True)
+    @http.route("/my/network/member/<int:distributor_id>", type="http", auth="user", website=True, readonly=True)
     def portal_member_card(self, distributor_id, **kw):
         member = self._mlm_member(distributor_id)
         me = self._mlm_me()
@@ -250,7 +258,7 @@ class MlmPortal(CustomerPortal):
         return request.render("mlm_portal.portal_member_card", values)
 
     # ------------------------------------------------------------------ volume and rank
-    @http.route("/my/volume", type="http", auth="user", website=True)
+    @http.route("/my/volume", type="http", auth="user", website=True, readonly=True)
     def portal_my_volume(self, **kw):
         me = self._mlm_me()
         projection = me.get_mlm_projection() or {}
@@ -269,7 +277,9 @@ class MlmPortal(CustomerPortal):
         return request.render("mlm_portal.portal_my_volume", values)
 
     # ------------------------------------------------------------------ commissions
-    @http.route(["/my/commissions", "/my/commissions/page/<int:page>"], type="http", auth="user", website=True)
+    @http.route(
+        ["/my/commissions", "/my/commissions/page/<int:page>"], type="http", auth="user", website=True, readonly=True
+    )
     def portal_my_commissions(self, page=1, **kw):
         me = self._mlm_me()
         Statement = request.env["mlm.commission.statement"]
@@ -299,6 +309,7 @@ class MlmPortal(CustomerPortal):
         type="http",
         auth="user",
         website=True,
+        readonly=True,
     )
     def portal_my_statement(self, statement_id, page=1, **kw):
         statement = self._mlm_statement(statement_id)
@@ -333,14 +344,14 @@ class MlmPortal(CustomerPortal):
             statement, "pdf", "mlm_commission.action_report_commission_statement", download=bool(download)
         )
 
-    @http.route("/my/commissions/<int:statement_id>/xlsx", type="http", auth="user", website=True)
+    @http.route("/my/commissions/<int:statement_id>/xlsx", type="http", auth="user", website=True, readonly=True)
     def portal_my_statement_xlsx(self, statement_id, **kw):
         statement = self._mlm_statement(statement_id)
         filename = request.env._("statement-%(period)s.xlsx", period=statement.period_id.name)
         return self._xlsx_response(statement._export_xlsx(), filename)
 
     # ------------------------------------------------------------------ referral
-    @http.route("/my/referral", type="http", auth="user", website=True)
+    @http.route("/my/referral", type="http", auth="user", website=True, readonly=True)
     def portal_my_referral(self, campaign_id=None, **kw):
         me = self._mlm_me()
         base = request.httprequest.host_url.rstrip("/")
@@ -423,7 +434,7 @@ class MlmPortal(CustomerPortal):
         return None
 
     # ------------------------------------------------------------------ team news and goals
-    @http.route("/my/team", type="http", auth="user", website=True)
+    @http.route("/my/team", type="http", auth="user", website=True, readonly=True)
     def portal_my_team(self, **kw):
         me = self._mlm_me()
         announcements = request.env["mlm.portal.announcement"].search([], limit=30)

@@ -3,6 +3,7 @@ from . import (
     test_portal_access,
     test_portal_pages,
     test_portal_security,
+    test_readonly_routes,
     test_shop,
     test_signup,
     test_tours,
