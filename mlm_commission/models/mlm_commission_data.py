@@ -141,7 +141,7 @@ class InputReader:
         self.date_from, self.date_to = date_from, date_to
         self.ranks = ranks
 
-    def read(self, scope):
+    def read_inputs(self, scope):
         self.env["mlm.distributor"].flush_model()
         self.env["mlm.volume.line"].flush_model()
         if scope.kind == "company":

@@ -393,7 +393,7 @@ class MlmCommissionPeriod(models.Model):
         projection and every plan type (:class:`InputReader`)."""
         self.ensure_one()
         ranks = ranks if ranks is not None else (self.plan_id or self.company_id.mlm_plan_id)._get_ranks()
-        return InputReader(self.env, self.company_id, self.date_from, self.date_to, ranks).read(scope)
+        return InputReader(self.env, self.company_id, self.date_from, self.date_to, ranks).read_inputs(scope)
 
     @api.model
     def _plan_rank_indexes(self, ranks, rank_ids):
@@ -457,7 +457,7 @@ class MlmCommissionPeriod(models.Model):
                 "amount_cents": rows["amount_cents"],
             }
         )
-        COMMISSION_LINE.write(cr, lines, date_from=self.date_from)
+        COMMISSION_LINE.write_rows(cr, lines, date_from=self.date_from)
         # statements: every distributor with volume, earnings, carry or an active status
         keep = (
             (result.pv != 0)
@@ -491,7 +491,7 @@ class MlmCommissionPeriod(models.Model):
             "carry_cents": result.carry_cents[sel],
             "held": result.held_reason[sel].astype(np.int64),
         }
-        COMMISSION_STATEMENT.write(cr, stat, date_from=self.date_from, state="preview")
+        COMMISSION_STATEMENT.write_rows(cr, stat, date_from=self.date_from, state="preview")
         self._flag_risks()
         if count > 50_000:
             # fresh planner statistics after replacing hundreds of thousands of rows (statements, projections)

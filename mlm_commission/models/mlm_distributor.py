@@ -181,7 +181,7 @@ class MlmDistributor(models.Model):
 
         Returns the projection values and ``me``'s paid rank index.
         """
-        data = InputReader(self.env, me.company_id, date_from, date_to, ranks).read(InputScope.subtree(me))
+        data = InputReader(self.env, me.company_id, date_from, date_to, ranks).read_inputs(InputScope.subtree(me))
         spec = dataclasses.replace(spec, pool_rate=0.0, pool_min_rank=None)
         result = compute_period(data.inputs(), spec, engine_class=plan._get_engine_class())
         i = int(data.index.positions([me.id])[0])
@@ -378,23 +378,24 @@ class MlmDistributor(models.Model):
     def _mlm_rank_requirements(self, rule, record, standing):
         """The rules of one rank with the distributor's standing: label, reached, target, percent (may exceed
         100), bar width (at most 100), what is missing, and a note on the leg cap."""
-        _ = self.env._
         num = self._mlm_number
         requirements = []
         if rule.min_pv:
             requirements.append(
                 self._mlm_requirement(
                     "pv",
-                    _("Personal volume (PV)"),
+                    self.env._("Personal volume (PV)"),
                     standing["pv"],
                     rule.min_pv,
-                    _("%(amount)s PV more", amount=num(standing["pv_missing"])) if not standing["pv_ok"] else "",
+                    self.env._("%(amount)s PV more", amount=num(standing["pv_missing"]))
+                    if not standing["pv_ok"]
+                    else "",
                 )
             )
         if rule.min_gv:
             note = ""
             if standing["leg_cap"] is not None:
-                note = _(
+                note = self.env._(
                     "Your biggest leg counts at most %(cap)s of the %(target)s GV; you have %(others)s from the other"
                     " legs and %(pv)s of your own PV.",
                     cap=num(standing["leg_cap"]),
@@ -405,13 +406,17 @@ class MlmDistributor(models.Model):
             missing = ""
             if not standing["gv_ok"]:
                 if standing["legs_over_cap"]:
-                    missing = _("%(amount)s GV more, outside your biggest leg", amount=num(standing["gv_missing"]))
+                    missing = self.env._(
+                        "%(amount)s GV more, outside your biggest leg", amount=num(standing["gv_missing"])
+                    )
                 else:
-                    missing = _("%(amount)s GV more", amount=num(standing["gv_missing"]))
+                    missing = self.env._("%(amount)s GV more", amount=num(standing["gv_missing"]))
             requirements.append(
                 self._mlm_requirement(
                     "gv",
-                    _("Group volume (GV) that counts") if standing["leg_cap"] is not None else _("Group volume (GV)"),
+                    self.env._("Group volume (GV) that counts")
+                    if standing["leg_cap"] is not None
+                    else self.env._("Group volume (GV)"),
                     standing["capped_gv"],
                     rule.min_gv,
                     missing,
@@ -420,14 +425,17 @@ class MlmDistributor(models.Model):
             )
         if rule.min_legs:
             if record.leg_rank_id:
-                label = _("Legs with a %(rank)s", rank=record.leg_rank_id.sudo().name)
-                text = _(
+                label = self.env._("Legs with a %(rank)s", rank=record.leg_rank_id.sudo().name)
+                text = self.env._(
                     "%(count)s more leg(s) with a %(rank)s",
                     count=standing["legs_missing"],
                     rank=record.leg_rank_id.sudo().name,
                 )
             else:
-                label, text = _("Qualified legs"), _("%(count)s more qualified leg(s)", count=standing["legs_missing"])
+                label, text = (
+                    self.env._("Qualified legs"),
+                    self.env._("%(count)s more qualified leg(s)", count=standing["legs_missing"]),
+                )
             requirements.append(
                 self._mlm_requirement(
                     "legs", label, standing["legs_holding"], rule.min_legs, text if not standing["legs_ok"] else ""

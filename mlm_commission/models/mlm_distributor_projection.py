@@ -174,7 +174,7 @@ class ProjectionCache:
 
     def _build(self, version, shared):
         """The company's tree and period ledger read as a preview reads them, and one engine run."""
-        data = self._reader().read(InputScope.company())
+        data = self._reader().read_inputs(InputScope.company())
         high, window = self._window_ids()
         self.env.cr.execute(SQL("SELECT now() AT TIME ZONE 'UTC'"))
         built_at = self.env.cr.fetchone()[0]

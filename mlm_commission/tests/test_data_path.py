@@ -78,8 +78,8 @@ class TestInputReader(DataPathCommon):
         origin = self.period_start - timedelta(days=3)
         self.env.cr.execute("UPDATE mlm_volume_line SET origin_date = %s WHERE id = %s", [origin, reversal.id])
         self.env.invalidate_all()
-        company = self._reader().read(InputScope.company())
-        subtree = self._reader().read(InputScope.subtree(self.alice))
+        company = self._reader().read_inputs(InputScope.company())
+        subtree = self._reader().read_inputs(InputScope.subtree(self.alice))
         team = self.alice | self.carol | self.dave | self.erin
         self.assertEqual(subtree.ids.tolist(), sorted(team.ids))
         at = company.index.positions(subtree.ids)
@@ -108,11 +108,11 @@ class TestInputReader(DataPathCommon):
         self.env.cr.execute("SELECT now() AT TIME ZONE 'UTC'")
         since = self.env.cr.fetchone()[0] - timedelta(seconds=1)
         # nothing written "after" the future
-        quiet = self._reader().read(InputScope.changes(high, since + timedelta(days=1)))
+        quiet = self._reader().read_inputs(InputScope.changes(high, since + timedelta(days=1)))
         self.assertEqual((quiet.size, len(quiet.line_pv)), (0, 0))
         line = self._adjust(self.frank, 10, 5.0)
         self.bob.mlm_coefficient = 2.0
-        changes = self._reader().read(InputScope.changes(high, since))
+        changes = self._reader().read_inputs(InputScope.changes(high, since))
         self.assertEqual(changes.line_id.tolist(), line.ids)
         self.assertEqual(self._lines(changes, [self.frank.id])[0][:3], (self.frank.id, 10.0, 500))
         self.assertIn(self.bob.id, changes.ids.tolist())
@@ -128,7 +128,7 @@ class TestInputReader(DataPathCommon):
         line.flush_recordset()
         self.env.cr.execute("UPDATE mlm_volume_line SET distributor_id = %s WHERE id = %s", [stranger.id, line.id])
         with self.assertRaisesRegex(UserError, str(stranger.id)):
-            self._reader().read(InputScope.company())
+            self._reader().read_inputs(InputScope.company())
         with self.assertRaises(UserError):
             self.period.action_compute_now()
 
@@ -139,7 +139,7 @@ class TestInputReader(DataPathCommon):
         self.period.with_context(mlm_volume_system=SYSTEM_MARKER).write({"state": "closed"})
         data = InputReader(
             self.env, self.company, self.next_period.date_from, self.next_period.date_to, self.plan._get_ranks()
-        ).read(InputScope.company(carried=True))
+        ).read_inputs(InputScope.company(carried=True))
         carry = {s.distributor_id.id: round(s.carry_out * 100) for s in self.period.statement_ids if s.carry_out}
         self.assertTrue(carry)
         self.assertEqual({int(data.ids[i]): int(c) for i, c in enumerate(data.carried) if c}, carry)

@@ -90,7 +90,7 @@ class TestResultTables(MlmCommissionCommon):
         self._load_reference_volume()
         cr = self.env.cr
         self.env["mlm.commission.line"].flush_model()
-        COMMISSION_LINE.write(
+        COMMISSION_LINE.write_rows(
             cr,
             {
                 "period_id": np.array([self.period.id]),

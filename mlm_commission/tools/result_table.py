@@ -145,7 +145,7 @@ class ResultTable:
             _ident(self.stage.name),
         )
 
-    def write(self, cr, arrays, **params):
+    def write_rows(self, cr, arrays, **params):
         """Stage ``arrays`` by binary COPY and insert them (one statement), then drop the staging table."""
         self.stage.load(cr, arrays)
         cr.execute(self.insert_sql(**params))
