@@ -175,7 +175,8 @@ limit_time_cpu = 1200
 server_wide_modules = base,web,queue_job
 
 [queue_job]
-; two jobs at a time; commission runs of a company one at a time (plus a per-company identity and lock)
-channels = root:2,root.mlm_commission:1
+; two jobs at a time; commission runs of a company one at a time (plus a per-company identity and lock);
+; genealogy imports one at a time
+channels = root:2,root.mlm_commission:1,root.mlm_import:1
 CONF
 }

@@ -5,6 +5,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools.lru import LRU
 
 from ..tools.genealogy import match_keys, topological_order
+from .mlm_distributor_import_job import IMPORT_JOB_THRESHOLD
 
 # Columns a set-based import fills itself (besides what the file gives).
 COMPUTED_ON_IMPORT = {"parent_path", "depth", "sponsor_id", "partner_id", "code", "cooling_off_deadline"}
@@ -23,6 +24,8 @@ class MlmDistributor(models.Model):
         """
         # the set-based path below inserts with SQL: check the right to create first, whatever the path
         self.check_access("create")
+        if self.env.context.get("mlm_import_queue") and len(data) > IMPORT_JOB_THRESHOLD:
+            return self._load_queue(fields, data)
         if "sponsor_code" not in fields:
             return super().load(fields, data)
         quiet = self.with_context(tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True)
@@ -49,6 +52,78 @@ class MlmDistributor(models.Model):
                 self.env.invalidate_all()
                 return {"ids": False, "messages": messages, "nextrow": 0}
         return {"ids": ids, "messages": messages, "nextrow": 0}
+
+    def _load_queue(self, fields, data):
+        """A large file from the import screen: refuse it at once if the cheap checks fail, else queue it."""
+        messages = self._load_precheck(fields, data)
+        if messages:
+            return {"ids": False, "messages": messages, "nextrow": 0}
+        file_name = self.env.context["mlm_import_queue"]
+        return self.env["mlm.distributor.import.job"]._queue_import(
+            fields, data, file_name if isinstance(file_name, str) else None
+        )
+
+    def _load_precheck(self, fields, data):
+        """Checks of a whole file that cost one pass and two queries: the name column and names, distributor IDs
+        unique in the file and new, sponsors known and not in a loop. The job checks everything again."""
+        if "name" not in fields:
+            return [{"type": "error", "message": self.env._("The file has no Name column.")}]
+        name_col = fields.index("name")
+        messages = [
+            self._load_error(i, self.env._("Row %(row)s: the name is missing.", row=i + 1))
+            for i, row in enumerate(data)
+            if not (row[name_col] or "").strip()
+        ]
+        codes = []
+        if "code" in fields:
+            code_col = fields.index("code")
+            codes = [(row[code_col] or "").strip() for row in data]
+            seen = {}
+            for i, code in enumerate(codes):
+                if code and code in seen:
+                    messages.append(
+                        self._load_error(
+                            i,
+                            self.env._(
+                                "Row %(row)s: distributor ID %(code)s is also on row %(other)s.",
+                                row=i + 1,
+                                code=code,
+                                other=seen[code] + 1,
+                            ),
+                        )
+                    )
+                seen.setdefault(code, i)
+            taken = {
+                d.code
+                for d in self.with_context(active_test=False).search_fetch([("code", "in", list(seen))], ["code"])
+            }
+            messages += [
+                self._load_error(
+                    i, self.env._("Row %(row)s: distributor ID %(code)s already exists.", row=i + 1, code=code)
+                )
+                for i, code in enumerate(codes)
+                if code in taken
+            ]
+        if "sponsor_code" in fields:
+            sponsor_col = fields.index("sponsor_code")
+            sponsors = [(row[sponsor_col] or "").strip() for row in data]
+            self._load_external_sponsors(sponsors, set(codes) - {""}, messages)
+            _generations, cycles = topological_order(
+                data,
+                key=lambda row: (row[code_col] or "").strip() if codes else None,
+                parent_key=lambda row: (row[sponsor_col] or "").strip(),
+            )
+            messages += [
+                self._load_error(i, self.env._("Row %(row)s: its sponsor chain loops back to itself.", row=i + 1))
+                for i in cycles
+            ]
+        return sorted(messages, key=lambda m: m.get("record", -1))
+
+    def _load_progress(self, stage, value):
+        """Report the progress of a queued import (a no-op in the request)."""
+        progress = self.env.context.get("mlm_import_progress")
+        if progress:
+            progress(stage, value)
 
     def _load_error(self, index, text):
         return {"type": "error", "rows": {"from": index, "to": index}, "message": text, "record": index}
@@ -117,6 +192,7 @@ class MlmDistributor(models.Model):
         sponsor_col = fields.index("sponsor_code")
         plain_fields = [f for f in fields if f != "sponsor_code"]
         rows = [[v for j, v in enumerate(row) if j != sponsor_col] for row in data]
+        self._load_progress(self.env._("Converting the rows"), 10.0)
         converter = self.with_context(import_flush=lambda **kw: None, import_cache=LRU(1024))
         extracted = converter._extract_records([[f] for f in plain_fields], rows, log=messages.append)
         converted = list(converter._convert_records(extracted, log=messages.append))
@@ -124,6 +200,7 @@ class MlmDistributor(models.Model):
             return False
         values = [record for _id, _xid, record, _info in converted]
         sponsors = [(row[sponsor_col] or "").strip() for row in data]
+        self._load_progress(self.env._("Checking the rows"), 40.0)
         bulk = self.env["mlm.bulk.insert"]
         company = self.env.company
         codes = self._load_codes(values, company, messages)
@@ -166,9 +243,11 @@ class MlmDistributor(models.Model):
                 )
         if any(m.get("type") == "error" for m in messages):
             return False
+        self._load_progress(self.env._("Writing the distributors"), 60.0)
         bulk._insert("res.partner", self._load_uniform(partner_rows))
         bulk._insert("mlm.distributor", self._load_uniform(dist_rows))
         self.env.invalidate_all()
+        self._load_progress(self.env._("Checking for duplicates"), 85.0)
         try:
             self.browse(dist_ids)._apply_duplicate_policy()
         except ValidationError as error:
