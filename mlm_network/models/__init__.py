@@ -7,7 +7,6 @@ from . import mlm_distributor_tag
 from . import mlm_distributor
 from . import mlm_distributor_import_job
 from . import mlm_distributor_import
-from . import base_import_import
 from . import mlm_bulk_insert
 from . import mlm_move_log
 from . import mlm_network_generator

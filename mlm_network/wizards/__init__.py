@@ -1,2 +1,3 @@
 from . import mlm_enroll_wizard
 from . import mlm_move_wizard
+from . import base_import_import
