@@ -210,7 +210,7 @@ class ProjectionCache:
     def _read_changes(self, entry):
         """What was written since the entry (the reader's changes scope): distributors written ``MAX_AGE``
         seconds before the entry was built or later, ledger lines from ``DELTA_WINDOW`` ids below its highest."""
-        return self._reader().read(
+        return self._reader().read_inputs(
             InputScope.changes(
                 ledger_after=entry.high - DELTA_WINDOW, written_after=entry.built_at - timedelta(seconds=MAX_AGE)
             )
