@@ -1,6 +1,6 @@
 """The one reader of a period's inputs (not a model: a helper of the run, the projection and any plan type).
 
-:meth:`InputReader.read` reads, for one company period and a :class:`InputScope`, the distributors and the
+:meth:`InputReader.read_inputs` reads, for one company period and a :class:`InputScope`, the distributors and the
 ledger lines by binary COPY into numpy arrays, with one set of rules for every caller:
 
 - a distributor's ``active_status`` is ``status = 'active'``; its coefficient defaults to 1.0; its join day is its
