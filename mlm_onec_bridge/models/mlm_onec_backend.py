@@ -68,6 +68,12 @@ class MlmOnecBackend(models.Model):
         help="After a full (not partial) export, archive the products this exchange node imported that none of "
         "its files holds (other nodes' products of the company are left alone).",
     )
+    send_orders = fields.Boolean(
+        string="Send Orders to 1C",
+        default=True,
+        help="This exchange node receives the company's sale orders when its 1C asks for them. One node per company "
+        "does: a company's further nodes exchange only their catalog.",
+    )
     category_id = fields.Many2one(
         "product.category",
         string="Root Category",
@@ -117,6 +123,17 @@ class MlmOnecBackend(models.Model):
         # several exchange nodes (1C databases) may feed one company: the former one-per-company rule goes
         self.env.cr.execute("ALTER TABLE mlm_onec_backend DROP CONSTRAINT IF EXISTS mlm_onec_backend_company_uniq")
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # a company's further nodes exchange their catalog only, unless told otherwise
+        for vals in vals_list:
+            if "send_orders" not in vals:
+                company_id = vals.get("company_id") or self.env.company.id
+                vals["send_orders"] = not self.search_count(
+                    [("company_id", "=", company_id), ("send_orders", "=", True)], limit=1
+                )
+        return super().create(vals_list)
+
     def _compute_counts(self):
         sessions = dict(
             self.env["mlm.onec.session"]._read_group([("backend_id", "in", self.ids)], ["backend_id"], ["__count"])
@@ -139,6 +156,23 @@ class MlmOnecBackend(models.Model):
                     self.env._(
                         "Part size, batch size, file size and session idle timeout must be positive; the time "
                         "budget cannot be negative."
+                    )
+                )
+
+    @api.constrains("send_orders", "company_id", "active")
+    def _check_one_order_node(self):
+        for backend in self.filtered("send_orders"):
+            other = self.search(
+                [("company_id", "=", backend.company_id.id), ("send_orders", "=", True), ("id", "!=", backend.id)],
+                limit=1,
+            )
+            if other:
+                raise ValidationError(
+                    self.env._(
+                        "Only one 1C exchange node of %(company)s receives its orders, and %(node)s does already: "
+                        "untick 'Send Orders to 1C' there first (each order must go to one 1C only).",
+                        company=backend.company_id.name,
+                        node=other.name,
                     )
                 )
 

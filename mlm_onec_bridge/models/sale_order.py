@@ -2,6 +2,7 @@
 import uuid
 
 from odoo import fields, models
+from odoo.osv import expression
 from odoo.tools import html2plaintext
 
 
@@ -26,6 +27,8 @@ class SaleOrder(models.Model):
     onec_shipped_date = fields.Date(string="Shipped (1C)", copy=False, readonly=True, tracking=True)
 
     def _onec_get_query_domain(self, backend):
+        if not backend.send_orders:
+            return expression.FALSE_DOMAIN
         return [
             ("company_id", "=", backend.company_id.id),
             ("state", "=", "sale"),

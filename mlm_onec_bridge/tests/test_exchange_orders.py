@@ -3,6 +3,7 @@
 
 from lxml import etree
 
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from ..tools import cml_writer
@@ -170,3 +171,37 @@ class TestOrderExchange(OnecExchangeCommon):
         self.assertEqual(self.order.state, "cancel")
         self.assertIn("not complete yet", self.last_session("sale").log)
         self.assertEqual(client.call("import", filename="orders.xml")[0], "success")
+
+    def test_one_node_per_company_receives_the_orders(self):
+        """A company's second exchange node takes its catalog only: 1C asking it for orders gets none (each order
+        goes to one 1C), and two nodes of a company cannot both receive orders."""
+        user_b = (
+            self.env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                {
+                    "name": "1C node B",
+                    "login": "onec.b",
+                    "password": "onec.b-pass-1",
+                    "company_id": self.company.id,
+                    "company_ids": [(6, 0, self.company.ids)],
+                    "groups_id": [(6, 0, [self.env.ref("mlm_onec_bridge.group_onec_exchange").id])],
+                }
+            )
+        )
+        node_b = self.env["mlm.onec.backend"].create(
+            {"name": "1C node B", "company_id": self.company.id, "exchange_user_id": user_b.id}
+        )
+        self.assertTrue(self.backend.send_orders)
+        self.assertFalse(node_b.send_orders, "a company's further node exchanges its catalog only")
+        client = OneCClient(self, "sale", login="onec.b", password="onec.b-pass-1")
+        self.assertEqual(client.checkauth()[0], "success")
+        client.init()
+        data = client.call("query", raw=True).content
+        self.assertFalse(etree.fromstring(data).findall("c:Документ", NS))
+        self.assertFalse(self.order.onec_state)
+        with self.assertRaisesRegex(ValidationError, "Only one 1C exchange node"):
+            node_b.send_orders = True
+        # the company's order node still gets the order
+        _client, data = self._query()
+        self.assertEqual(len(etree.fromstring(data).findall("c:Документ", NS)), 1)
