@@ -78,32 +78,7 @@ class MlmDistributor(models.Model):
         if "code" in fields:
             code_col = fields.index("code")
             codes = [(row[code_col] or "").strip() for row in data]
-            seen = {}
-            for i, code in enumerate(codes):
-                if code and code in seen:
-                    messages.append(
-                        self._load_error(
-                            i,
-                            self.env._(
-                                "Row %(row)s: distributor ID %(code)s is also on row %(other)s.",
-                                row=i + 1,
-                                code=code,
-                                other=seen[code] + 1,
-                            ),
-                        )
-                    )
-                seen.setdefault(code, i)
-            taken = {
-                d.code
-                for d in self.with_context(active_test=False).search_fetch([("code", "in", list(seen))], ["code"])
-            }
-            messages += [
-                self._load_error(
-                    i, self.env._("Row %(row)s: distributor ID %(code)s already exists.", row=i + 1, code=code)
-                )
-                for i, code in enumerate(codes)
-                if code in taken
-            ]
+            self._load_check_codes(codes, messages)
         if "sponsor_code" in fields:
             sponsor_col = fields.index("sponsor_code")
             sponsors = [(row[sponsor_col] or "").strip() for row in data]
@@ -260,9 +235,14 @@ class MlmDistributor(models.Model):
         missing = [i for i, code in enumerate(codes) if not code]
         for i, code in zip(missing, self.env["mlm.bulk.insert"]._next_codes(company, len(missing)), strict=True):
             codes[i] = code
+        self._load_check_codes(codes, messages)
+        return codes
+
+    def _load_check_codes(self, codes, messages):
+        """Errors for distributor IDs given twice in the file or taken already (empty ones are skipped)."""
         seen = {}
         for i, code in enumerate(codes):
-            if code in seen:
+            if code and code in seen:
                 messages.append(
                     self._load_error(
                         i,
@@ -274,16 +254,18 @@ class MlmDistributor(models.Model):
                         ),
                     )
                 )
-            seen.setdefault(code, i)
-        taken = set(self.with_context(active_test=False).search([("code", "in", codes)]).mapped("code"))
-        for i, code in enumerate(codes):
-            if code in taken:
-                messages.append(
-                    self._load_error(
-                        i, self.env._("Row %(row)s: distributor ID %(code)s already exists.", row=i + 1, code=code)
-                    )
-                )
-        return codes
+            if code:
+                seen.setdefault(code, i)
+        taken = {
+            d.code for d in self.with_context(active_test=False).search_fetch([("code", "in", list(seen))], ["code"])
+        }
+        messages += [
+            self._load_error(
+                i, self.env._("Row %(row)s: distributor ID %(code)s already exists.", row=i + 1, code=code)
+            )
+            for i, code in enumerate(codes)
+            if code in taken
+        ]
 
     def _load_external_sponsors(self, sponsors, file_codes, messages):
         """{code: (id, parent_path)} of the sponsors already in the database; errors for unknown or blocked."""
