@@ -13,6 +13,7 @@ from . import mlm_commission_line
 from . import mlm_commission_statement
 from . import mlm_distributor
 from . import mlm_distributor_wallet
+from . import mlm_volume_document
 from . import sale_order
 from . import account_move
 from . import mlm_sales_target

@@ -4,23 +4,9 @@ PAID_STATES = ("in_payment", "paid", "reversed")
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
-
-    mlm_pv_total = fields.Float(
-        string="Total PV", compute="_compute_mlm_volume_total", store=True, digits="Product Unit of Measure"
-    )
-    mlm_bv_total = fields.Monetary(string="Total BV", compute="_compute_mlm_volume_total", store=True)
-    mlm_volume_trigger = fields.Selection(
-        related="company_id.mlm_volume_trigger",
-        string="Volume Counts On",
-        help="When this invoice's PV and BV reach the volume ledger (the company's setting).",
-    )
-
-    @api.depends("invoice_line_ids.mlm_pv", "invoice_line_ids.mlm_bv")
-    def _compute_mlm_volume_total(self):
-        for move in self:
-            move.mlm_pv_total = sum(move.invoice_line_ids.mapped("mlm_pv"))
-            move.mlm_bv_total = sum(move.invoice_line_ids.mapped("mlm_bv"))
+    _name = "account.move"
+    _inherit = ["account.move", "mlm.volume.document.mixin"]
+    _mlm_volume_lines_field = "invoice_line_ids"
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)

@@ -2,23 +2,9 @@ from odoo import api, fields, models
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
-
-    mlm_pv_total = fields.Float(
-        string="Total PV", compute="_compute_mlm_volume_total", store=True, digits="Product Unit of Measure"
-    )
-    mlm_bv_total = fields.Monetary(string="Total BV", compute="_compute_mlm_volume_total", store=True)
-    mlm_volume_trigger = fields.Selection(
-        related="company_id.mlm_volume_trigger",
-        string="Volume Counts On",
-        help="When this order's PV and BV reach the volume ledger (the company's setting).",
-    )
-
-    @api.depends("order_line.mlm_pv", "order_line.mlm_bv")
-    def _compute_mlm_volume_total(self):
-        for order in self:
-            order.mlm_pv_total = sum(order.order_line.mapped("mlm_pv"))
-            order.mlm_bv_total = sum(order.order_line.mapped("mlm_bv"))
+    _name = "sale.order"
+    _inherit = ["sale.order", "mlm.volume.document.mixin"]
+    _mlm_volume_lines_field = "order_line"
 
     def _action_confirm(self):
         result = super()._action_confirm()
