@@ -105,17 +105,26 @@ class CommissionEngine:
 
     def _compute_ranks(self):
         ranks = self.plan.ranks
-        base_ok = [np.ones(self.n, dtype=bool)]
-        base_ok += [self._rank_base_ok(r, rule) for r, rule in enumerate(ranks) if r]
-        self._ranks_bottom_up(base_ok)
+        fixed = self.inputs.fixed_rank
+        if fixed is not None:
+            if len(fixed) and (fixed.min() < 0 or fixed.max() >= len(ranks)):
+                raise ValueError("fixed_rank must hold ranks of the plan")
+            base_ok = [fixed >= r for r in range(len(ranks))]
+        else:
+            base_ok = [np.ones(self.n, dtype=bool)]
+            base_ok += [self._rank_base_ok(r, rule) for r, rule in enumerate(ranks) if r]
+        self._ranks_bottom_up(base_ok, leg_tests=fixed is None)
         # a rank reached while the status is not active is not "highest ever" until earned while active
         status = self.inputs.active_status
         self.new_highest_rank = np.where(
             status, np.maximum(self.inputs.highest_rank, self.paid_rank), self.inputs.highest_rank
         ).astype(np.int64)
 
-    def _ranks_bottom_up(self, base_ok):
-        """Paid ranks that depend on the paid ranks inside each leg, deepest level first."""
+    def _ranks_bottom_up(self, base_ok, leg_tests=True):
+        """Paid ranks that depend on the paid ranks inside each leg, deepest level first.
+
+        ``leg_tests=False`` (fixed ranks): the paid rank is the highest rank whose ``base_ok`` holds; the legs'
+        bookkeeping is still done, for the pay explanations."""
         ranks = self.plan.ranks
         n, sponsor = self.n, self.inputs.sponsor_idx
         thresholds = sorted({rule.leg_rank for rule in ranks})
@@ -129,7 +138,7 @@ class CommissionEngine:
             for r in range(1, len(ranks)):
                 rule = ranks[r]
                 ok = base_ok[r][nodes]
-                if rule.min_legs > 0:
+                if leg_tests and rule.min_legs > 0:
                     ok &= qualified_legs[slot[rule.leg_rank], nodes] >= rule.min_legs
                 level_paid[ok] = r
             paid[nodes] = level_paid

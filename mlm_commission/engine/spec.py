@@ -133,6 +133,7 @@ class PeriodInputs:
         line_bv_cents,
         line_day,
         line_customer,
+        fixed_rank=None,
     ):
         self.sponsor_idx = _array(sponsor_idx, np.int64, "sponsor_idx")
         n = len(self.sponsor_idx)
@@ -147,6 +148,9 @@ class PeriodInputs:
         self.line_bv_cents = _array(line_bv_cents, np.int64, "line_bv_cents", m)
         self.line_day = _array(line_day, np.int64, "line_day", m)
         self.line_customer = _array(line_customer, np.bool_, "line_customer", m)
+        # the paid rank of each distributor when the caller fixes it (what-if tools keeping today's ranks): the
+        # engine then evaluates no rank test; None (every period run) lets the rank rules decide
+        self.fixed_rank = None if fixed_rank is None else _array(fixed_rank, np.int64, "fixed_rank", n)
         if n and (self.sponsor_idx.min() < -1 or self.sponsor_idx.max() >= n):
             raise ValueError("sponsor_idx must hold -1 or an index of the same arrays")
         if n and np.any(self.sponsor_idx == np.arange(n)):

@@ -225,6 +225,28 @@ class TestEngineFixture(BaseCase):
         self.assertEqual(int(self.on.legs_qualified[F]), 2)
         self.assertEqual(int(self.on.leg_count[A]), 3)
 
+    def test_fixed_ranks(self):
+        # fixed_rank (what-if tools keeping today's ranks): no rank test is evaluated, not even the leg tests;
+        # the unilevel then pays each beneficiary's paid levels of the fixed rank
+        fixed = [0] * 15
+        fixed[B], fixed[C] = 2, 1  # B would be Bronze (the cap bites) and C rank 0 by the rules
+        base = fixture_inputs()
+        inputs = PeriodInputs(
+            *(getattr(base, name) for name, _dtype in PeriodInputs.DIST_FIELDS + PeriodInputs.LINE_FIELDS),
+            fixed_rank=fixed,
+        )
+        res = compute_period(inputs, fixture_plan())
+        self.assertEqual(by_name(res.paid_rank), {"B": 2, "C": 1})
+        self.assertEqual(by_name(res.pv), by_name(self.on.pv))  # volumes are still the period's
+        with self.assertRaises(ValueError):
+            compute_period(
+                PeriodInputs(
+                    *(getattr(base, name) for name, _dtype in PeriodInputs.DIST_FIELDS + PeriodInputs.LINE_FIELDS),
+                    fixed_rank=[9] * 15,
+                ),
+                fixture_plan(),
+            )
+
     def test_rank_detail(self):
         # Silver for B: PV 100 ok; capped GV 100 + 400 + 400 = 900 < 1000; legs holding a Bronze+: D's (G) and E's
         silver = self.on.rank_detail(2)

@@ -36,8 +36,9 @@ class MlmCommissionCalculator(models.TransientModel):
 
         The commission engine (``compute_period``) runs on a small subtree: the buyer and its sponsors up to the
         top, the purchase as the buyer's only ledger line. The period's PV is not known yet, so each sponsor keeps
-        its current rank and counts as active when its status is active: the engine gets each sponsor's rank as
-        PV-only rank tests (a line of PV = its rank index, without BV) and a plan minimum PV of 0. Compression,
+        its current rank and counts as active when its status is active: the engine gets each sponsor's current
+        rank as a fixed rank (``PeriodInputs.fixed_rank``: no rank test is evaluated) and a plan minimum PV of 0
+        (no rank advancement, pool, threshold or compliance gate either). Compression,
         level rates, paid levels, matching, fast start, personal coefficients and rounding are the engine's.
         """
         self.ensure_one()
@@ -76,11 +77,8 @@ class MlmCommissionCalculator(models.TransientModel):
         ranks = plan._get_ranks()
         index = {rule.rank_id.id: i for i, rule in enumerate(ranks)}
         spec = plan._get_engine_spec()
-        # rank r is held by PV >= r (the sponsors' current ranks); no advancement, pool, threshold or gate
-        rules = tuple(
-            dataclasses.replace(rule, min_pv=float(r), min_gv=0.0, min_legs=0, leg_rank=-1, advancement_bonus_cents=0)
-            for r, rule in enumerate(spec.ranks)
-        )
+        # the sponsors keep their current ranks (fixed_rank below); no advancement, pool, threshold or gate
+        rules = tuple(dataclasses.replace(rule, advancement_bonus_cents=0) for rule in spec.ranks)
         spec = dataclasses.replace(
             spec, min_pv=0.0, ranks=rules, pool_rate=0.0, pool_min_rank=None, threshold_cents=0, compliance_share=None
         )
@@ -96,11 +94,12 @@ class MlmCommissionCalculator(models.TransientModel):
             join_day=days[:n],
             highest_rank=rank_of,
             carried_cents=np.zeros(n, dtype=np.int64),
-            line_dist=np.append(np.arange(n, dtype=np.int64), buyer),
-            line_pv=np.append(rank_of.astype(np.float64), self.total_pv),
-            line_bv_cents=np.append(np.zeros(n, dtype=np.int64), round(self.total_bv * 100)),
-            line_day=np.full(n + 1, days[n], dtype=np.int64),
-            line_customer=np.zeros(n + 1, dtype=bool),
+            line_dist=np.array([buyer], dtype=np.int64),
+            line_pv=np.array([self.total_pv], dtype=np.float64),
+            line_bv_cents=np.array([round(self.total_bv * 100)], dtype=np.int64),
+            line_day=np.array([days[n]], dtype=np.int64),
+            line_customer=np.zeros(1, dtype=bool),
+            fixed_rank=rank_of,
         )
         return inputs, spec, ranks
 
