@@ -161,7 +161,7 @@ class MlmSignup(http.Controller):
                 user = Users.with_company(company)._create_user_from_template(
                     {"login": email, "partner_id": partner.id, "company_id": company.id, "company_ids": [company.id]}
                 )
-                self._send_signup_email(user)
+                self._send_signup_email(user, distributor)
         except (UserError, ValidationError, SignupError) as error:
             self._log_attempt("duplicate", code, email, str(error))
             return str(error), None
@@ -169,13 +169,14 @@ class MlmSignup(http.Controller):
         _logger.info("Portal sign-up of distributor %s under %s", distributor.code, sponsor.code)
         return None, distributor
 
-    def _send_signup_email(self, user):
-        """Odoo's sign-up invitation ("set your password"), queued: the link in it proves the e-mail address.
-        Queued rather than sent inline, so that a slow or absent mail server never loses a sign-up."""
+    def _send_signup_email(self, user, distributor):
+        """The company's welcome mail (sponsor, distributor ID, the link to set the password, the referral link,
+        first steps), queued: the set-password link in it proves the e-mail address. Queued rather than sent
+        inline, so that a slow or absent mail server never loses a sign-up."""
         user.partner_id.signup_prepare(signup_type="signup")
-        template = request.env.ref("auth_signup.set_password_email").sudo()
+        template = request.env.ref("mlm_portal.mail_template_welcome").sudo()
         template.send_mail(
-            user.id,
+            distributor.id,
             force_send=False,
             email_values={"email_to": user.email, "recipient_ids": [], "partner_ids": [], "email_cc": False},
         )

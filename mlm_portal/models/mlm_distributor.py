@@ -1,3 +1,5 @@
+from werkzeug import urls
+
 from odoo import fields, models
 from odoo.tools import SQL
 
@@ -27,6 +29,27 @@ class MlmDistributor(models.Model):
     privacy_date = fields.Datetime(string="Privacy Policy Accepted On", readonly=True)
     announcement_ids = fields.One2many("mlm.portal.announcement", "author_id", string="Team Announcements")
     goal_ids = fields.One2many("mlm.portal.goal", "distributor_id", string="Personal Goals")
+
+    # ------------------------------------------------------------------ public links (mails)
+    def _mlm_public_url(self, path=""):
+        """Absolute URL of ``path`` on the company's public site, for links in e-mails.
+
+        The company's website with its domain when one is set (the address distributors know), else the
+        database's ``web.base.url``: never the address a request happened to come from (127.0.0.1 behind a
+        proxy, a worker's port)."""
+        self.ensure_one()
+        website = (
+            self.env["website"].sudo().search([("company_id", "=", self.company_id.id)], order="sequence, id", limit=1)
+        )
+        base = (website.get_base_url() if website else self.get_base_url()).rstrip("/")
+        return f"{base}/{path.lstrip('/')}" if path else base
+
+    def _mlm_signup_url(self):
+        """The set-password link of this distributor's new portal account, on the public site."""
+        self.ensure_one()
+        partner = self.partner_id.sudo()
+        link = urls.url_parse(partner._get_signup_url())
+        return self._mlm_public_url(link.replace(scheme="", netloc="").to_url())
 
     # ------------------------------------------------------------------ portal helpers
     # Every helper below runs on the distributor of the portal user (``self``, read with sudo by the controller

@@ -46,12 +46,54 @@ class TestReferralSignup(HttpCase, MlmPortalCommon):
         self.assertTrue(user.partner_id.signup_type)
         invitation = self.env["mail.mail"].search([("email_to", "=", "gulnara@example.com")])
         self.assertEqual(len(invitation), 1)
-        self.assertIn("/web/signup", invitation.body_html)
+        self.assertIn("/web/signup?", invitation.body_html)
+        self.assertIn(distributor.code, invitation.body_html)
         token = user.partner_id._generate_signup_token()
         self.env["res.users"].sudo().signup({"password": "a-strong-pass-42"}, token)
         self.assertEqual(distributor.status, "active")
         attempt = self.env["mlm.portal.signup.attempt"].search([("email", "=", "gulnara@example.com")])
         self.assertEqual(attempt.result, "ok")
+
+    def test_welcome_mail_in_the_company_voice_on_the_public_url(self):
+        """The welcome mail is ours: company, sponsor, new ID, set-password and referral links on the public site."""
+        website = self.env["website"].search([("company_id", "=", self.company.id)], limit=1) or self.env[
+            "website"
+        ].create({"name": "Shop", "company_id": self.company.id})
+        website.domain = "https://shop.example.com"
+        self.env["ir.config_parameter"].sudo().set_param("web.base.url", "http://127.0.0.1:8069")
+        self.assertEqual(self._form(self.carol.code).status_code, 200)
+        user = self.env["res.users"].search([("login", "=", "gulnara@example.com")])
+        distributor = user.partner_id.mlm_distributor_id
+        mail = self.env["mail.mail"].search([("email_to", "=", "gulnara@example.com")])
+        self.assertEqual(len(mail), 1)
+        self.assertIn(self.company.name, mail.subject)
+        body = mail.body_html
+        for text in (
+            self.carol.name,
+            distributor.code,
+            "https://shop.example.com/web/signup?",
+            f"https://shop.example.com/join/{distributor.code}",
+            f"https://shop.example.com/ref/{distributor.code}",
+            "https://shop.example.com/my",
+            f"https://shop.example.com/logo.png?company={self.company.id}",
+        ):
+            self.assertIn(text, body)
+        self.assertNotIn("127.0.0.1", body)
+        self.assertNotIn("auth_signup", body)  # not Odoo's stock invitation
+        # the link in it sets the password and proves the address
+        token = user.partner_id._generate_signup_token()
+        self.env["res.users"].sudo().signup({"password": "a-strong-pass-42"}, token)
+        self.assertEqual(distributor.status, "active")
+
+    def test_welcome_mail_in_the_distributor_language(self):
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.env.ref("mlm_portal.mail_template_welcome").with_context(
+            lang="ru_RU"
+        ).subject = "Добро пожаловать в {{ object.company_id.name }}, {{ object.name }}"
+        self.carol.partner_id.lang = "ru_RU"
+        distributor = self.carol
+        mail_id = self.env.ref("mlm_portal.mail_template_welcome").send_mail(distributor.id, force_send=False)
+        self.assertIn("Добро пожаловать", self.env["mail.mail"].browse(mail_id).subject)
 
     def test_unknown_and_terminated_sponsors_are_refused(self):
         for code in ("D9999999", "x%3Cscript%3E", "D0000001%27--"):
