@@ -42,6 +42,7 @@
             "mlm_portal/static/src/scss/mlm_portal.scss",
             "mlm_portal/static/src/js/genealogy_tree.js",
             "mlm_portal/static/src/js/referral_copy.js",
+            "mlm_portal/static/src/app/app_register.js",
         ],
         "web.assets_tests": ["mlm_portal/static/tests/tours/*.js"],
     },

@@ -351,6 +351,20 @@ class MlmPortal(CustomerPortal):
         return self._xlsx_response(statement._export_xlsx(), filename)
 
     # ------------------------------------------------------------------ referral
+    @http.route("/my/notifications", type="http", auth="user", website=True, methods=["GET", "POST"])
+    def portal_my_notifications(self, **post):
+        """The distributor's notification switches, and the button that turns web push on for this device."""
+        me = self._mlm_me()
+        fields_ = ("mlm_notify_recruit", "mlm_notify_rank", "mlm_notify_statement", "mlm_notify_autoship")
+        saved = False
+        if request.httprequest.method == "POST":
+            me.write({name: bool(post.get(name)) for name in fields_})
+            saved = True
+        devices = request.env["mail.push.device"].sudo().search_count([("partner_id", "=", me.partner_id.id)])
+        values = self._prepare_portal_layout_values()
+        values.update({"distributor": me, "page_name": "mlm_notifications", "saved": saved, "devices": devices})
+        return request.render("mlm_portal.portal_my_notifications", values)
+
     @http.route("/my/referral", type="http", auth="user", website=True, readonly=True)
     def portal_my_referral(self, campaign_id=None, **kw):
         me = self._mlm_me()

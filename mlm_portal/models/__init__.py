@@ -1,5 +1,6 @@
 from . import (
     account_move,
+    mlm_app_notification,
     mlm_commission_statement,
     mlm_distributor,
     mlm_portal_announcement,
