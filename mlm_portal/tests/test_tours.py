@@ -49,3 +49,7 @@ class TestPortalPhoneTour(HttpCase, MlmPortalCommon):
 
     def test_network_and_tree_on_a_phone(self):
         self.start_tour("/my/network", "mlm_portal_network_tour", login=self.user_root.login)
+
+    def test_every_back_office_page_fits_a_phone(self):
+        """No /my page overflows a 375 px screen or cuts a control off (the tour checks each page's width)."""
+        self.start_tour("/my", "mlm_portal_phone_fit_tour", login=self.user_root.login)

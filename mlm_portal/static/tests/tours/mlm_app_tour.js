@@ -45,3 +45,68 @@ registry.category("web_tour.tours").add("mlm_portal_app_tour", {
         { content: "Checked", trigger: "body.o_mlm_app_checked" },
     ],
 });
+
+/** Every back-office page fits a 375 px phone: no horizontal overflow, no control cut off. */
+function fits(page) {
+    return {
+        content: `${page} fits the phone`,
+        trigger: ".o_mlm_nav, .o_portal_my_home, #wrap",
+        run: () => {
+            const width = document.documentElement.clientWidth;
+            const overflow = document.documentElement.scrollWidth - width;
+            if (overflow > 1) {
+                const wide = [...document.querySelectorAll("body *")]
+                    .filter((el) => el.getBoundingClientRect().right > width + 1 && !el.closest(".o_mlm_nav, .table-responsive, .o_mlm_tree"))
+                    .slice(0, 5)
+                    .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join(".")}`);
+                throw new Error(`${page} overflows by ${overflow}px: ${wide.join(", ")}`);
+            }
+            for (const control of document.querySelectorAll("main a.btn, main button, main input, main select")) {
+                const box = control.getBoundingClientRect();
+                const hidden =
+                    control.closest(".o_mlm_nav, .table-responsive, .offcanvas, .modal, .dropdown-menu, .collapse:not(.show)") ||
+                    (control.checkVisibility && !control.checkVisibility({ visibilityProperty: true }));
+                if (box.width && !hidden && (box.left < -1 || box.right > width + 1)) {
+                    throw new Error(`${page}: a control is cut off: ${control.outerHTML.slice(0, 120)}`);
+                }
+            }
+        },
+    };
+}
+
+function go(url) {
+    return {
+        content: `open ${url}`,
+        trigger: "body",
+        run: () => {
+            window.location.href = url;
+        },
+        expectUnloadPage: true,
+    };
+}
+
+const PAGES = [
+    "/my",
+    "/my/network",
+    "/my/network/tree",
+    "/my/volume",
+    "/my/commissions",
+    "/my/referral",
+    "/my/team",
+    "/my/profile",
+    "/my/notifications",
+    "/my/account",
+    "/my/security",
+];
+
+registry.category("web_tour.tours").add("mlm_portal_phone_fit_tour", {
+    steps: () => [
+        ...PAGES.flatMap((url, i) => (i ? [go(url), fits(url)] : [fits(url)])),
+        go("/my/network"),
+        { trigger: ".o_mlm_network_card a:contains(Carol)", run: "click", expectUnloadPage: true },
+        fits("a member card"),
+        go("/my/commissions"),
+        { trigger: ".o_mlm_commission_list_phone a, .o_mlm_statement_row a", run: "click", expectUnloadPage: true },
+        fits("a statement"),
+    ],
+});

@@ -21,7 +21,7 @@ registry.category("web_tour.tours").add("mlm_portal_network_tour", {
         { trigger: "select[name=level]", run: "select 2" },
         { trigger: ".o_mlm_filter_apply", run: "click", expectUnloadPage: true },
         { content: "Level 2 only", trigger: ".o_mlm_network_total:contains(3)" },
-        { trigger: ".o_mlm_network_row a:contains(Carol)" },
+        { trigger: ".o_mlm_network_card a:contains(Carol)" },
         { trigger: ".o_mlm_nav a[href='/my/network/tree']", run: "click", expectUnloadPage: true },
         { content: "The root is open with its legs", trigger: ".o_mlm_node .o_mlm_node_name:contains(Alice)" },
         {
