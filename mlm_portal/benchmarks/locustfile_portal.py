@@ -9,7 +9,8 @@ expands a node).
 the portal users it creates); there must be at least as many entries as simulated users: each login is used by
 one user only. ``MLM_BENCH_THINK`` is the think time between two pages in seconds, ``min-max`` (default ``2-8``).
 With ``MLM_BENCH_SAMPLES`` set, every request's (start time, name, milliseconds, error) is written there as JSON
-when locust stops: the benchmark computes its percentiles per route and per phase of the month end from them.
+when locust stops: the benchmark computes its percentiles per route and per phase of the month end from them;
+with ``MLM_BENCH_READY`` set, each user appends its login there once logged in.
 """
 
 import itertools
@@ -65,6 +66,10 @@ class PortalDistributor(HttpUser):
         self.account = _USERS[index]
         for attempt in range(3):  # a server busy with the month end may drop a login: try again, as a person would
             if self._login(last=attempt == 2):
+                ready = os.environ.get("MLM_BENCH_READY")
+                if ready:  # one line per logged-in user: the benchmark starts the month end when all are in
+                    with open(ready, "a", encoding="utf-8") as handle:
+                        handle.write(self.account["login"] + "\n")
                 break
 
     def _login(self, last):
