@@ -49,6 +49,7 @@ LIMIT_PATTERNS = {
     "worker crashed": re.compile(r"Critial worker error|Worker \(\d+\) Parent changed"),
 }
 WORKER_ALIVE = re.compile(r"Worker (\w+) \((\d+)\) alive")
+WORKER_PID = re.compile(r"\((\d+)\) (?:timeout|CPU time|virtual memory)")
 
 
 def log(message):
@@ -164,12 +165,14 @@ class LogWatch:
             return handle.readlines()
 
     def limit_hits(self):
-        hits = {name: [] for name in LIMIT_PATTERNS}
+        """{kind: [line]}, one line per worker (Odoo repeats a timeout line until the worker is gone)."""
+        hits = {name: {} for name in LIMIT_PATTERNS}
         for line in self.new_lines():
             for name, pattern in LIMIT_PATTERNS.items():
                 if pattern.search(line):
-                    hits[name].append(line.strip())
-        return hits
+                    pid = WORKER_PID.search(line)
+                    hits[name].setdefault(pid.group(1) if pid else line, line.strip())
+        return {name: list(lines.values()) for name, lines in hits.items()}
 
 
 # ---------------------------------------------------------------------------------------------------- set-up
