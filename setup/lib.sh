@@ -126,6 +126,9 @@ ensure_python_requirements() {
   [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && return 0
   log "installing the suite's Python requirements"
   local constraints; constraints=$(mktemp); echo "setuptools<81" >"$constraints"
+  # Odoo's own pins as constraints: a tool of ours (locust brings Flask and gevent) never moves a package Odoo's
+  # server needs (Werkzeug, gevent, greenlet, requests, urllib3 ...).
+  [ -f "$ODOO_SRC/requirements.txt" ] && grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$ODOO_SRC/requirements.txt" >>"$constraints" || true
   PIP_CONSTRAINT="$constraints" PIP_BUILD_CONSTRAINT="$constraints" "$ODOO_PY" -m pip install -q -r "$REPO_DIR/requirements.txt" -r "$REPO_DIR/requirements-dev.txt"
   rm -f "$constraints"
   echo "$sum" >"$stamp"
