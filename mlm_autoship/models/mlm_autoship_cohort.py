@@ -11,6 +11,7 @@ class MlmAutoshipCohort(models.Model):
     _description = "Autoship Retention by Cohort"
     _auto = False
     _order = "cohort_month, month_offset"
+    _depends = {"mlm.autoship": ["company_id", "owner_type", "start_date", "end_date", "state"]}
 
     autoship_id = fields.Many2one("mlm.autoship", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)

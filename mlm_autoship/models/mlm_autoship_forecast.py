@@ -13,6 +13,12 @@ class MlmAutoshipForecast(models.Model):
     _auto = False
     _order = "cycle_date, autoship_id"
     _rec_name = "autoship_id"
+    _depends = {
+        "mlm.autoship": [
+            "partner_id", "distributor_id", "owner_type", "company_id", "next_date", "frequency", "month_day",
+            "interval_weeks", "state", "amount_total", "pv_total",
+        ]
+    }
 
     autoship_id = fields.Many2one("mlm.autoship", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Owner", readonly=True)
@@ -34,18 +40,20 @@ class MlmAutoshipForecast(models.Model):
                        a.distributor_id, a.owner_type, a.company_id, c.cycle_date, a.amount_total, a.pv_total
                   FROM mlm_autoship a
                   CROSS JOIN LATERAL (
-                       SELECT (a.next_date + (k * 7 * GREATEST(a.interval_weeks, 1)))::date AS cycle_date
-                         FROM generate_series(0, %(horizon)s / 7) k
+                       SELECT a.next_date AS cycle_date
+                       UNION ALL
+                       SELECT (a.next_date + (k * 7 * GREATEST(a.interval_weeks, 1)))::date
+                         FROM generate_series(1, %(horizon)s / 7) k
                         WHERE a.frequency = 'weekly'
                        UNION ALL
                        SELECT (date_trunc('month', a.next_date) + make_interval(months => k)
                                + make_interval(days => LEAST(GREATEST(a.month_day, 1),
                                    extract(day FROM date_trunc('month', a.next_date) + make_interval(months => k + 1)
                                            - interval '1 day')::int) - 1))::date
-                         FROM generate_series(0, %(months)s) k
+                         FROM generate_series(1, %(months)s) k
                         WHERE a.frequency = 'monthly'
                   ) c
-                 WHERE a.state = 'active' AND c.cycle_date >= a.next_date
+                 WHERE a.state = 'active'
                    AND c.cycle_date <= CURRENT_DATE + %(horizon)s
                 """,
                 horizon=HORIZON_DAYS,

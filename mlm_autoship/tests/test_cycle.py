@@ -149,7 +149,8 @@ class TestAutoshipCycle(MlmAutoshipCommon):
             self.assertEqual(len(cycle.order_id.invoice_ids), 1, cycle.key)
 
     def test_skip_pause_resume_cancel(self):
-        autoship = self.autoship_alice
+        self.env = self.env(context=dict(self.env.context, tracking_disable=False))
+        autoship = self.autoship_alice.with_env(self.env)
         autoship._skip_next()
         skipped = autoship.cycle_ids
         self.assertEqual((skipped.state, skipped.cycle_date), ("skipped", self.today))
@@ -158,10 +159,12 @@ class TestAutoshipCycle(MlmAutoshipCommon):
         self._run_batch()
         self.assertEqual(autoship.cycle_ids, skipped, "a skipped date is never charged")
         autoship._pause("test")
+        self.env.cr.precommit.run()  # tracking values are written on commit
         autoship.next_date = self.today
         self._run_batch()
         self.assertEqual(autoship.cycle_ids, skipped, "a paused autoship is not charged")
         autoship._cancel()
+        self.env.cr.precommit.run()
         self.assertEqual((autoship.state, autoship.end_date), ("cancelled", self.today))
         autoship._resume()
         self.assertEqual(autoship.state, "cancelled")
