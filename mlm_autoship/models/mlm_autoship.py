@@ -289,12 +289,14 @@ class MlmAutoship(models.Model):
     @api.model
     def cron_autoship_run(self):
         """Daily: enqueue the due autoships and the due retries, in chunks, on the autoship channel."""
+        self.check_access("write")  # the cron's user; never a portal user over RPC
         today = fields.Date.context_today(self)
         self._enqueue_cycles(today)
 
     @api.model
     def cron_autoship_reminders(self):
         """Daily: remind owners N days (the company's setting) before each charge, once per charge date."""
+        self.check_access("write")
         for company in self.env["res.company"].search([("mlm_autoship_reminder_days", ">", 0)]):
             day = fields.Date.context_today(self) + timedelta(days=company.mlm_autoship_reminder_days)
             autoships = self.search(self._get_reminder_domain(company, day))
