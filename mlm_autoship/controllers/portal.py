@@ -56,9 +56,7 @@ class AutoshipPortal(CustomerPortal):
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "autoship_count" in counters:
-            values["autoship_count"] = request.env["mlm.autoship"].search_count(
-                [("state", "!=", "cancelled")]
-            )
+            values["autoship_count"] = request.env["mlm.autoship"].search_count([("state", "!=", "cancelled")])
         return values
 
     # ------------------------------------------------------------------ pages
@@ -168,7 +166,7 @@ class AutoshipPortal(CustomerPortal):
     # ------------------------------------------------------------------ sign-up from the shop
     @http.route("/shop/autoship", type="http", auth="user", website=True, methods=["POST"])
     def shop_autoship_create(self, product_id=None, quantity=1, month_day=None, **kw):
-        """"Deliver every month": the product of the product page, or the cart's products, as a new autoship of the
+        """ "Deliver every month": the product of the product page, or the cart's products, as a new autoship of the
         user, charged from next month on the chosen day (today's cart is checked out as usual)."""
         partner = request.env.user.partner_id
         if product_id:

@@ -279,7 +279,9 @@ class MlmAutoship(models.Model):
         owner resumes it."""
         failed = self.cycle_ids.filtered(lambda c: c.state == "failed")
         if failed:
-            failed.with_delay(channel=JOB_CHANNEL, description=self.env._("Autoship retry after a card update"))._charge_all()
+            failed.with_delay(
+                channel=JOB_CHANNEL, description=self.env._("Autoship retry after a card update")
+            )._charge_all()
 
     def _following_date(self, day):
         self.ensure_one()

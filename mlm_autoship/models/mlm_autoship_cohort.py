@@ -33,8 +33,9 @@ class MlmAutoshipCohort(models.Model):
                   FROM mlm_autoship a
                   CROSS JOIN LATERAL generate_series(
                        0,
-                       ((extract(year FROM COALESCE(a.end_date, CURRENT_DATE)) - extract(year FROM a.start_date)) * 12
-                        + extract(month FROM COALESCE(a.end_date, CURRENT_DATE)) - extract(month FROM a.start_date))::int
+                       ((extract(year FROM COALESCE(a.end_date, CURRENT_DATE)) - extract(year FROM a.start_date))
+                        * 12 + extract(month FROM COALESCE(a.end_date, CURRENT_DATE))
+                        - extract(month FROM a.start_date))::int
                   ) AS m(k)
                 """
             )

@@ -114,9 +114,9 @@ class MlmAutoshipCycle(models.Model):
     def _create_orders(self):
         """The sale orders of the cycles that have none, in one ``create`` (Odoo computes prices, taxes and PV)."""
         todo = self.filtered(lambda c: not c.order_id and c.state == "pending")
-        vals_list = [cycle.autoship_id._prepare_order_vals(cycle) for cycle in todo]
-        empty = todo.filtered(lambda c, v=dict(zip(todo.ids, vals_list, strict=True)): not v[c.id]["order_line"])
-        orders = self.env["sale.order"].sudo().create([v for v in vals_list if v["order_line"]])
+        vals_by_cycle = {cycle: cycle.autoship_id._prepare_order_vals(cycle) for cycle in todo}
+        empty = todo.filtered(lambda c: not vals_by_cycle[c]["order_line"])
+        orders = self.env["sale.order"].sudo().create([vals_by_cycle[c] for c in todo - empty])
         for cycle, order in zip(todo - empty, orders, strict=True):
             cycle.order_id = order
         for cycle in empty:
@@ -232,7 +232,11 @@ class MlmAutoshipCycle(models.Model):
             self.write(vals)
             self._skip("payment", error)
             self.autoship_id._pause(
-                self.env._("Paused after %(count)s failed payments of the cycle of %(date)s.", count=attempt, date=self.cycle_date)
+                self.env._(
+                    "Paused after %(count)s failed payments of the cycle of %(date)s.",
+                    count=attempt,
+                    date=self.cycle_date,
+                )
             )
             template = "mlm_autoship.mail_template_autoship_paused"
         self.autoship_id.message_post(

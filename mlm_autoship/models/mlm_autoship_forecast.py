@@ -15,8 +15,17 @@ class MlmAutoshipForecast(models.Model):
     _rec_name = "autoship_id"
     _depends = {
         "mlm.autoship": [
-            "partner_id", "distributor_id", "owner_type", "company_id", "next_date", "frequency", "month_day",
-            "interval_weeks", "state", "amount_total", "pv_total",
+            "partner_id",
+            "distributor_id",
+            "owner_type",
+            "company_id",
+            "next_date",
+            "frequency",
+            "month_day",
+            "interval_weeks",
+            "state",
+            "amount_total",
+            "pv_total",
         ]
     }
 

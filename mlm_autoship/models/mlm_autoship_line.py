@@ -71,7 +71,5 @@ class MlmAutoshipLine(models.Model):
 
     def unlink(self):
         for line in self:
-            line.autoship_id.message_post(
-                body=self.env._("Removed: %(product)s", product=line.product_id.display_name)
-            )
+            line.autoship_id.message_post(body=self.env._("Removed: %(product)s", product=line.product_id.display_name))
         return super().unlink()

@@ -71,7 +71,9 @@ class TestAutoshipPortalAccess(HttpCase, MlmAutoshipCommon):
         # change the date, add a product, skip, then cancel
         self.url_open(f"{url}/date", data={"next_date": str(self._days(10)), "csrf_token": self.csrf_token(url)})
         self.assertEqual(self.autoship_alice.next_date, self._days(10))
-        self.url_open(f"{url}/line", data={"product_id": self.product.id, "quantity": 1, "csrf_token": self.csrf_token(url)})
+        self.url_open(
+            f"{url}/line", data={"product_id": self.product.id, "quantity": 1, "csrf_token": self.csrf_token(url)}
+        )
         self.assertEqual(len(self.autoship_alice.line_ids), 2)
         self.assertAlmostEqual(self.autoship_alice.pv_total, 120.0)
         self.url_open(f"{url}/skip", data={"csrf_token": self.csrf_token(url)})
