@@ -213,9 +213,7 @@ def main():
         base = args.due * (per_cycle_base + claim_base_per) / args.workers
         ms_ours, ms_base = 1000 * (per_cycle + claim_per), 1000 * (per_cycle_base + claim_base_per)
         print(f"\nper cycle: ours {ms_ours:.1f} ms, baseline {ms_base:.1f} ms")
-        print(
-            f"{args.due} autoships on {args.workers} job workers: ours {ours / 60:.1f} min, baseline {base / 60:.1f} min"
-        )
+        print(f"{args.due} autoships on {args.workers} workers: ours {ours / 60:.1f} min, baseline {base / 60:.1f} min")
         print(f"load average after: {os.getloadavg()}")
         cr.rollback()
 
