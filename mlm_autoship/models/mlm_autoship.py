@@ -196,12 +196,31 @@ class MlmAutoship(models.Model):
         for vals in vals_list:
             if not vals.get("name") or vals["name"] == self.env._("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("mlm.autoship") or "/"
-        return super().create(vals_list)
+        autoships = super().create(vals_list)
+        autoships._touch_distributors()
+        return autoships
 
     def write(self, vals):
         if "partner_id" in vals and self.cycle_ids:
             raise UserError(self.env._("The owner of an autoship that has cycles cannot change."))
-        return super().write(vals)
+        touched = self if {"state", "partner_id", "start_date", "line_ids"} & set(vals) else self.browse()
+        result = super().write(vals)
+        touched._touch_distributors()
+        return result
+
+    def _touch_distributors(self):
+        """The plan's autoship rule reads each distributor's active autoships: mark the distributors as changed so
+        that the real-time projection (which applies the distributors written since it was built) sees it."""
+        distributors = self.filtered(lambda a: a.owner_type == "distributor").distributor_id
+        if distributors:
+            self.env["mlm.distributor"].flush_model(["write_date"])
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE mlm_distributor SET write_date = now() AT TIME ZONE 'UTC' WHERE id = ANY(%s)",
+                    distributors.ids,
+                )
+            )
+            distributors.invalidate_recordset(["write_date"])
 
     # ------------------------------------------------------------------ actions (backend)
     def action_pause(self):

@@ -57,6 +57,7 @@ class MlmAutoshipLine(models.Model):
             autoship.message_post(
                 body=self.env._("Added: %(products)s", products=", ".join(added.product_id.mapped("display_name")))
             )
+        lines.autoship_id._touch_distributors()
         return lines
 
     def write(self, vals):
@@ -67,9 +68,11 @@ class MlmAutoshipLine(models.Model):
                         "%(product)s x %(old)s changed.", product=line.product_id.display_name, old=line.quantity
                     )
                 )
+            self.autoship_id._touch_distributors()
         return super().write(vals)
 
     def unlink(self):
         for line in self:
             line.autoship_id.message_post(body=self.env._("Removed: %(product)s", product=line.product_id.display_name))
+        self.autoship_id._touch_distributors()
         return super().unlink()
