@@ -170,9 +170,10 @@ class MlmAutoship(models.Model):
             autoship.failed_cycle_count = counts.get((autoship.id, "failed"), 0)
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        result = super()._compute_access_url()
         for autoship in self:
             autoship.access_url = f"/my/autoship/{autoship.id}"
+        return result
 
     # ------------------------------------------------------------------ constraints
     @api.constrains("month_day", "interval_weeks", "frequency")
