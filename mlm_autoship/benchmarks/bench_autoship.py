@@ -80,7 +80,7 @@ def setup(env, due):
                    %(today)s, 'active', 30, 25, 1, now(), 1, now()
               FROM generate_series(1, %(due)s) g
               JOIN unnest(%(partners)s::int[], %(tokens)s::int[]) WITH ORDINALITY AS pt(pid, tid, n)
-                ON pt.n = (g %% 1000) + 1
+                ON pt.n = mod(g, 1000) + 1
               JOIN res_partner p ON p.id = pt.pid
               JOIN payment_token t ON t.id = pt.tid
             """,
@@ -99,7 +99,7 @@ def setup(env, due):
                                            price_subtotal, pv_subtotal, create_uid, create_date, write_uid,
                                            write_date)
             SELECT a.id, 10, a.company_id, %(product)s, 1, 30, 30, 25, 1, now(), 1, now()
-              FROM mlm_autoship a WHERE a.name LIKE 'BENCH%%'
+              FROM mlm_autoship a WHERE left(a.name, 5) = 'BENCH'
             """,
             product=product.id,
         )

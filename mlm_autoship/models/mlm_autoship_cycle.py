@@ -188,7 +188,9 @@ class MlmAutoshipCycle(models.Model):
         """Odoo's own flow: the transaction confirms the order, the order is invoiced, the invoice posted and the
         payment reconciled with it (the volume ledger follows under every volume trigger)."""
         tx = tx.sudo()
-        tx._check_amount_and_confirm_order()
+        order = self.order_id.sudo()
+        if order.state in ("draft", "sent") and order._is_confirmation_amount_reached():
+            order.action_confirm()  # without Odoo's confirmation e-mail sent at once: the cycle's own is queued
         if tx.state == "done":
             tx._invoice_sale_orders()
         if not tx.is_post_processed:
@@ -201,6 +203,7 @@ class MlmAutoshipCycle(models.Model):
                 "last_error": False,
             }
         )
+        self.env.ref("mlm_autoship.mail_template_autoship_paid").send_mail(self.id)
         self.autoship_id.message_post(
             body=self.env._(
                 "Cycle %(date)s paid: order %(order)s, %(amount)s %(currency)s, %(pv)s PV.",

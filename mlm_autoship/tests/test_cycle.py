@@ -46,6 +46,12 @@ class TestAutoshipCycle(MlmAutoshipCommon):
         customer_order = self.autoship_customer.cycle_ids.order_id
         customer_line = self.env["mlm.volume.line"].search([("origin", "=", customer_order.invoice_ids.name)])
         self.assertEqual((customer_line.distributor_id, customer_line.volume_type), (self.carol, "customer"))
+        # the owner is told through the mail queue (no PDF rendered in the batch)
+        paid_mails = self.env["mail.mail"].search(
+            [("recipient_ids", "in", self.alice.partner_id.ids), ("subject", "ilike", order.name)]
+        )
+        self.assertEqual(len(paid_mails), 1)
+        self.assertEqual(paid_mails.state, "outgoing")
         # the autoship moved on by one month, on its day
         self.assertEqual(self.autoship_alice.next_date, self.autoship_alice._following_date(self.today))
         self.assertGreater(self.autoship_alice.next_date, self.today)
