@@ -122,6 +122,8 @@ PORTAL_FIELDS.update(
         **dict.fromkeys(
             [
                 "res.company.mlm_agreement_version",
+                "res.company.mlm_autoship_reminder_days",
+                "res.company.mlm_autoship_retry_days",
                 "res.company.mlm_auto_close",
                 "res.company.mlm_auto_close_days",
                 "res.company.mlm_commission_expense_account_id",
@@ -168,6 +170,8 @@ PORTAL_FIELDS.update(
         ),
         **dict.fromkeys(
             [
+                "sale.order.mlm_autoship_cycle_id",
+                "sale.order.mlm_autoship_id",
                 "sale.order.mlm_referrer_id",
                 "sale.order.mlm_refund_requested",
                 "sale.order.onec_guid",
@@ -390,6 +394,9 @@ class TestPortalSurface(HttpCase, MlmPortalCommon):
             "mlm.commission.line": "their own earnings lines (own rule)",
             "mlm.portal.announcement": "team news of their upline (upline rule)",
             "mlm.portal.goal": "their own goals (own rule)",
+            "mlm.autoship": "their own autoships (own rule; changed only through the portal routes)",
+            "mlm.autoship.line": "the products of their own autoships (own rule)",
+            "mlm.autoship.cycle": "the history of their own autoships (own rule)",
         }
         return {key for key in readable if key.rsplit(".", 1)[0] in own_models}
 

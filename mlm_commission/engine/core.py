@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from . import spec
-from .ranks import EPS, volume_tests
+from .ranks import EPS, standing_qualifies, volume_tests
 from .tree import DepthLevels, nearest_ancestor_where
 
 # PV sums are rounded to this many decimals to drop binary float noise
@@ -85,7 +85,8 @@ class CommissionEngine:
         self.pv = np.round(np.bincount(inp.line_dist, weights=inp.line_pv, minlength=n), PV_DECIMALS)
         self.bv_cents = self._sum_cents(inp.line_dist, inp.line_bv_cents)
         self.customer_bv_cents = self._sum_cents(inp.line_dist[inp.line_customer], inp.line_bv_cents[inp.line_customer])
-        self.active = inp.active_status & (self.pv >= self.plan.min_pv - EPS)
+        self.standing = standing_qualifies(self.plan, inp.standing_pv)
+        self.active = inp.active_status & ((self.pv >= self.plan.min_pv - EPS) | self.standing)
 
     def _sum_cents(self, index, cents):
         # float64 sums of integers are exact below 2**53 cents
@@ -100,7 +101,7 @@ class CommissionEngine:
     # ------------------------------------------------------------------- ranks
     def _rank_base_ok(self, r, rule):
         """Rank ``r``'s PV and capped-GV tests for every distributor at once."""
-        pv_ok, _capped, gv_ok = volume_tests(self.pv, self.gv, self.inputs.sponsor_idx, rule)
+        pv_ok, _capped, gv_ok = volume_tests(self.pv, self.gv, self.inputs.sponsor_idx, rule, self.standing)
         return pv_ok & gv_ok
 
     def _compute_ranks(self):
@@ -348,6 +349,7 @@ class CommissionEngine:
             "payable_cents",
             "carry_cents",
             "held_reason",
+            "standing",
         )
         result = spec.PeriodResult(**{name: getattr(self, name) for name in names})
         result.depth = self.tree.depth

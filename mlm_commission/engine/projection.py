@@ -35,7 +35,7 @@ import numpy as np
 
 from . import spec as spec_mod
 from .core import PV_DECIMALS, CommissionEngine, compute_period, round_half_up
-from .ranks import EPS
+from .ranks import EPS, standing_qualifies
 from .tree import DepthLevels
 
 
@@ -72,6 +72,8 @@ class ProjectionState:
         self.coefficient = inputs.coefficient.copy()
         self.join_day = inputs.join_day.copy()
         self.highest_rank = inputs.highest_rank.copy()
+        self.standing_pv = inputs.standing_pv.copy()
+        self.standing = standing_qualifies(plan, self.standing_pv)
         self.pv = result.pv.copy()
         self.gv_raw = result.gv.copy()
         self.gv = result.gv.copy()
@@ -195,7 +197,7 @@ class ProjectionState:
         unilevel earnings that may have moved (x, the ancestors up to L levels above it, re-ranked ancestors)."""
         plan = self.plan
         was_active = bool(self.active[x])
-        self.active[x] = self.active_status[x] and self.pv[x] >= plan.min_pv - EPS
+        self.active[x] = self.active_status[x] and (self.pv[x] >= plan.min_pv - EPS or self.standing[x])
         if bool(self.active[x]) != was_active and plan.compression:
             below = self.subtree(x)
             self.active_above[below] += 1 if self.active[x] else -1
@@ -207,12 +209,17 @@ class ProjectionState:
         for d in {x, *near, *changed_rank}:
             self.unilevel_cents[d] = self._unilevel(d)[0]
 
-    def set_distributor(self, x, active_status, coefficient, highest_rank):
-        """A distributor's status, personal coefficient or highest rank ever changed."""
+    def set_distributor(self, x, active_status, coefficient, highest_rank, standing_pv=0.0):
+        """A distributor's status, personal coefficient, highest rank ever or standing orders changed."""
         self.active_status[x] = active_status
         self.coefficient[x] = coefficient
         self.highest_rank[x] = highest_rank
-        self._refresh(x, self.path(x), [])
+        was = bool(self.standing[x])
+        self.standing_pv[x] = standing_pv
+        self.standing[x] = bool(standing_qualifies(self.plan, [standing_pv])[0])
+        path = self.path(x)
+        changed = self._ranks_up(path) if was != bool(self.standing[x]) else []
+        self._refresh(x, path, changed)
 
     def add_leaf(self, sponsor, active_status, coefficient, join_day, highest_rank):
         """A new distributor without recruits nor volume, under ``sponsor`` (-1: a new root); returns its index.
@@ -227,6 +234,8 @@ class ProjectionState:
             "coefficient": coefficient,
             "join_day": join_day,
             "highest_rank": highest_rank,
+            "standing": False,
+            "standing_pv": 0.0,
             "pv": 0.0,
             "gv_raw": 0.0,
             "gv": 0.0,
@@ -271,7 +280,7 @@ class ProjectionState:
             rule = ranks[r]
             legs = np.minimum(kid_gv, rule.max_leg_share * rule.min_gv) if rule.max_leg_share < 1.0 else kid_gv
             if (
-                self.pv[d] >= rule.min_pv - EPS
+                (self.pv[d] >= rule.min_pv - EPS or (rule.standing_counts and self.standing[d]))
                 and self.pv[d] + legs.sum() >= rule.min_gv - EPS
                 and holding[rule.leg_rank] >= rule.min_legs
             ):
@@ -387,7 +396,7 @@ class EngineState:
     """The projection state of any engine class (see the module doc): the inputs moved forward, the engine run
     again on them when a value is asked after a change. Same interface as :class:`ProjectionState`."""
 
-    INPUTS = ("sponsor", "active_status", "coefficient", "join_day", "highest_rank", "carried")
+    INPUTS = ("sponsor", "active_status", "coefficient", "join_day", "highest_rank", "carried", "standing_pv")
     LINES = ("line_dist", "line_pv", "line_bv_cents", "line_day", "line_customer")
 
     def __init__(self, inputs, plan, result, engine_class=CommissionEngine):
@@ -399,6 +408,7 @@ class EngineState:
         self.join_day = inputs.join_day.copy()
         self.highest_rank = inputs.highest_rank.copy()
         self.carried = inputs.carried_cents.copy()
+        self.standing_pv = inputs.standing_pv.copy()
         self.line_dist = inputs.line_dist.copy()
         self.line_pv = inputs.line_pv.copy()
         self.line_bv_cents = inputs.line_bv_cents.copy()
@@ -436,6 +446,7 @@ class EngineState:
             self.line_bv_cents,
             self.line_day,
             self.line_customer,
+            self.standing_pv,
         )
 
     # ------------------------------------------------------------------ updates
@@ -449,7 +460,8 @@ class EngineState:
             setattr(self, name, np.concatenate([current, np.asarray(value, dtype=current.dtype)]))
         self._set_result(None)
 
-    def set_distributor(self, x, active_status, coefficient, highest_rank):
+    def set_distributor(self, x, active_status, coefficient, highest_rank, standing_pv=0.0):
+        self.standing_pv[x] = standing_pv
         self.active_status[x] = active_status
         self.coefficient[x] = coefficient
         self.highest_rank[x] = highest_rank
@@ -458,7 +470,7 @@ class EngineState:
     def add_leaf(self, sponsor, active_status, coefficient, join_day, highest_rank):
         x = self.n
         for name, value in zip(
-            self.INPUTS, (sponsor, active_status, coefficient, join_day, highest_rank, 0), strict=True
+            self.INPUTS, (sponsor, active_status, coefficient, join_day, highest_rank, 0, 0.0), strict=True
         ):
             current = getattr(self, name)
             setattr(self, name, np.append(current, np.array([value], dtype=current.dtype)))

@@ -15,13 +15,25 @@ def capped_group_volume(pv, gv, sponsor, rule):
     return pv + np.bincount(sponsor[children], weights=legs, minlength=len(pv))
 
 
-def volume_tests(pv, gv, sponsor, rule):
-    """(PV test, capped GV, GV test) of one rank rule for every distributor."""
+def standing_qualifies(plan, standing_pv):
+    """Who qualifies by standing orders (an active autoship of at least the plan's ``standing_min_pv``)."""
+    standing_pv = np.asarray(standing_pv, dtype=np.float64)
+    if plan.standing_min_pv <= 0:
+        return np.zeros(standing_pv.shape, dtype=bool)
+    return standing_pv >= plan.standing_min_pv - EPS
+
+
+def volume_tests(pv, gv, sponsor, rule, standing=None):
+    """(PV test, capped GV, GV test) of one rank rule for every distributor; ``standing`` (booleans) meets the PV
+    test of a rule with ``standing_counts``."""
     capped = capped_group_volume(pv, gv, sponsor, rule)
-    return pv >= rule.min_pv - EPS, capped, capped >= rule.min_gv - EPS
+    pv_ok = pv >= rule.min_pv - EPS
+    if standing is not None and rule.standing_counts:
+        pv_ok = pv_ok | standing
+    return pv_ok, capped, capped >= rule.min_gv - EPS
 
 
-def rank_standing(rule, pv, leg_gv, legs_holding, lowest=False):
+def rank_standing(rule, pv, leg_gv, legs_holding, lowest=False, standing=False):
     """Where one distributor stands against one rank rule, for progress reports.
 
     Runs the engine's own tests (:func:`volume_tests` on the distributor and its legs, the leg-rank count the
@@ -35,7 +47,9 @@ def rank_standing(rule, pv, leg_gv, legs_holding, lowest=False):
     own[0] = pv
     group = np.concatenate(([pv + leg_gv.sum()], leg_gv))
     sponsor = np.concatenate(([-1], np.zeros(count, dtype=np.int64)))
-    pv_ok, capped, gv_ok = volume_tests(own, group, sponsor, rule)
+    qualified = np.zeros(count + 1, dtype=bool)
+    qualified[0] = standing
+    pv_ok, capped, gv_ok = volume_tests(own, group, sponsor, rule, qualified)
     capped_gv = float(capped[0])
     cap = rule.max_leg_share * rule.min_gv if rule.max_leg_share < 1.0 else None
     biggest = float(leg_gv.max()) if count else 0.0

@@ -54,6 +54,8 @@ class RankRule:
     paid_levels: int = 0  # unilevel levels 1..paid_levels are paid to this rank
     matching_generations: int = 0  # matching generations 1..matching_generations
     advancement_bonus_cents: int = 0  # paid once, when first reaching this rank
+    # a standing order (autoship) qualifying under PlanSpec.standing_min_pv meets min_pv too
+    standing_counts: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,9 @@ class PlanSpec:
     pool_min_rank: int | None = None
     threshold_cents: int = 0
     compliance_share: float | None = None
+    # a distributor whose standing orders (active autoships) reach this PV per cycle is active whatever their PV
+    # this period (0: off); rank rules with ``standing_counts`` take it as their PV test too
+    standing_min_pv: float = 0.0
     # free room for the parameters of bonus types added by other add-ons
     extra: dict = field(default_factory=dict)
 
@@ -111,6 +116,7 @@ class PeriodInputs:
         ("join_day", np.int64),
         ("highest_rank", np.int64),
         ("carried_cents", np.int64),
+        ("standing_pv", np.float64),
     )
     LINE_FIELDS = (
         ("line_dist", np.int64),
@@ -134,6 +140,7 @@ class PeriodInputs:
         line_day,
         line_customer,
         fixed_rank=None,
+        standing_pv=None,
     ):
         self.sponsor_idx = _array(sponsor_idx, np.int64, "sponsor_idx")
         n = len(self.sponsor_idx)
@@ -142,6 +149,8 @@ class PeriodInputs:
         self.join_day = _array(join_day, np.int64, "join_day", n)
         self.highest_rank = _array(highest_rank, np.int64, "highest_rank", n)
         self.carried_cents = _array(carried_cents, np.int64, "carried_cents", n)
+        # PV per cycle of each distributor's active standing orders (autoships): the plan's standing rule
+        self.standing_pv = _array(np.zeros(n) if standing_pv is None else standing_pv, np.float64, "standing_pv", n)
         self.line_dist = _array(line_dist, np.int64, "line_dist")
         m = len(self.line_dist)
         self.line_pv = _array(line_pv, np.float64, "line_pv", m)
@@ -195,7 +204,7 @@ class PeriodResult:
         rank >= the rule's ``leg_rank``), ``legs_ok`` and ``qualifies`` (all three; rank 0: everybody).
         """
         rule = self.plan.ranks[rank]
-        pv_ok, capped, gv_ok = volume_tests(self.pv, self.gv, self.sponsor_idx, rule)
+        pv_ok, capped, gv_ok = volume_tests(self.pv, self.gv, self.sponsor_idx, rule, getattr(self, "standing", None))
         legs = self.legs_holding[self.leg_slots[rule.leg_rank]]
         legs_ok = legs >= rule.min_legs
         qualifies = pv_ok & gv_ok & legs_ok if rank else np.ones(len(self.pv), dtype=bool)

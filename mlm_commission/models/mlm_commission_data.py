@@ -10,6 +10,8 @@ ledger lines by binary COPY into numpy arrays, with one set of rules for every c
   back like unilevel); its BV is in cents, ``customer`` is ``volume_type = 'customer'``;
 - a line of the company crediting a distributor outside the scope's network is refused (never dropped silently)
   for the whole company; in a subtree only the subtree's lines are read;
+- a distributor's ``standing_pv`` (PV per cycle of their standing orders, for the plan's standing rule) is the
+  SQL expression of ``mlm.distributor._mlm_standing_pv_sql`` (0 here; ``mlm_autoship`` gives active autoships);
 - carried amounts (``carry_out`` of the previous closed period's statements, in cents) are read on request.
 
 Scopes: :meth:`InputScope.company` (the run, the projection cache), :meth:`InputScope.subtree` (a distributor's
@@ -39,6 +41,7 @@ DISTRIBUTOR_COLUMNS = [
     ("highest_rank_id", "int8"),
     ("depth", "int8"),
     ("ours", "bool"),
+    ("standing_pv", "float8"),
 ]
 LEDGER_COLUMNS = [
     ("id", "int8"),
@@ -101,6 +104,7 @@ class PeriodData:
         self.highest_rank = highest
         self.depth = dist["depth"]
         self.ours = dist["ours"]
+        self.standing_pv = dist["standing_pv"]
         self.rank_ids = rank_ids
         self.line_id = lines.get("id")
         self.line_dist_id = lines["dist"]
@@ -129,6 +133,7 @@ class PeriodData:
             self.line_bv_cents,
             self.line_day,
             self.line_customer,
+            self.standing_pv,
         )
 
 
@@ -188,7 +193,7 @@ class InputReader:
             SELECT d.id::int8, COALESCE(d.sponsor_id, 0)::int8, d.status = 'active',
                    COALESCE(d.mlm_coefficient, 1.0)::float8,
                    (COALESCE(d.join_date, %(today)s) - %(epoch)s + 1)::int8, COALESCE(d.highest_rank_id, 0)::int8,
-                   COALESCE(d.depth, 0)::int8, d.company_id = %(company)s
+                   COALESCE(d.depth, 0)::int8, d.company_id = %(company)s, %(standing)s
               FROM mlm_distributor d
              WHERE %(where)s
              ORDER BY d.id
@@ -196,6 +201,7 @@ class InputReader:
             today=fields.Date.context_today(self.env.user),
             epoch=ORDINAL_EPOCH,
             company=self.company.id,
+            standing=self.env["mlm.distributor"]._mlm_standing_pv_sql(self.date_to),
             where=where,
         )
         return self._copy(query, DISTRIBUTOR_COLUMNS)

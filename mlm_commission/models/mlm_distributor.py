@@ -100,6 +100,12 @@ class MlmDistributor(models.Model):
             "domain": [("distributor_id", "=", self.id)],
         }
 
+    @api.model
+    def _mlm_standing_pv_sql(self, date_to):
+        """SQL of a distributor's standing-order PV per cycle (alias ``d``: ``mlm_distributor``), read by the
+        period reader for the plan's standing rule. None here: ``mlm_autoship`` adds the active autoships."""
+        return SQL("0::float8")
+
     # ------------------------------------------------------------------ real-time projection
     @api.readonly  # over RPC it only reads: served from the replica when db_replica_host is set
     def get_mlm_projection(self, period=None):

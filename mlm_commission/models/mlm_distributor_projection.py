@@ -249,11 +249,18 @@ class ProjectionCache:
             (rows["active"][known] != state.active_status[k])
             | (rows["coefficient"][known] != state.coefficient[k])
             | (highest[known] != state.highest_rank[k])
+            | (changes.standing_pv[known] != state.standing_pv[k])
         )
         if np.count_nonzero(changed) > MAX_TOUCHED:
             return False
         for i in np.flatnonzero(known)[changed]:
-            state.set_distributor(int(at[i]), bool(rows["active"][i]), float(rows["coefficient"][i]), int(highest[i]))
+            state.set_distributor(
+                int(at[i]),
+                bool(rows["active"][i]),
+                float(rows["coefficient"][i]),
+                int(highest[i]),
+                float(changes.standing_pv[i]),
+            )
         new = np.flatnonzero(~known & rows["ours"])
         if len(new):
             ids = entry.index.ids

@@ -96,8 +96,12 @@ class MlmPlan(models.Model):
             if plan.min_pv < 0 or plan.threshold < 0:
                 raise ValidationError(self.env._("The minimum PV and the threshold cannot be negative."))
 
+    def _get_rule_fields(self):
+        """Fields that decide amounts (frozen once a closed period used the plan); add-ons add theirs."""
+        return PLAN_RULE_FIELDS
+
     def write(self, vals):
-        if PLAN_RULE_FIELDS.intersection(vals):
+        if self._get_rule_fields().intersection(vals):
             self._check_not_locked()
         return super().write(vals)
 

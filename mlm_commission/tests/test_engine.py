@@ -232,7 +232,7 @@ class TestEngineFixture(BaseCase):
         fixed[B], fixed[C] = 2, 1  # B would be Bronze (the cap bites) and C rank 0 by the rules
         base = fixture_inputs()
         inputs = PeriodInputs(
-            *(getattr(base, name) for name, _dtype in PeriodInputs.DIST_FIELDS + PeriodInputs.LINE_FIELDS),
+            **{name: getattr(base, name) for name, _dtype in PeriodInputs.DIST_FIELDS + PeriodInputs.LINE_FIELDS},
             fixed_rank=fixed,
         )
         res = compute_period(inputs, fixture_plan())
@@ -241,7 +241,10 @@ class TestEngineFixture(BaseCase):
         with self.assertRaises(ValueError):
             compute_period(
                 PeriodInputs(
-                    *(getattr(base, name) for name, _dtype in PeriodInputs.DIST_FIELDS + PeriodInputs.LINE_FIELDS),
+                    **{
+                        name: getattr(base, name)
+                        for name, _dtype in PeriodInputs.DIST_FIELDS + PeriodInputs.LINE_FIELDS
+                    },
                     fixed_rank=[9] * 15,
                 ),
                 fixture_plan(),

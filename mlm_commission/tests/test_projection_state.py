@@ -1,5 +1,6 @@
 """The incremental projection state against full engine runs, on random networks and random new lines."""
 
+import dataclasses
 import random
 
 import numpy as np
@@ -141,3 +142,26 @@ class TestProjectionState(BaseCase):
         state.apply([5], [500.0], [0], [1])
         self.assertEqual((state.values(0)["paid_rank"], state.values(0)["total_cents"]), (1, 1_500))
         self._check(state, inp, plan, "chain")
+
+    def test_standing_orders_give_the_full_run_figures(self):
+        """The plan's standing-order rule (active with an autoship of >= N PV; a rank's PV met by it): standing PV
+        switched on and off, mixed with new lines, gives a full run's figures."""
+        rng = random.Random(31)
+        for case in range(80):
+            inp, plan = random_case(rng)
+            ranks = tuple(dataclasses.replace(r, standing_counts=rng.random() < 0.5) for r in plan.ranks)
+            plan = dataclasses.replace(plan, standing_min_pv=100.0, ranks=ranks)
+            n = len(inp["sponsor"])
+            inp["standing"] = [rng.choice([0.0, 0.0, 80.0, 120.0]) for _ in range(n)]
+            inputs = to_inputs(inp)
+            state = ProjectionState(inputs, plan, compute_period(inputs, plan))
+            self._check(state, inp, plan, f"case {case} start")
+            for step in range(3):
+                x = rng.randrange(n)
+                inp["standing"][x] = 120.0 if inp["standing"][x] < 100 else 0.0
+                state.set_distributor(x, inp["status"][x], inp["coef"][x], inp["highest"][x], inp["standing"][x])
+                if rng.random() < 0.5:
+                    new = (rng.randrange(n), rng.choice([-60, 50, 120]), rng.randint(1_000, 9_000), 5, False)
+                    inp["lines"] = inp["lines"] + [new]
+                    state.apply([new[0]], [new[1]], [new[2]], [new[3]])
+                self._check(state, inp, plan, f"case {case} step {step}")
