@@ -262,6 +262,11 @@ class MlmAutoshipCycle(models.Model):
         self.ensure_one()
         self.env.ref(template_xmlid).send_mail(self.id)
         autoship = self.autoship_id
+        if autoship.owner_type == "distributor" and autoship.distributor_id:
+            # the installed app's web push (mlm_portal), where the distributor allowed it; the e-mail above stays
+            autoship.distributor_id._mlm_notify(
+                "autoship", {"name": autoship.name, "path": autoship.access_url}, mail_fallback=False
+            )
         autoship._notify_extra(
             self.env._(
                 "The payment of your autoship %(name)s failed. Update your card: %(url)s",

@@ -100,6 +100,19 @@ class TestAutoshipCycle(MlmAutoshipCommon):
         self.assertGreaterEqual(self.env["mail.mail"].search_count([]) - mails_before, 4)
         self.assertEqual(len(to_alice.filtered(lambda m: "/my/autoship/" in (m.body_html or ""))), 4)
 
+    def test_failed_payment_reaches_the_installed_app(self):
+        """A distributor who installed the back office app gets a web push for each failed payment (mlm_portal)."""
+        self.env["mail.push.device"].get_web_push_vapid_public_key()
+        self.env["mail.push.device"].sudo().create(
+            {"partner_id": self.alice.partner_id.id, "endpoint": "https://push.example.com/alice", "keys": "{}"}
+        )
+        self.token_alice.demo_simulated_state = "error"
+        with patch("odoo.addons.mlm_portal.models.mlm_app_notification.push_to_end_point") as push:
+            self._run_batch()
+        self.assertEqual(push.call_count, 1)
+        self.assertIn(self.autoship_alice.name, push.call_args.kwargs["payload"])
+        self.assertIn("/my/autoship/", push.call_args.kwargs["payload"])
+
     def test_retry_succeeds_after_a_card_update(self):
         self.token_alice.demo_simulated_state = "error"
         self._run_batch()
