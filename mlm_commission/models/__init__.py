@@ -19,3 +19,5 @@ from . import mlm_sales_target
 from . import mlm_commission_dashboard
 from . import result_integrity
 from . import mlm_report_subscription
+from . import mlm_plan_binary
+from . import mlm_plan_matrix_level
