@@ -1,7 +1,7 @@
 {
     "name": "MLM Network",
     "summary": "Distributors in a sponsor genealogy: codes, statuses, ranks, branches, KYC, moves with audit trail",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Multi-Level Marketing",
     "website": "https://github.com/mlm-odoo/mlm-odoo",
     "author": "MLM Odoo contributors",

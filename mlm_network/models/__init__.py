@@ -5,6 +5,7 @@ from . import mlm_rank_history
 from . import mlm_branch
 from . import mlm_distributor_tag
 from . import mlm_distributor
+from . import mlm_distributor_placement
 from . import mlm_distributor_import_job
 from . import mlm_distributor_import
 from . import mlm_bulk_insert
