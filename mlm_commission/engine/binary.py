@@ -262,11 +262,10 @@ class BinaryEngine(CommissionEngine):
         codes = {"unilevel": (spec.BONUS_UNILEVEL,), "binary": (BONUS_BINARY,)}.get(
             base, (spec.BONUS_UNILEVEL, BONUS_BINARY)
         )
-        parts = [self.bonus_rows[c] for c in codes if c in self.bonus_rows]
-        rows = self._concat(parts)
-        if not len(rows["beneficiary"]):
+        parts = [self.bonus_rows[c] for c in codes if c in self.bonus_rows and len(self.bonus_rows[c]["beneficiary"])]
+        if not parts:
             return None
-        return self._sum_cents(rows["beneficiary"], rows["amount_cents"])
+        return sum(self._sum_cents(rows["beneficiary"], rows["amount_cents"]) for rows in parts)
 
     # ------------------------------------------------------------------ result
     def _result(self):
