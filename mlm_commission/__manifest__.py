@@ -25,6 +25,7 @@
         "wizards/mlm_income_disclosure_views.xml",
         "views/mlm_volume_line_views.xml",
         "views/mlm_plan_views.xml",
+        "views/mlm_plan_sandbox_views.xml",
         "views/mlm_commission_period_views.xml",
         "views/mlm_commission_line_views.xml",
         "views/mlm_commission_statement_views.xml",

@@ -21,3 +21,4 @@ from . import result_integrity
 from . import mlm_report_subscription
 from . import mlm_plan_binary
 from . import mlm_plan_matrix_level
+from . import mlm_plan_sandbox

@@ -3,7 +3,7 @@
 
 import dataclasses
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..engine import BONUS_BINARY, BONUS_MATRIX, BinaryEngine, BinarySpec, MatrixSpec
@@ -85,6 +85,25 @@ class MlmPlan(models.Model):
         if BINARY_RULE_FIELDS.intersection(vals):
             self._check_not_locked()
         return super().write(vals)
+
+    @api.model
+    def _create_sample_binary_plan(self, company, name):
+        """The sample plan (seven unilevel levels, six ranks) as a binary hybrid: binary 10 % of the weaker leg,
+        1:1, carry capped at 5000 per leg, flushed when inactive, rank caps, matching on unilevel and binary
+        earnings, and a two-level matrix bonus (demo data and benchmarks)."""
+        plan = self._create_sample_plan(company, name)
+        plan.write(
+            {
+                "plan_type": "binary",
+                "binary_rate": 10.0,
+                "binary_carry_cap": 5000.0,
+                "matching_base": "both",
+                "matrix_level_ids": [Command.create({"level": k + 1, "rate": r}) for k, r in enumerate([1.0, 0.5])],
+            }
+        )
+        for rule, cap in zip(plan._get_ranks(), [100, 250, 500, 1000, 2500, 5000], strict=False):
+            rule.binary_cap = cap
+        return plan
 
     def _get_engine_class(self):
         if self.plan_type in BINARY_TYPES:
