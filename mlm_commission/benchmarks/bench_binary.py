@@ -26,8 +26,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))  # the engine folder, imported without Odoo
 
-from bench_engine import make_inputs, make_plan  # noqa: E402
-from engine import (  # noqa: E402
+from bench_engine import make_inputs, make_plan
+from engine import (
     BinaryEngine,
     BinarySpec,
     CommissionEngine,
@@ -106,7 +106,8 @@ def main():
     fields["sponsor_idx"] = sponsor
     placement = PlacementInputs(parent, position, holding, carry_left, carry_right, pending)
     inputs = PeriodInputs(**fields, placement=placement)
-    print(f"inputs: {n} distributors, {len(inputs.line_dist)} lines, built in {seconds + time.perf_counter() - t0:.1f} s")
+    seconds += time.perf_counter() - t0
+    print(f"inputs: {n} distributors, {len(inputs.line_dist)} lines, built in {seconds:.1f} s")
     plan = make_plan()
     binary_plan = dataclasses.replace(
         plan,
@@ -123,7 +124,7 @@ def main():
             "matrix": MatrixSpec((0.02, 0.02, 0.01, 0.01)),
         },
     )
-    from engine.tree import depths  # noqa: E402 - after the path setup
+    from engine.tree import depths
 
     print(f"placement depth: max {int(depths(parent).max())}; sponsor depth: max {int(depths(sponsor).max())}")
     best = {}
@@ -144,7 +145,8 @@ def main():
     extra = best["binary engine"][0] - best["default engine"][0]
     result = best["binary engine"][1]
     paid = int(np.count_nonzero(result.binary_matched))
-    print(f"binary plan type adds {extra:.2f} s; earners of binary: {paid}; capped: {np.count_nonzero(result.binary_capped)}")
+    capped = int(np.count_nonzero(result.binary_capped))
+    print(f"binary plan type adds {extra:.2f} s; earners of binary: {paid}; capped: {capped}")
     print(f"load average: {os.getloadavg()}")
 
 

@@ -71,7 +71,7 @@ class PlacementInputs:
     def __init__(self, parent_idx, position=None, holding=None, carry_left=None, carry_right=None, pending=None):
         parent = np.ascontiguousarray(parent_idx, dtype=np.int64)
         n = len(parent)
-        given = dict(position=position, holding=holding, carry_left=carry_left, carry_right=carry_right)
+        given = {"position": position, "holding": holding, "carry_left": carry_left, "carry_right": carry_right}
         given["pending"] = pending
         self.parent_idx = parent
         for name, dtype in self.FIELDS[1:]:
@@ -180,7 +180,7 @@ class BinaryEngine(CommissionEngine):
         if bspec is None:
             self._binary_zero()
             return _empty_rows()
-        placement, parent, _levels = self._placement()
+        placement = self._placement()[0]
         volume = self._binary_volume()
         holding = placement.holding
         contribution = np.where(holding, 0, volume + placement.pending)

@@ -57,7 +57,7 @@ class MlmCommissionStatement(models.Model):
     binary_capped = fields.Monetary(
         string="Over the Binary Cap", readonly=True, help="Binary commission above the rank's cap: not paid."
     )
-    binary_qualified = fields.Boolean(string="Binary Qualified", readonly=True)
+    binary_qualified = fields.Boolean(readonly=True)
     risk = fields.Selection(
         [("rank", "Short of their rank"), ("activity", "Activity falling")],
         string="At Risk",

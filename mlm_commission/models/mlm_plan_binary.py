@@ -145,9 +145,7 @@ class MlmPlan(models.Model):
 class MlmPlanRank(models.Model):
     _inherit = "mlm.plan.rank"
 
-    binary_cap = fields.Monetary(
-        string="Binary Cap", help="Most binary commission paid to this rank per period (0 = no cap)."
-    )
+    binary_cap = fields.Monetary(help="Most binary commission paid to this rank per period (0 = no cap).")
 
     @api.constrains("binary_cap")
     def _check_binary_cap(self):

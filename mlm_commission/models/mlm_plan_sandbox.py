@@ -31,7 +31,7 @@ class MlmPlanSandbox(models.Model):
     name = fields.Char(required=True)
     base_plan_id = fields.Many2one("mlm.plan", string="Plan Version", required=True, readonly=True, ondelete="cascade")
     draft_plan_id = fields.Many2one(
-        "mlm.plan", string="Draft Plan", readonly=True, ondelete="set null", help="The copy you change and replay."
+        "mlm.plan", readonly=True, ondelete="set null", help="The copy you change and replay."
     )
     company_id = fields.Many2one(related="base_plan_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
@@ -323,30 +323,6 @@ class MlmPlanSandbox(models.Model):
             )
         )
         return {row[0]: (row[1], row[2]) for row in self.env.cr.fetchall()}
-
-
-class MlmPlan(models.Model):
-    _inherit = "mlm.plan"
-
-    sandbox_of_id = fields.Many2one(
-        "mlm.plan", string="Sandbox Copy Of", readonly=True, copy=False, help="A draft copy for the plan sandbox."
-    )
-
-    def action_create_sandbox(self):
-        """A draft copy of this version (archived: never a company's plan) and a sandbox replaying it."""
-        self.ensure_one()
-        self.check_access("write")
-        sandbox_model = self.env["mlm.plan.sandbox"]
-        count = sandbox_model.search_count([("base_plan_id", "=", self.id)]) + 1
-        name = self.env._("%(plan)s (sandbox %(count)s)", plan=self.display_name, count=count)
-        draft = self.copy({"name": name, "sandbox_of_id": self.id, "active": False})
-        sandbox = sandbox_model.create({"name": name, "base_plan_id": self.id, "draft_plan_id": draft.id})
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "mlm.plan.sandbox",
-            "res_id": sandbox.id,
-            "view_mode": "form",
-        }
 
 
 class MlmPlanSandboxResult(models.Model):

@@ -265,7 +265,7 @@ def ref_round(value):
     return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def reference(net, sponsor, parent, position, holding, carry, pending, active, coef, paid_rank, bspec, mspec, plan):
+def reference(net, sponsor, parent, position, holding, carry, pending, active, coef, paid_rank, bspec, mspec, plan):  # noqa: C901 - one literal walk per rule, on purpose
     """The rules of docs/ENGINE.md, one distributor at a time. Returns (per-distributor dict, rows)."""
     mrates = plan.matching_rates
     n = len(sponsor)
@@ -418,7 +418,9 @@ class TestBinaryRandom(BaseCase):
             )
             mspec = MatrixSpec(tuple(rng.choice((0.05, 0.03, 0.0)) for _k in range(rng.randrange(0, 4))))
             ranks = (RankRule(matching_generations=2), RankRule(min_pv=100.0, min_gv=300.0, matching_generations=1))
-            plan = PlanSpec(min_pv=60.0, ranks=ranks, matching_rates=(0.2, 0.1), extra={"binary": bspec, "matrix": mspec})
+            plan = PlanSpec(
+                min_pv=60.0, ranks=ranks, matching_rates=(0.2, 0.1), extra={"binary": bspec, "matrix": mspec}
+            )
             inputs = PeriodInputs(
                 sponsor,
                 status,
