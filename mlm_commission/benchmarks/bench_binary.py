@@ -124,12 +124,14 @@ def main():
             "matrix": MatrixSpec((0.02, 0.02, 0.01, 0.01)),
         },
     )
+    binary_only = dataclasses.replace(binary_plan, extra={"binary": binary_plan.extra["binary"]})
     from engine.tree import depths
 
     print(f"placement depth: max {int(depths(parent).max())}; sponsor depth: max {int(depths(sponsor).max())}")
     best = {}
     for label, engine_class, spec in (
         ("default engine", CommissionEngine, plan),
+        ("binary only", BinaryEngine, binary_only),
         ("binary engine", BinaryEngine, binary_plan),
     ):
         runs = []
@@ -142,11 +144,13 @@ def main():
         print(f"{label}: {total:.2f} s (runs: {', '.join(f'{t:.2f}' for t, _r in runs)}), {result.row_count} rows")
         for stage, secs in result.timings.items():
             print(f"    {stage:22s} {secs:7.3f} s")
+    only = best["binary only"][0] - best["default engine"][0]
+    print(f"binary alone (matching on unilevel + binary, no matrix) adds {only:.2f} s")
     extra = best["binary engine"][0] - best["default engine"][0]
     result = best["binary engine"][1]
     paid = int(np.count_nonzero(result.binary_matched))
     capped = int(np.count_nonzero(result.binary_capped))
-    print(f"binary plan type adds {extra:.2f} s; earners of binary: {paid}; capped: {capped}")
+    print(f"binary + matrix adds {extra:.2f} s; earners of binary: {paid}; capped: {capped}")
     print(f"load average: {os.getloadavg()}")
 
 
