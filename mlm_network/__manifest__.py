@@ -15,6 +15,7 @@
         "data/res_lang_data.xml",
         "data/mlm_rank_data.xml",
         "data/queue_job_data.xml",
+        "data/ir_cron_data.xml",
         "wizards/mlm_enroll_wizard_views.xml",
         "wizards/mlm_move_wizard_views.xml",
         "views/mlm_distributor_views.xml",
