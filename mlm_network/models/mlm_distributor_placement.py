@@ -473,6 +473,21 @@ class MlmDistributor(models.Model):
                 ]
             )
 
+    # ------------------------------------------------------------------ actions
+    def action_view_placement_downline(self):
+        self.ensure_one()
+        return self._action_open(
+            self.env._("Placement downline of %(name)s", name=self.display_name),
+            [("placement_path", "=like", f"{self.placement_path}%")],
+            view_mode="hierarchy,list,form",
+        ) | {
+            "views": [
+                (self.env.ref("mlm_network.mlm_distributor_view_hierarchy_placement").id, "hierarchy"),
+                (False, "list"),
+                (False, "form"),
+            ]
+        }
+
     # ------------------------------------------------------------------ holding tank
     def _check_may_place(self):
         """MLM managers place anyone they may change; a distributor places only their own recruits. Public

@@ -73,7 +73,8 @@ class PlacementCommon(TransactionCase):
         self.env.cr.execute(
             """
             SELECT c.id, c.placement_path, c.placement_depth, p.placement_path,
-                   (SELECT count(*) FROM mlm_distributor k WHERE k.placement_parent_id = c.id), COALESCE(c.placement_child_count, 0)
+                   (SELECT count(*) FROM mlm_distributor k WHERE k.placement_parent_id = c.id),
+                   COALESCE(c.placement_child_count, 0)
               FROM mlm_distributor c LEFT JOIN mlm_distributor p ON p.id = c.placement_parent_id
              WHERE c.placement_state = 'placed'
             """
