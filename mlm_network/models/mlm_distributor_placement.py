@@ -17,6 +17,7 @@ from ..tools.placement import (
     subtree_size,
     take,
 )
+from .mlm_distributor_import_job import IMPORT_JOB_THRESHOLD
 
 # Kept by the placement methods with SQL: never written through write().
 PLACEMENT_FIELDS = {
@@ -55,10 +56,11 @@ class MlmDistributor(models.Model):
     placement_parent_code = fields.Char(
         string="Placement Parent ID",
         compute="_compute_placement_parent_code",
+        inverse="_inverse_placement_parent_code",
         help="Distributor ID of the placement parent; used to import genealogies.",
     )
     placement_position = fields.Selection(
-        PLACEMENT_POSITIONS, readonly=True, copy=False, help="Leg under the placement parent in a binary tree."
+        PLACEMENT_POSITIONS, copy=False, help="Leg under the placement parent in a binary tree (set on import)."
     )
     placement_slot = fields.Integer(
         readonly=True,
@@ -110,7 +112,51 @@ class MlmDistributor(models.Model):
         for dist in self:
             dist.placement_parent_code = dist.placement_parent_id.code
 
+    def _inverse_placement_parent_code(self):
+        for dist in self:
+            if (dist.placement_parent_id.code or False) != (dist.placement_parent_code or False):
+                raise UserError(
+                    self.env._("Placements change only from the holding tank or with a placement move, not by editing.")
+                )
+
     # ------------------------------------------------------------------ CRUD
+    @api.model
+    def load(self, fields, data):
+        """Genealogy import with a placement parent (``placement_parent_code``) and a position
+        (``placement_position``: left/right, or a matrix position number) per row; rows without them are placed
+        with their sponsors' preferences. The rows are loaded first, then placed set-based, all or nothing."""
+        queued = self.env.context.get("mlm_import_queue") and len(data) > IMPORT_JOB_THRESHOLD
+        company = self.env.company
+        if queued or (company.mlm_placement_type == "none" and "placement_parent_code" not in fields):
+            return super().load(fields, data)
+        columns = [fields.index(f) for f in ("placement_parent_code", "placement_position") if f in fields]
+        kept = [j for j in range(len(fields)) if j not in columns]
+        given = [
+            tuple(
+                (row[fields.index(f)] or "").strip() if f in fields else ""
+                for f in ("placement_parent_code", "placement_position")
+            )
+            for row in data
+        ]
+        with self.env.cr.savepoint() as savepoint:
+            result = super(MlmDistributor, self.with_context(mlm_placement_later=True)).load(
+                [fields[j] for j in kept], [[row[j] for j in kept] for row in data]
+            )
+            if not result.get("ids"):
+                return result
+            explicit = {
+                rid: (code or None, position or None)
+                for rid, (code, position) in zip(result["ids"], given, strict=True)
+                if code
+            }
+            try:
+                self.browse(result["ids"])._placement_enrol(explicit)
+            except (UserError, ValidationError) as error:
+                savepoint.close(rollback=True)
+                self.env.invalidate_all()
+                return {"ids": False, "messages": [{"type": "error", "message": str(error)}], "nextrow": 0}
+        return result
+
     @api.model_create_multi
     def create(self, vals_list):
         explicit = []

@@ -361,3 +361,34 @@ class TestConcurrentSignUps(BaseCase):
                         zip(("mlm_placement_type", "mlm_holding_days", "mlm_placement_preference"), saved, strict=True)
                     )
                 )
+
+
+@tagged("post_install", "-at_install")
+class TestPlacementImport(PlacementCommon):
+    def test_import_with_placement_columns(self):
+        fields_ = ["code", "name", "sponsor_code", "placement_parent_code", "placement_position"]
+        rows = [
+            ["IMP4", "Four", "IMP1", "IMP3", "left"],  # placed under a row further down in the file
+            ["IMP1", "One", self.root.code, self.root.code, "right"],
+            ["IMP2", "Two", "IMP1", "IMP1", "left"],
+            ["IMP3", "Three", "IMP1", "IMP1", "right"],
+            ["IMP5", "Five", "IMP1", "", ""],  # no placement given: the sponsor's preference (spillover)
+        ]
+        result = self.Distributor.load(fields_, rows)
+        self.assertFalse(result["messages"], result["messages"])
+        dists = {d.code: d for d in self.Distributor.browse(result["ids"])}
+        self.assertEqual(self._spot(dists["IMP1"]), (self.root, "right"))
+        self.assertEqual(self._spot(dists["IMP2"]), (dists["IMP1"], "left"))
+        self.assertEqual(self._spot(dists["IMP3"]), (dists["IMP1"], "right"))
+        self.assertEqual(self._spot(dists["IMP4"]), (dists["IMP3"], "left"))
+        self.assertEqual(self._spot(dists["IMP5"]), (dists["IMP2"], "left"))
+        self.assertPlacementInvariants()
+
+    def test_import_refuses_a_taken_position_and_imports_nothing(self):
+        self._make("Taken", self.root)  # left of the root
+        fields_ = ["code", "name", "sponsor_code", "placement_parent_code", "placement_position"]
+        rows = [["IMPX", "X", self.root.code, self.root.code, "left"]]
+        result = self.Distributor.load(fields_, rows)
+        self.assertFalse(result["ids"])
+        self.assertIn("already taken", result["messages"][0]["message"])
+        self.assertFalse(self.Distributor.search([("code", "=", "IMPX")]))
