@@ -213,9 +213,10 @@ class MlmDistributor(models.Model):
             result[dist.id] = {slot: {"pv": 0.0, "gv": 0.0, "carry": None} for slot in range(1, width + 1)}
         return result
 
-    def _placement_snapshot(self):
-        """The placed subtrees of ``self`` (placement tree), in one query of index range scans:
-        ``(children, paths, depths)`` with ``children[node] = {slot: child}``."""
+    def _placement_snapshot(self, levels=None):
+        """The placed subtrees of ``self`` (placement tree), in one query of index range scans, down to
+        ``levels`` levels below each (None: all): ``(children, paths, depths)`` with
+        ``children[node] = {slot: child}``."""
         roots = self.filtered(lambda d: d.placement_state == "placed" and d.placement_path)
         children, paths, depths = {}, {}, {}
         if not roots:
@@ -223,9 +224,10 @@ class MlmDistributor(models.Model):
         self.flush_model(["placement_path", "placement_parent_id", "placement_slot", "placement_depth"])
         ranges = SQL(" OR ").join(
             SQL(
-                '(placement_path COLLATE "C" >= %s COLLATE "C" AND placement_path COLLATE "C" < %s COLLATE "C")',
+                '(placement_path COLLATE "C" >= %s COLLATE "C" AND placement_path COLLATE "C" < %s COLLATE "C"%s)',
                 root.placement_path,
                 prefix_upper_bound(root.placement_path),
+                SQL(" AND placement_depth <= %s", root.placement_depth + levels) if levels is not None else SQL(),
             )
             for root in roots
         )
