@@ -15,7 +15,7 @@ class MlmPlacementWizard(models.TransientModel):
     )
     placement_type = fields.Selection(related="distributor_id.company_id.mlm_placement_type")
     sponsor_id = fields.Many2one(related="distributor_id.sponsor_id")
-    current_parent_id = fields.Many2one(related="distributor_id.placement_parent_id")
+    current_parent_id = fields.Many2one(related="distributor_id.placement_parent_id", string="Current Placement Parent")
     parent_id = fields.Many2one(
         "mlm.distributor",
         string="Placement Parent",
