@@ -12,6 +12,7 @@ from . import mlm_commission_run
 from . import mlm_commission_line
 from . import mlm_commission_statement
 from . import mlm_distributor
+from . import mlm_distributor_placement
 from . import mlm_distributor_wallet
 from . import sale_order
 from . import account_move

@@ -2,6 +2,7 @@ from . import (
     account_move,
     mlm_commission_statement,
     mlm_distributor,
+    mlm_distributor_placement,
     mlm_portal_announcement,
     mlm_portal_goal,
     mlm_portal_signup_attempt,
