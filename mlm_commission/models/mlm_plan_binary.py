@@ -88,14 +88,15 @@ class MlmPlan(models.Model):
 
     @api.model
     def _create_sample_binary_plan(self, company, name):
-        """The sample plan (seven unilevel levels, six ranks) as a binary hybrid: binary 10 % of the weaker leg,
-        1:1, carry capped at 5000 per leg, flushed when inactive, rank caps, matching on unilevel and binary
+        """The sample plan (seven unilevel levels, six ranks) as a binary hybrid: binary 10 % of the weaker leg
+        in PV, 1:1, carry capped at 5000 per leg, flushed when inactive, rank caps, matching on unilevel and binary
         earnings, and a two-level matrix bonus (demo data and benchmarks)."""
         plan = self._create_sample_plan(company, name)
         plan.write(
             {
                 "plan_type": "binary",
                 "binary_rate": 10.0,
+                "binary_volume_basis": "pv",
                 "binary_carry_cap": 5000.0,
                 "matching_base": "both",
                 "matrix_level_ids": [Command.create({"level": k + 1, "rate": r}) for k, r in enumerate([1.0, 0.5])],
