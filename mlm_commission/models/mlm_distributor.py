@@ -445,58 +445,32 @@ class MlmDistributor(models.Model):
 
     # ------------------------------------------------------------------ placement (binary plans)
     def _placement_leg_volumes(self):
-        """The legs' volumes of the current period for the "weaker leg" placement, as a binary plan pays them: the
-        last computed preview of the current period (leg volume in the plan's binary volume and the leg's first
-        member's PV), and the carry of the last closed period (None when the company's plan carries nothing)."""
+        """Adds the ``carry`` of each leg for a binary plan: the volume the last closed period carried into the
+        leg (the leg volumes of the current period come from the ledger, models/mlm_distributor_placement.py).
+        mlm_network's "weaker leg" placement compares ``gv + carry``."""
         result = super()._placement_leg_volumes()
         Period = self.env["mlm.commission.period"]
         for company in self.company_id:
             mine = self.filtered(lambda d, c=company: d.company_id == c)
             if company.mlm_plan_id.plan_type != "binary" or not mine:
                 continue
-            period = Period._get_current_period(company, fields.Date.context_today(self))[0]
             last_closed = Period.search(
                 [("company_id", "=", company.id), ("state", "in", ("closed", "paid"))], order="date_to desc", limit=1
             )
-            self.env["mlm.commission.statement"].flush_model()
-            self.env.cr.execute(
-                SQL(
-                    """
-                    SELECT d.id, COALESCE(now.binary_left, 0), COALESCE(now.binary_right, 0),
-                           COALESCE(prev.binary_carry_left, 0), COALESCE(prev.binary_carry_right, 0)
-                      FROM mlm_distributor d
-                      LEFT JOIN mlm_commission_statement now ON now.distributor_id = d.id AND now.period_id = %(now)s
-                      LEFT JOIN mlm_commission_statement prev ON prev.distributor_id = d.id AND prev.period_id = %(prev)s
-                     WHERE d.id = ANY(%(ids)s)
-                    """,
-                    now=period.id or 0,
-                    prev=last_closed.id or 0,
-                    ids=mine.ids,
+            carry = dict.fromkeys(mine.ids, (0.0, 0.0))
+            if last_closed:
+                self.env["mlm.commission.statement"].flush_model()
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT distributor_id, binary_carry_left, binary_carry_right FROM mlm_commission_statement"
+                        " WHERE period_id = %s AND distributor_id = ANY(%s)",
+                        last_closed.id,
+                        mine.ids,
+                    )
                 )
-            )
-            for dist_id, left, right, carry_left, carry_right in self.env.cr.fetchall():
+                carry.update({row[0]: (float(row[1]), float(row[2])) for row in self.env.cr.fetchall()})
+            for dist_id, (left, right) in carry.items():
                 legs = result.setdefault(dist_id, {})
-                for slot, volume, carry in ((1, left, carry_left), (2, right, carry_right)):
-                    legs.setdefault(slot, {"pv": 0.0, "gv": 0.0, "carry": None})
-                    legs[slot].update(gv=float(volume), carry=float(carry))
-            self._placement_first_member_pv(result, mine, period)
+                for slot, value in ((1, left), (2, right)):
+                    legs.setdefault(slot, {"pv": 0.0, "gv": 0.0, "carry": None})["carry"] = value
         return result
-
-    def _placement_first_member_pv(self, result, sponsors, period):
-        """The PV of the first member of each leg (the placed child), from the same preview."""
-        if not period:
-            return
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT c.placement_parent_id, c.placement_slot, COALESCE(s.pv, 0)
-                  FROM mlm_distributor c
-                  LEFT JOIN mlm_commission_statement s ON s.distributor_id = c.id AND s.period_id = %(period)s
-                 WHERE c.placement_parent_id = ANY(%(ids)s) AND c.placement_slot IN (1, 2)
-                """,
-                period=period.id,
-                ids=sponsors.ids,
-            )
-        )
-        for parent_id, slot, pv in self.env.cr.fetchall():
-            result.setdefault(parent_id, {}).setdefault(slot, {"pv": 0.0, "gv": 0.0, "carry": None})["pv"] = float(pv)

@@ -1,7 +1,7 @@
 """The binary plan type in Odoo: plan fields to the engine's spec, the one reader's placement tree, statements
 explaining the pairing, and the carry of a closed period read by the next one."""
 
-from odoo import Command, fields
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -115,23 +115,13 @@ class TestBinaryPlan(MlmCommissionCommon):
         with self.assertRaises(UserError):
             self.plan.binary_rate = 12.0
 
-    def test_weaker_leg_placement_reads_the_binary_legs(self):
-        """mlm_network's "weaker leg" placement asks the legs' volumes: the current period's preview and the carry
-        of the last closed period."""
+    def test_weaker_leg_placement_reads_the_binary_carry(self):
+        """mlm_network's "weaker leg" placement compares each leg's volume plus its carry: the carry is the one
+        the last closed period left in the leg."""
+        legs = self.root._placement_leg_volumes()[self.root.id]
+        self.assertEqual((legs[1]["carry"], legs[2]["carry"]), (0.0, 0.0))
         self._volumes(self.period_start, alice=300.0, carol=50.0, bob=100.0)
         self.period.action_close()  # carries 250.00 on root's left
-        today = fields.Date.context_today(self.env.user)
-        current = self.env["mlm.commission.period"]._get_or_create_period(self.company, today)
-        for period in self.next_period.filtered(lambda p: p != current):
-            self._volumes(period.date_from)
-            period.action_close()
-        self._adjust(self.bob, 30, 40.0, today)
-        self._adjust(self.frank, 10, 20.0, today)
-        current.action_compute_now()
         legs = self.root._placement_leg_volumes()[self.root.id]
-        self.assertEqual(legs[2]["gv"], 60.0)  # bob 40.00 + frank 20.00
-        self.assertEqual(legs[2]["pv"], 30.0)  # bob, the first member of the right leg
-        self.assertEqual(legs[1]["gv"], 0.0)
-        # last month: root active, nothing on the right: the 250.00 stayed on the left
-        self.assertEqual(legs[1]["carry"], 250.0)
-        self.assertEqual(legs[2]["carry"], 0.0)
+        self.assertEqual((legs[1]["carry"], legs[2]["carry"]), (250.0, 0.0))
+        self.assertEqual(self.alice._placement_leg_volumes()[self.alice.id][1]["carry"], 50.0)
