@@ -32,14 +32,24 @@ class TestBinaryPlan(MlmCommissionCommon):
             (cls.frank, cls.bob, 1),
         )
         cls.env["mlm.distributor"].flush_model()
+        paths = {cls.root.id: f"{cls.root.id}/"}
+        cls.env.cr.execute(
+            SQL(
+                "UPDATE mlm_distributor SET placement_state = 'placed', placement_path = %s WHERE id = %s",
+                paths[cls.root.id],
+                cls.root.id,
+            )
+        )
         for child, parent, slot in placement:
+            paths[child.id] = f"{paths[parent.id]}{child.id}/"
             cls.env.cr.execute(
                 SQL(
                     "UPDATE mlm_distributor SET placement_parent_id = %s, placement_slot = %s, "
-                    "placement_position = %s, placement_state = 'placed' WHERE id = %s",
+                    "placement_position = %s, placement_state = 'placed', placement_path = %s WHERE id = %s",
                     parent.id,
                     slot,
                     "left" if slot == 1 else "right",
+                    paths[child.id],
                     child.id,
                 )
             )
