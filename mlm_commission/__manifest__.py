@@ -1,7 +1,7 @@
 {
     "name": "MLM Commissions",
     "summary": "Volumes from real sales, versioned compensation plans, fast exact commission runs, accounting, payouts",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/Multi-Level Marketing",
     "website": "https://github.com/mlm-odoo/mlm-odoo",
     "author": "MLM Odoo contributors",
@@ -25,6 +25,7 @@
         "wizards/mlm_income_disclosure_views.xml",
         "views/mlm_volume_line_views.xml",
         "views/mlm_plan_views.xml",
+        "views/mlm_plan_sandbox_views.xml",
         "views/mlm_commission_period_views.xml",
         "views/mlm_commission_line_views.xml",
         "views/mlm_commission_statement_views.xml",

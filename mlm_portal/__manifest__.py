@@ -28,6 +28,7 @@
         "views/portal_commission_templates.xml",
         "views/portal_order_templates.xml",
         "views/portal_team_templates.xml",
+        "views/portal_placement_templates.xml",
         "views/signup_templates.xml",
         "views/shop_templates.xml",
         "views/mlm_portal_announcement_views.xml",

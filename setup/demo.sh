@@ -36,6 +36,10 @@ echo "  sales.manager / sales.manager   sales manager and MLM manager"
 (cd "$REPO_DIR/setup" && "$ODOO_PY" demo_portal.py --config "$CONF" --db "$DB")
 (cd "$REPO_DIR/setup" && "$ODOO_PY" demo_onec.py --config "$CONF" --db "$DB")
 (cd "$REPO_DIR/setup" && "$ODOO_PY" demo_autoship.py --config "$CONF" --db "$DB")
+log "placement tree: a second company with a binary tree and a holding tank in use"
+(cd "$REPO_DIR/setup" && "$ODOO_PY" demo_placement.py --config "$CONF" --db "$DB")
+log "binary plan of the company with the binary placement tree"
+(cd "$REPO_DIR/setup" && "$ODOO_PY" demo_binary_plan.py --config "$CONF" --db "$DB")
 log "scheduled backups (OCA auto_backup; setup/serve.sh's configuration lets it dump)"
 (cd "$REPO_DIR/setup" && "$ODOO_PY" demo_backup.py --config "$CONF" --db "$DB" --folder "$MLM_HOME/backups/$DB" --days 7)
 echo

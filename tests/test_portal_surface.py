@@ -24,6 +24,8 @@ PORTAL_METHODS = {
     " own record only, never over a decision (mlm_network test_rpc_security)",
     "mlm.distributor.get_mlm_projection": "a distributor's own volumes, legs and projected earnings (the /my/volume"
     " page); others' are for MLM staff (mlm_portal test_portal_security)",
+    "mlm.distributor.action_place": "a sponsor places their own recruits waiting in the holding tank, only in their"
+    " own placement downline (checked before sudo; mlm_network test_placement, mlm_portal test_portal_placement)",
     "mlm.portal.goal.create": "a distributor sets personal goals for themselves only (record rule and create check)",
     "mlm.portal.goal.write": "a distributor edits their own goals; the owner (distributor_id, company_id) is refused",
     "mlm.portal.goal.unlink": "a distributor deletes their own goals (record rule; /my/team delete button)",
@@ -92,6 +94,24 @@ PORTAL_FIELDS = {
     "mlm.distributor.mlm_telegram_chat_ids": "ids only: the chats are not readable by them",
     "mlm.distributor.mlm_call_count": "count of their own calls",
     "mlm.distributor.mlm_wallet_currency_id": "currency of their wallet (the balance itself is for staff)",
+    **dict.fromkeys(
+        [
+            "mlm.distributor.placement_parent_id",
+            "mlm.distributor.placement_parent_code",
+            "mlm.distributor.placement_position",
+            "mlm.distributor.placement_slot",
+            "mlm.distributor.placement_path",
+            "mlm.distributor.placement_depth",
+            "mlm.distributor.placement_child_ids",
+            "mlm.distributor.placement_child_count",
+            "mlm.distributor.placement_state",
+            "mlm.distributor.placement_deadline",
+            "mlm.distributor.placement_date",
+            "mlm.distributor.placement_preference",
+        ],
+        "their own place in the placement tree (ids of the upline, position, holding tank deadline; no personal"
+        " data); changed only by action_place and placement moves, never by write",
+    ),
 }
 
 # Fields our add-ons add to Odoo's models, readable where Odoo's own portal rules let the user read the record.
@@ -133,6 +153,11 @@ PORTAL_FIELDS.update(
                 "res.company.mlm_cooling_off_days",
                 "res.company.mlm_distributor_pricelist_id",
                 "res.company.mlm_duplicate_policy",
+                "res.company.mlm_holding_days",
+                "res.company.mlm_matrix_depth",
+                "res.company.mlm_matrix_width",
+                "res.company.mlm_placement_preference",
+                "res.company.mlm_placement_type",
                 "res.company.mlm_period_type",
                 "res.company.mlm_plan_id",
                 "res.company.mlm_privacy_version",
@@ -324,6 +349,10 @@ class TestPortalSurface(HttpCase, MlmPortalCommon):
         self.assertEqual(goal.target_value, 5)
         with self.assertRaises(JsonRpcException):
             self._call("res.users", "signup", [{"login": "intruder@example.com", "password": "x-1"}, "forged"])
+        # placing from the holding tank: only the sponsor's own recruits (bob is frank's sponsor, not alice's)
+        for other in (self.alice, self.carol):
+            with self.assertRaises(JsonRpcException, msg=f"action_place {other.name}"):
+                self._call("mlm.distributor", "action_place", [other.ids, self.bob.id, "left"])
 
     def test_standard_orm_methods_follow_the_rules(self):
         self.authenticate(self.user_bob.login, PASSWORD)

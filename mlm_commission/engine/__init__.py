@@ -3,6 +3,7 @@
 See docs/ENGINE.md for the interface and the exact semantics.
 """
 
+from .binary import BONUS_BINARY, BONUS_MATRIX, BinaryEngine, BinarySpec, MatrixSpec, PlacementInputs
 from .core import CommissionEngine, compute_period, round_half_up
 from .ids import IdIndex, ordinal_days
 from .ranks import rank_standing
@@ -24,8 +25,10 @@ from .spec import (
 from .tree import DepthLevels, depths, nearest_ancestor_where
 
 __all__ = [
+    "BONUS_BINARY",
     "BONUS_FAST_START",
     "BONUS_MATCHING",
+    "BONUS_MATRIX",
     "BONUS_POOL",
     "BONUS_RANK_ADVANCEMENT",
     "BONUS_UNILEVEL",
@@ -33,11 +36,15 @@ __all__ = [
     "HELD_NONE",
     "HELD_THRESHOLD",
     "ROW_FIELDS",
+    "BinaryEngine",
+    "BinarySpec",
     "CommissionEngine",
     "DepthLevels",
     "IdIndex",
+    "MatrixSpec",
     "PeriodInputs",
     "PeriodResult",
+    "PlacementInputs",
     "PlanSpec",
     "RankRule",
     "compute_period",

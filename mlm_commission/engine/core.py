@@ -272,10 +272,9 @@ class CommissionEngine:
     def _bonus_matching(self):
         """m[g] of the rounded unilevel earnings of each active distributor exactly g levels below."""
         rates = np.asarray(self.plan.matching_rates, dtype=np.float64)
-        unilevel = self.bonus_rows.get(spec.BONUS_UNILEVEL)
-        if not len(rates) or unilevel is None or not len(unilevel["beneficiary"]):
+        earned = self._matching_earned() if len(rates) else None
+        if earned is None:
             return _empty_rows()
-        earned = self._sum_cents(unilevel["beneficiary"], unilevel["amount_cents"])
         generations = self._rank_attribute("matching_generations")
         sponsor = self.inputs.sponsor_idx
         source = np.flatnonzero((earned != 0) & self.active)
@@ -293,6 +292,15 @@ class CommissionEngine:
                 self._make_rows(spec.BONUS_MATCHING, ben, src, g, g, self.paid_rank[ben], rates[g - 1], earned[src])
             )
         return self._concat(parts)
+
+    def _matching_earned(self):
+        """Per distributor, the earnings matching is paid on: the rounded unilevel rows (None when none).
+
+        A plan type paying matching on other bonuses (binary) overrides this."""
+        unilevel = self.bonus_rows.get(spec.BONUS_UNILEVEL)
+        if unilevel is None or not len(unilevel["beneficiary"]):
+            return None
+        return self._sum_cents(unilevel["beneficiary"], unilevel["amount_cents"])
 
     def _bonus_pool(self):
         """p% of the company's BV, shared by GV among paid rank >= the pool rank (active status only)."""

@@ -414,6 +414,7 @@ class EngineState:
         self.line_bv_cents = inputs.line_bv_cents.copy()
         self.line_day = inputs.line_day.copy()
         self.line_customer = inputs.line_customer.copy()
+        self.placement = inputs.placement  # plan types on the placement tree (binary); never changed in place
         self._set_result(result)
 
     @property
@@ -446,7 +447,8 @@ class EngineState:
             self.line_bv_cents,
             self.line_day,
             self.line_customer,
-            self.standing_pv,
+            standing_pv=self.standing_pv,
+            placement=self.placement,
         )
 
     # ------------------------------------------------------------------ updates
@@ -474,6 +476,8 @@ class EngineState:
         ):
             current = getattr(self, name)
             setattr(self, name, np.append(current, np.array([value], dtype=current.dtype)))
+        if self.placement is not None:
+            self.placement = self.placement.extended()  # a new recruit waits in the holding tank
         self._set_result(None)
         return x
 

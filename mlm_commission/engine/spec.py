@@ -141,7 +141,12 @@ class PeriodInputs:
         line_customer,
         fixed_rank=None,
         standing_pv=None,
+        placement=None,
     ):
+        # the placement tree and binary carry-in (engine/binary.py PlacementInputs); None for sponsor-only plans
+        if placement is not None and len(placement.parent_idx) != len(sponsor_idx):
+            raise ValueError("placement arrays must have one item per distributor")
+        self.placement = placement
         self.sponsor_idx = _array(sponsor_idx, np.int64, "sponsor_idx")
         n = len(self.sponsor_idx)
         self.active_status = _array(active_status, np.bool_, "active_status", n)

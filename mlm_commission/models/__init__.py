@@ -12,6 +12,7 @@ from . import mlm_commission_run
 from . import mlm_commission_line
 from . import mlm_commission_statement
 from . import mlm_distributor
+from . import mlm_distributor_placement
 from . import mlm_distributor_wallet
 from . import mlm_volume_document
 from . import sale_order
@@ -20,3 +21,6 @@ from . import mlm_sales_target
 from . import mlm_commission_dashboard
 from . import result_integrity
 from . import mlm_report_subscription
+from . import mlm_plan_binary
+from . import mlm_plan_matrix_level
+from . import mlm_plan_sandbox

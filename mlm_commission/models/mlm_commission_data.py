@@ -12,7 +12,10 @@ ledger lines by binary COPY into numpy arrays, with one set of rules for every c
   for the whole company; in a subtree only the subtree's lines are read;
 - a distributor's ``standing_pv`` (PV per cycle of their standing orders, for the plan's standing rule) is the
   SQL expression of ``mlm.distributor._mlm_standing_pv_sql`` (0 here; ``mlm_autoship`` gives active autoships);
-- carried amounts (``carry_out`` of the previous closed period's statements, in cents) are read on request.
+- carried amounts (``carry_out`` of the previous closed period's statements, in cents) are read on request,
+  with the binary carry (``binary_carry_left/right`` and ``binary_pending``, volume hundredths) of the same period;
+- the placement tree (binary and matrix plans): ``placement_parent_id``, ``placement_slot - 1`` as the engine's
+  position (0 left, 1 right; the matrix slot from 0) and ``placement_state = 'holding'``.
 
 Scopes: :meth:`InputScope.company` (the run, the projection cache), :meth:`InputScope.subtree` (a distributor's
 team as its own network, the distributor as the root) and :meth:`InputScope.changes` (the distributors written
@@ -27,7 +30,7 @@ from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..engine import IdIndex, PeriodInputs
+from ..engine import IdIndex, PeriodInputs, PlacementInputs
 from ..tools import pgcopy
 
 ORDINAL_EPOCH = SQL("DATE '0001-01-01'")
@@ -42,6 +45,9 @@ DISTRIBUTOR_COLUMNS = [
     ("depth", "int8"),
     ("ours", "bool"),
     ("standing_pv", "float8"),
+    ("placement_parent", "int8"),
+    ("placement_position", "int2"),
+    ("holding", "bool"),
 ]
 LEDGER_COLUMNS = [
     ("id", "int8"),
@@ -114,6 +120,25 @@ class PeriodData:
         self.line_day = lines["day"]
         self.line_customer = lines["customer"]
         self.carried = np.zeros(len(self.ids), dtype=np.int64)
+        self.placement_parent_ids = dist["placement_parent"]
+        self.placement_parent_idx = self.index.positions(self.placement_parent_ids)
+        if root_id:
+            self.placement_parent_idx[self.index.positions([root_id])[0]] = -1
+        self.placement_position = dist["placement_position"]
+        self.holding = dist["holding"]
+        zeros = np.zeros(len(self.ids), dtype=np.int64)
+        self.binary_carry_left, self.binary_carry_right, self.binary_pending = zeros, zeros.copy(), zeros.copy()
+
+    def placement(self):
+        """The engine's :class:`PlacementInputs` (placement tree and binary carry-in) of this data."""
+        return PlacementInputs(
+            self.placement_parent_idx,
+            self.placement_position,
+            self.holding,
+            self.binary_carry_left,
+            self.binary_carry_right,
+            self.binary_pending,
+        )
 
     @property
     def size(self):
@@ -133,7 +158,8 @@ class PeriodData:
             self.line_bv_cents,
             self.line_day,
             self.line_customer,
-            self.standing_pv,
+            standing_pv=self.standing_pv,
+            placement=self.placement(),
         )
 
 
@@ -179,7 +205,8 @@ class InputReader:
         if scope.kind == "company":
             self._check_ledger_distributors(data)
         if scope.carried:
-            data.carried = self._read_carried(data.index)
+            data.carried, binary = self._read_carried(data.index)
+            data.binary_carry_left, data.binary_carry_right, data.binary_pending = binary
         return data
 
     # ------------------------------------------------------------------ queries
@@ -193,7 +220,9 @@ class InputReader:
             SELECT d.id::int8, COALESCE(d.sponsor_id, 0)::int8, d.status = 'active',
                    COALESCE(d.mlm_coefficient, 1.0)::float8,
                    (COALESCE(d.join_date, %(today)s) - %(epoch)s + 1)::int8, COALESCE(d.highest_rank_id, 0)::int8,
-                   COALESCE(d.depth, 0)::int8, d.company_id = %(company)s, %(standing)s
+                   COALESCE(d.depth, 0)::int8, d.company_id = %(company)s, %(standing)s,
+                   COALESCE(d.placement_parent_id, 0)::int8, GREATEST(COALESCE(d.placement_slot, 1) - 1, 0)::int2,
+                   COALESCE(d.placement_state = 'holding', FALSE)
               FROM mlm_distributor d
              WHERE %(where)s
              ORDER BY d.id
@@ -245,17 +274,22 @@ class InputReader:
         )
 
     def _read_carried(self, index):
-        """Amounts carried forward by the previous closed period (below threshold, held), as cents."""
+        """Amounts carried forward by the previous closed period (below threshold, held), as cents, and its binary
+        carry: ``(carried, (carry_left, carry_right, pending))`` in cents / volume hundredths."""
         carried = np.zeros(len(index), dtype=np.int64)
+        binary = tuple(np.zeros(len(index), dtype=np.int64) for _i in range(3))
         Period = self.env["mlm.commission.period"]
         Period.flush_model(["state", "date_to", "company_id"])
         self.env["mlm.commission.statement"].flush_model()
         self.env.cr.execute(
             SQL(
                 """
-                SELECT s.distributor_id, round(s.carry_out * 100)::int8
+                SELECT s.distributor_id, round(s.carry_out * 100)::int8, round(s.binary_carry_left * 100)::int8,
+                       round(s.binary_carry_right * 100)::int8, round(s.binary_pending * 100)::int8
                   FROM mlm_commission_statement s
-                 WHERE s.carry_out != 0 AND s.period_id = (
+                 WHERE (s.carry_out != 0 OR s.binary_carry_left != 0 OR s.binary_carry_right != 0
+                        OR s.binary_pending != 0)
+                   AND s.period_id = (
                        SELECT p.id FROM mlm_commission_period p
                         WHERE p.company_id = %(company)s AND p.date_to < %(start)s AND p.state IN ('closed', 'paid')
                         ORDER BY p.date_to DESC LIMIT 1)
@@ -268,5 +302,8 @@ class InputReader:
         if rows:
             arr = np.array(rows, dtype=np.int64)
             pos = index.positions(arr[:, 0])
-            carried[pos[pos >= 0]] = arr[pos >= 0, 1]
-        return carried
+            found = pos >= 0
+            carried[pos[found]] = arr[found, 1]
+            for k, target in enumerate(binary):
+                target[pos[found]] = arr[found, 2 + k]
+        return carried, binary

@@ -466,6 +466,7 @@ class MlmCommissionPeriod(models.Model):
             | (result.carry_cents != 0)
             | result.active
             | (result.bv_cents != 0)
+            | getattr(result, "keep_statement", False)  # a plan type's own reasons (binary carry)
         )
         sel = np.nonzero(keep)[0]
         n = len(sel)
@@ -491,6 +492,7 @@ class MlmCommissionPeriod(models.Model):
             "carry_cents": result.carry_cents[sel],
             "held": result.held_reason[sel].astype(np.int64),
         }
+        stat.update(self._plan_type_statement_arrays(result, sel))
         COMMISSION_STATEMENT.write_rows(cr, stat, date_from=self.date_from, state="preview")
         self._flag_risks()
         if count > 50_000:
@@ -500,6 +502,15 @@ class MlmCommissionPeriod(models.Model):
         self.env["mlm.commission.statement"].invalidate_model()
         self.invalidate_recordset(["line_ids", "statement_ids"])
         return n
+
+    @staticmethod
+    def _plan_type_statement_arrays(result, sel):
+        """The statement columns of one plan type (``zero_default`` in the result table) the engine computed."""
+        return {
+            column.stage_name: getattr(result, column.name)[sel]
+            for column in COMMISSION_STATEMENT.columns
+            if column.zero_default and hasattr(result, column.name)
+        }
 
     def _flag_risks(self):
         """Mark statements of active distributors short of the rank they hold, or whose PV fell below half of

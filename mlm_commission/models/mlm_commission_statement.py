@@ -43,6 +43,21 @@ class MlmCommissionStatement(models.Model):
     payable = fields.Monetary(readonly=True)
     carry_out = fields.Monetary(string="Carried Forward", readonly=True)
     held_reason = fields.Selection(HELD_REASONS, readonly=True, default="none")
+    # binary plans (docs/ENGINE.md "Binary and matrix plans"): volumes in the plan's binary volume (BV or PV)
+    binary_left = fields.Float(string="Left Leg Volume", readonly=True, help="Volume of the left leg this period.")
+    binary_right = fields.Float(string="Right Leg Volume", readonly=True, help="Volume of the right leg this period.")
+    binary_carry_left_in = fields.Float(string="Left Carry In", readonly=True)
+    binary_carry_right_in = fields.Float(string="Right Carry In", readonly=True)
+    binary_matched = fields.Float(string="Matched Volume", readonly=True, help="Weaker-leg volume paid this period.")
+    binary_carry_left = fields.Float(string="Left Carry Out", readonly=True)
+    binary_carry_right = fields.Float(string="Right Carry Out", readonly=True)
+    binary_pending = fields.Float(
+        string="Pending Volume", readonly=True, help="Volume waiting in the holding tank until placement."
+    )
+    binary_capped = fields.Monetary(
+        string="Over the Binary Cap", readonly=True, help="Binary commission above the rank's cap: not paid."
+    )
+    binary_qualified = fields.Boolean(readonly=True)
     risk = fields.Selection(
         [("rank", "Short of their rank"), ("activity", "Activity falling")],
         string="At Risk",
@@ -192,6 +207,7 @@ class MlmCommissionStatement(models.Model):
             (self.env._("Carried in"), self.carry_in),
             (self.env._("Payable"), self.payable),
             (self.env._("Carried forward"), self.carry_out),
+            *self._binary_summary(),
         ):
             sheet.write(row, 4, label, bold)
             sheet.write_number(row, 5, value, money)
@@ -199,3 +215,21 @@ class MlmCommissionStatement(models.Model):
         sheet.set_column(0, 1, 28)
         workbook.close()
         return buffer.getvalue()
+
+    def _binary_summary(self):
+        """(label, value) of the binary pairing of this statement (empty for statements without binary)."""
+        self.ensure_one()
+        figures = (
+            (self.env._("Left leg volume"), self.binary_left),
+            (self.env._("Right leg volume"), self.binary_right),
+            (self.env._("Left carry in"), self.binary_carry_left_in),
+            (self.env._("Right carry in"), self.binary_carry_right_in),
+            (self.env._("Matched volume"), self.binary_matched),
+            (self.env._("Left carry out"), self.binary_carry_left),
+            (self.env._("Right carry out"), self.binary_carry_right),
+            (self.env._("Pending volume (holding tank)"), self.binary_pending),
+            (self.env._("Over the binary cap, not paid"), self.binary_capped),
+        )
+        if not any(value for _label, value in figures):
+            return ()
+        return figures

@@ -448,3 +448,35 @@ class MlmDistributor(models.Model):
                 )
             )
         return requirements
+
+    # ------------------------------------------------------------------ placement (binary plans)
+    def _placement_leg_volumes(self):
+        """Adds the ``carry`` of each leg for a binary plan: the volume the last closed period carried into the
+        leg (the leg volumes of the current period come from the ledger, models/mlm_distributor_placement.py).
+        mlm_network's "weaker leg" placement compares ``gv + carry``."""
+        result = super()._placement_leg_volumes()
+        Period = self.env["mlm.commission.period"]
+        for company in self.company_id:
+            mine = self.filtered(lambda d, c=company: d.company_id == c)
+            if company.mlm_plan_id.plan_type != "binary" or not mine:
+                continue
+            last_closed = Period.search(
+                [("company_id", "=", company.id), ("state", "in", ("closed", "paid"))], order="date_to desc", limit=1
+            )
+            carry = dict.fromkeys(mine.ids, (0.0, 0.0))
+            if last_closed:
+                self.env["mlm.commission.statement"].flush_model()
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT distributor_id, binary_carry_left, binary_carry_right FROM mlm_commission_statement"
+                        " WHERE period_id = %s AND distributor_id = ANY(%s)",
+                        last_closed.id,
+                        mine.ids,
+                    )
+                )
+                carry.update({row[0]: (float(row[1]), float(row[2])) for row in self.env.cr.fetchall()})
+            for dist_id, (left, right) in carry.items():
+                legs = result.setdefault(dist_id, {})
+                for slot, value in ((1, left), (2, right)):
+                    legs.setdefault(slot, {"pv": 0.0, "gv": 0.0, "carry": None})["carry"] = value
+        return result

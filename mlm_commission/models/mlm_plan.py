@@ -65,6 +65,9 @@ class MlmPlan(models.Model):
     )
     period_ids = fields.One2many("mlm.commission.period", "plan_id", string="Periods")
     locked = fields.Boolean(compute="_compute_locked", help="A closed period ran with this version.")
+    sandbox_of_id = fields.Many2one(
+        "mlm.plan", string="Sandbox Copy Of", readonly=True, copy=False, help="A draft copy for the plan sandbox."
+    )
 
     _sql_constraints = [
         ("name_version_uniq", "unique(company_id, name, version)", "A plan version exists already."),
@@ -126,6 +129,22 @@ class MlmPlan(models.Model):
             self.company_id.mlm_plan_id = new
         self.active = False
         return {"type": "ir.actions.act_window", "res_model": "mlm.plan", "res_id": new.id, "view_mode": "form"}
+
+    def action_create_sandbox(self):
+        """A draft copy of this version (archived: never a company's plan) and a sandbox replaying it."""
+        self.ensure_one()
+        self.check_access("write")
+        sandbox_model = self.env["mlm.plan.sandbox"]
+        count = sandbox_model.search_count([("base_plan_id", "=", self.id)]) + 1
+        name = self.env._("%(plan)s (sandbox %(count)s)", plan=self.display_name, count=count)
+        draft = self.copy({"name": name, "sandbox_of_id": self.id, "active": False})
+        sandbox = sandbox_model.create({"name": name, "base_plan_id": self.id, "draft_plan_id": draft.id})
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mlm.plan.sandbox",
+            "res_id": sandbox.id,
+            "view_mode": "form",
+        }
 
     # ------------------------------------------------------------------ engine
     @api.model

@@ -18,11 +18,14 @@ Plain Python + ``odoo.tools.SQL``; the COPY itself is :mod:`.pgcopy`.
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from odoo.tools import SQL
 
 from . import pgcopy
 
 ON_DELETE = ("cascade", "set null", "restrict")
+ZERO_DTYPES = {"int2": np.int16, "int4": np.int32, "int8": np.int64, "float8": np.float64, "bool": np.bool_}
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class Column:
     param: str = None
     not_null: bool = False
     ref: tuple = None
+    zero_default: bool = False  # staged as zeros when the run gives no array (columns of one plan type)
 
     @property
     def stage_name(self):
@@ -146,7 +150,15 @@ class ResultTable:
         )
 
     def write_rows(self, cr, arrays, **params):
-        """Stage ``arrays`` by binary COPY and insert them (one statement), then drop the staging table."""
+        """Stage ``arrays`` by binary COPY and insert them (one statement), then drop the staging table.
+
+        A ``zero_default`` column missing from ``arrays`` is staged as zeros."""
+        missing = [c for c in self.columns if c.staged and c.zero_default and c.stage_name not in arrays]
+        if missing:
+            count = len(next(iter(arrays.values()))) if arrays else 0
+            arrays = dict(arrays)
+            for column in missing:
+                arrays[column.stage_name] = np.zeros(count, dtype=ZERO_DTYPES[column.stage_type])
         self.stage.load(cr, arrays)
         cr.execute(self.insert_sql(**params))
         self.stage.drop(cr)
@@ -224,8 +236,23 @@ class ResultTable:
 
 
 # ---------------------------------------------------------------------------------------------------- the tables
-def _cents(name):
-    return Column(name, "numeric", stage_type="int8", stage=f"{name}_cents", expr="{} / 100.0")
+def _cents(name, **kwargs):
+    return Column(name, "numeric", stage_type="int8", stage=f"{name}_cents", expr="{} / 100.0", **kwargs)
+
+
+# Binary plans (engine/binary.py): leg volumes, pairing and carry of the period, in volume units (hundredths of BV
+# or PV); the next period's reader takes its carry-in from binary_carry_left/right and binary_pending.
+BINARY_STATEMENT_COLUMNS = (
+    "binary_left",
+    "binary_right",
+    "binary_carry_left_in",
+    "binary_carry_right_in",
+    "binary_matched",
+    "binary_carry_left",
+    "binary_carry_right",
+    "binary_pending",
+    "binary_capped",
+)
 
 
 COMMISSION_LINE = ResultTable(
@@ -286,6 +313,8 @@ COMMISSION_STATEMENT = ResultTable(
         Column("date_from", "date", param="date_from"),
         Column("risk", "varchar"),
         Column("payout_move_id", "int4", ref=("account_move", "set null")),
+        *(_cents(name, zero_default=True) for name in BINARY_STATEMENT_COLUMNS),
+        Column("binary_qualified", "bool", "bool", zero_default=True),
     ],
     indexes=[
         ("mlm_commission_statement_period_distributor_uniq", True, ("period_id", "distributor_id")),

@@ -8,6 +8,7 @@ from . import mlm_distributor
 from . import mlm_distributor_import_job
 from . import mlm_distributor_import
 from . import mlm_bulk_insert
+from . import mlm_distributor_placement
 from . import mlm_move_log
 from . import mlm_network_generator
 from . import res_partner

@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..tools.placement import PLACEMENT_PREFERENCES, PLACEMENT_TYPES
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -21,3 +23,31 @@ class ResCompany(models.Model):
         help="A terminated distributor cannot enrol again before this many days have passed.",
     )
     mlm_agreement_version = fields.Char(string="Current Agreement Version", default="1.0")
+    # --- placement tree (binary and matrix plans) ---------------------------------------------------------
+    mlm_placement_type = fields.Selection(
+        PLACEMENT_TYPES,
+        string="Placement Tree",
+        default="none",
+        required=True,
+        help="Binary: two positions (left, right) under each distributor; matrix: a fixed width. "
+        "The sponsor tree is kept either way.",
+    )
+    mlm_matrix_width = fields.Integer(string="Matrix Width", default=3)
+    mlm_matrix_depth = fields.Integer(
+        string="Matrix Depth",
+        default=7,
+        help="Levels of a sponsor's matrix a recruit may be placed in; 0: no limit.",
+    )
+    mlm_holding_days = fields.Integer(
+        string="Holding Tank Days",
+        default=0,
+        help="Days new recruits wait unplaced while their sponsor places them by hand; then they are placed "
+        "automatically with the sponsor's preference. 0: no holding tank, recruits are placed at enrolment.",
+    )
+    mlm_placement_preference = fields.Selection(
+        PLACEMENT_PREFERENCES,
+        string="Default Placement",
+        default="spillover",
+        required=True,
+        help="Where recruits are placed when their sponsor has no preference of their own.",
+    )

@@ -8,3 +8,8 @@ class ResConfigSettings(models.TransientModel):
     mlm_duplicate_policy = fields.Selection(related="company_id.mlm_duplicate_policy", readonly=False)
     mlm_reenroll_days = fields.Integer(related="company_id.mlm_reenroll_days", readonly=False)
     mlm_agreement_version = fields.Char(related="company_id.mlm_agreement_version", readonly=False)
+    mlm_placement_type = fields.Selection(related="company_id.mlm_placement_type", readonly=False)
+    mlm_matrix_width = fields.Integer(related="company_id.mlm_matrix_width", readonly=False)
+    mlm_matrix_depth = fields.Integer(related="company_id.mlm_matrix_depth", readonly=False)
+    mlm_holding_days = fields.Integer(related="company_id.mlm_holding_days", readonly=False)
+    mlm_placement_preference = fields.Selection(related="company_id.mlm_placement_preference", readonly=False)

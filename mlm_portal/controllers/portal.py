@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from werkzeug.exceptions import NotFound
 
 from odoo import fields, http
-from odoo.exceptions import AccessError, MissingError, ValidationError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
@@ -505,3 +505,98 @@ class MlmPortal(CustomerPortal):
         except (AccessError, MissingError) as error:
             raise NotFound() from error
         return request.redirect("/my/team")
+
+    # ------------------------------------------------------------------ placement tree and holding tank
+    def _mlm_placed_me(self):
+        """The user's distributor when their company has a placement tree and they are placed in it; else 404."""
+        me = self._mlm_me()
+        if me.company_id.mlm_placement_type == "none" or me.placement_state != "placed":
+            raise NotFound()
+        return me
+
+    def _mlm_placement_member(self, distributor_id):
+        """A member of the user's placement downline (or the user), read with sudo after checking the path."""
+        me = self._mlm_placed_me()
+        member_sudo = request.env["mlm.distributor"].sudo().browse(int(distributor_id)).exists()
+        if (
+            not member_sudo
+            or member_sudo.company_id != me.company_id
+            or member_sudo.placement_state != "placed"
+            or not (member_sudo.placement_path or "").startswith(me.placement_path)
+        ):
+            raise NotFound()
+        return member_sudo
+
+    @http.route("/my/placement", type="http", auth="user", website=True, readonly=True)
+    def portal_my_placement(self, root=None, search=None, **kw):
+        me = self._mlm_placed_me()
+        top = self._mlm_placement_member(root) if str(root or "").isdigit() else me
+        binary = me.company_id.mlm_placement_type == "binary"
+        term = (search or "").strip()[:100]
+        values = self._mlm_values(
+            "mlm_placement",
+            top=top,
+            binary=binary,
+            width=me._placement_width(me.company_id),
+            levels=top._portal_placement_levels(3 if binary else 2),
+            up=top.placement_parent_id if top != me else False,
+            next_positions=me._portal_placement_next(),
+            search=term,
+            found=me._portal_placement_search(term) if len(term) >= 2 else None,
+            holding_count=request.env["mlm.distributor"]
+            .sudo()
+            .search_count([("sponsor_id", "=", me.id), ("placement_state", "=", "holding")]),
+        )
+        return request.render("mlm_portal.portal_my_placement", values)
+
+    def _mlm_holding_values(self, me, **values):
+        recruits = (
+            request.env["mlm.distributor"]
+            .sudo()
+            .search([("sponsor_id", "=", me.id), ("placement_state", "=", "holding")], order="placement_deadline, id")
+        )
+        return self._mlm_values(
+            "mlm_holding",
+            recruits=recruits,
+            binary=me.company_id.mlm_placement_type == "binary",
+            next_positions=me._portal_placement_next() if me.placement_state == "placed" else {"open": []},
+            sponsor_placed=me.placement_state == "placed",
+            **values,
+        )
+
+    @http.route("/my/placement/holding", type="http", auth="user", website=True, readonly=True)
+    def portal_my_holding_tank(self, placed=None, **kw):
+        me = self._mlm_me()
+        if me.company_id.mlm_placement_type == "none":
+            raise NotFound()
+        placed_sudo = request.env["mlm.distributor"]
+        if str(placed or "").isdigit():
+            placed_sudo = placed_sudo.sudo().browse(int(placed)).exists()
+            if placed_sudo.sponsor_id != me:
+                placed_sudo = request.env["mlm.distributor"]
+        return request.render("mlm_portal.portal_my_holding_tank", self._mlm_holding_values(me, placed=placed_sudo))
+
+    @http.route("/my/placement/place", type="http", auth="user", website=True, methods=["POST"])
+    def portal_place_recruit(self, recruit_id=None, target="", **kw):
+        """Place a recruit from the holding tank: ``target`` is ``left``/``right`` (the outside edge of that leg)
+        or ``<parent id>:<position>`` (an open position). ``action_place`` checks the caller is the sponsor."""
+        me = self._mlm_me()
+        if not str(recruit_id or "").isdigit():
+            raise NotFound()
+        recruit = request.env["mlm.distributor"].browse(int(recruit_id))
+        parent, position = False, target
+        if ":" in target:
+            parent_text, _sep, position = target.partition(":")
+            if not parent_text.isdigit() or not position.isdigit():
+                raise NotFound()
+            parent, position = int(parent_text), int(position)
+        elif target not in ("left", "right"):
+            raise NotFound()
+        try:
+            recruit.action_place(parent, position)
+        except AccessError as error:
+            raise NotFound() from error
+        except (UserError, ValidationError) as error:
+            values = self._mlm_holding_values(me, placed=request.env["mlm.distributor"], error=str(error))
+            return request.render("mlm_portal.portal_my_holding_tank", values)
+        return request.redirect(f"/my/placement/holding?placed={recruit.id}")

@@ -3,6 +3,7 @@ from . import (
     mlm_app_notification,
     mlm_commission_statement,
     mlm_distributor,
+    mlm_distributor_placement,
     mlm_portal_announcement,
     mlm_portal_goal,
     mlm_portal_signup_attempt,

@@ -84,3 +84,25 @@ registry.category("web_tour.tours").add("mlm_portal_shop_tour", {
         ...tourUtils.payWithTransfer({ expectUnloadPage: true, waitFinalizeYourPayment: true }),
     ],
 });
+
+registry.category("web_tour.tours").add("mlm_portal_placement_tour", {
+    steps: () => [
+        { content: "The legs and their volumes", trigger: ".o_mlm_pl_leg_1 .o_mlm_pl_gv:contains(720.00)" },
+        { trigger: ".o_mlm_pl_leg_2 .o_mlm_pl_gv:contains(200.00)" },
+        { content: "The next open positions", trigger: ".o_mlm_pl_next_right:contains(Bob)" },
+        { trigger: ".o_mlm_pl_holding_link", run: "click", expectUnloadPage: true },
+        { content: "Two recruits wait", trigger: ".o_mlm_holding_recruit:contains(Ivan Waiting)" },
+        {
+            content: "Place Hana on the right leg",
+            trigger: ".o_mlm_holding_recruit:contains(Hana Waiting) .o_mlm_place_right",
+            run: "click",
+        },
+        {
+            trigger: ".o_mlm_holding_recruit:contains(Hana Waiting) .o_mlm_place_submit",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        { content: "Placed under Bob", trigger: ".o_mlm_placed_done:contains(Hana Waiting):contains(Bob)" },
+        { content: "Ivan still waits", trigger: ".o_mlm_holding_recruit:contains(Ivan Waiting)" },
+    ],
+});
