@@ -434,30 +434,27 @@ class MlmCommissionPeriod(models.Model):
         return np.where(indexes >= 0, rank_ids[np.maximum(indexes, 0)], 0)
 
     def _write_results(self, data, result):
-        """Replace the preview: delete the old rows, then COPY the new ones (one statement per table)."""
+        """Replace the preview: each result table's rows of the period go by one binary COPY into a new table
+        of the period, which then replaces the previous one (``ResultTable.write_period``: no row is deleted)."""
         cr = self.env.cr
         self.env["mlm.commission.line"].flush_model()
         self.env["mlm.commission.statement"].flush_model()
-        cleanup_references(cr, "mlm_commission_period", self.ids)  # the previous preview
         ids, rank_ids, carried = data.ids, data.rank_ids, data.carried
         rows = result.rows
-        count = len(rows["beneficiary"])
         source = rows["source"]
-        lines = {"period_id": np.full(count, self.id)}
-        lines.update(
-            {
-                "beneficiary_id": ids[rows["beneficiary"]],
-                "source_id": np.where(source >= 0, ids[np.maximum(source, 0)], 0),
-                "bonus_type": rows["bonus_type"].astype(np.int64),
-                "level": rows["level"],
-                "compressed_level": rows["compressed_level"],
-                "rank_id": self._rank_ids_of(rank_ids, rows["rank"]),
-                "rate": rows["rate"],
-                "base_cents": rows["base_cents"],
-                "amount_cents": rows["amount_cents"],
-            }
-        )
-        COMMISSION_LINE.write_rows(cr, lines, date_from=self.date_from)
+        lines = {
+            "beneficiary_id": ids[rows["beneficiary"]],
+            "source_id": np.where(source >= 0, ids[np.maximum(source, 0)], 0),
+            "bonus_type": rows["bonus_type"],
+            "level": rows["level"],
+            "compressed_level": rows["compressed_level"],
+            "rank_id": self._rank_ids_of(rank_ids, rows["rank"]),
+            "rate": rows["rate"],
+            "base_cents": rows["base_cents"],
+            "amount_cents": rows["amount_cents"],
+        }
+        COMMISSION_LINE.write_period(cr, self.id, lines, date_from=self.date_from)
+        del lines
         # statements: every distributor with volume, earnings, carry or an active status
         keep = (
             (result.pv != 0)
@@ -468,10 +465,7 @@ class MlmCommissionPeriod(models.Model):
             | (result.bv_cents != 0)
         )
         sel = np.nonzero(keep)[0]
-        n = len(sel)
-        paid_rank = result.paid_rank[sel]
         stat = {
-            "period_id": np.full(n, self.id),
             "distributor_id": ids[sel],
             "sponsor_id": np.where(data.sponsor_idx[sel] >= 0, ids[np.maximum(data.sponsor_idx[sel], 0)], 0),
             "depth": data.depth[sel],
@@ -482,47 +476,45 @@ class MlmCommissionPeriod(models.Model):
             "group_bv_cents": result.group_bv_cents[sel],
             "group_customer_bv_cents": result.group_customer_bv_cents[sel],
             "active": result.active[sel],
-            "paid_rank_id": self._rank_ids_of(rank_ids, paid_rank),
+            "paid_rank_id": self._rank_ids_of(rank_ids, result.paid_rank[sel]),
             "legs_qualified": result.legs_qualified[sel],
             "leg_count": result.leg_count[sel],
             "total_cents": result.total_cents[sel],
             "carry_in_cents": carried[sel],
             "payable_cents": result.payable_cents[sel],
             "carry_cents": result.carry_cents[sel],
-            "held": result.held_reason[sel].astype(np.int64),
+            "held": result.held_reason[sel],
+            "risk": 0,  # set by _flag_risks on the new rows
         }
-        COMMISSION_STATEMENT.write_rows(cr, stat, date_from=self.date_from, state="preview")
-        self._flag_risks()
-        if count > 50_000:
-            # fresh planner statistics after replacing hundreds of thousands of rows (statements, projections)
-            cr.execute(SQL("ANALYZE mlm_commission_line, mlm_commission_statement"))
+        COMMISSION_STATEMENT.write_period(
+            cr, self.id, stat, before_index=self._flag_risks, date_from=self.date_from, state="preview"
+        )
         self.env["mlm.commission.line"].invalidate_model()
         self.env["mlm.commission.statement"].invalidate_model()
         self.invalidate_recordset(["line_ids", "statement_ids"])
-        return n
+        return len(sel)
 
-    def _flag_risks(self):
-        """Mark statements of active distributors short of the rank they hold, or whose PV fell below half of
-        the previous closed period's (one UPDATE)."""
+    def _flag_risks(self, table):
+        """Mark the statements of ``table`` (this period's new rows) of active distributors short of the rank
+        they hold, or whose PV fell below half of the previous closed period's (one UPDATE)."""
         previous = self._previous_period()
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE mlm_commission_statement s SET risk = r.risk
+                UPDATE %(table)s s SET risk = r.risk
                   FROM (SELECT s2.id,
                                CASE WHEN COALESCE(held.sequence, -1) > COALESCE(paid.sequence, -1) THEN 'rank'
                                     WHEN prev.pv > 0 AND s2.pv < prev.pv * 0.5 THEN 'activity' END AS risk
-                          FROM mlm_commission_statement s2
+                          FROM %(table)s s2
                           JOIN mlm_distributor d ON d.id = s2.distributor_id AND d.status = 'active'
                           LEFT JOIN mlm_rank held ON held.id = d.rank_id
                           LEFT JOIN mlm_rank paid ON paid.id = s2.paid_rank_id
                           LEFT JOIN mlm_commission_statement prev
-                                 ON prev.distributor_id = s2.distributor_id AND prev.period_id = %(previous)s
-                         WHERE s2.period_id = %(period)s) r
+                                 ON prev.distributor_id = s2.distributor_id AND prev.period_id = %(previous)s) r
                  WHERE s.id = r.id AND r.risk IS NOT NULL
                 """,
+                table=SQL.identifier(table),
                 previous=previous.id or 0,
-                period=self.id,
             )
         )
 
