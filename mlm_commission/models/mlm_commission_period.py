@@ -501,17 +501,15 @@ class MlmCommissionPeriod(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE %(table)s s SET risk = r.risk
-                  FROM (SELECT s2.id,
-                               CASE WHEN COALESCE(held.sequence, -1) > COALESCE(paid.sequence, -1) THEN 'rank'
-                                    WHEN prev.pv > 0 AND s2.pv < prev.pv * 0.5 THEN 'activity' END AS risk
-                          FROM %(table)s s2
-                          JOIN mlm_distributor d ON d.id = s2.distributor_id AND d.status = 'active'
-                          LEFT JOIN mlm_rank held ON held.id = d.rank_id
-                          LEFT JOIN mlm_rank paid ON paid.id = s2.paid_rank_id
-                          LEFT JOIN mlm_commission_statement prev
-                                 ON prev.distributor_id = s2.distributor_id AND prev.period_id = %(previous)s) r
-                 WHERE s.id = r.id AND r.risk IS NOT NULL
+                UPDATE %(table)s s
+                   SET risk = CASE WHEN COALESCE(held.sequence, -1) > paid.sequence THEN 'rank' ELSE 'activity' END
+                  FROM mlm_distributor d
+                  LEFT JOIN mlm_rank held ON held.id = d.rank_id
+                  LEFT JOIN mlm_commission_statement prev
+                         ON prev.distributor_id = d.id AND prev.period_id = %(previous)s,
+                       (SELECT id, COALESCE(sequence, -1) AS sequence FROM mlm_rank UNION ALL SELECT 0, -1) paid
+                 WHERE d.id = s.distributor_id AND d.status = 'active' AND paid.id = COALESCE(s.paid_rank_id, 0)
+                   AND (COALESCE(held.sequence, -1) > paid.sequence OR (prev.pv > 0 AND s.pv < prev.pv * 0.5))
                 """,
                 table=SQL.identifier(table),
                 previous=previous.id or 0,

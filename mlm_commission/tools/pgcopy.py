@@ -36,10 +36,11 @@ def decode(payload, columns):
 
     ``columns`` is a list of ``(name, pg_type)`` in the query's column order.
     """
-    if not payload.startswith(SIGNATURE):
+    payload = memoryview(payload)
+    if bytes(payload[: len(SIGNATURE)]) != SIGNATURE:
         raise ValueError("not a PostgreSQL binary COPY payload")
     (ext_len,) = struct.unpack(">i", payload[15:19])
-    body = memoryview(payload)[19 + ext_len : len(payload) - 2]
+    body = payload[19 + ext_len : len(payload) - 2]
     dtype = _row_dtype(columns)
     if len(body) % dtype.itemsize:
         raise ValueError("unexpected row size: a column is NULL or not of the declared type")
@@ -68,8 +69,8 @@ def encode(arrays, columns):
 def copy_out(cursor, query, columns):
     """Run ``COPY (query) TO STDOUT`` in binary on a psycopg2 cursor; returns arrays by column name."""
     buffer = io.BytesIO()
-    cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT binary)", buffer)
-    return decode(buffer.getvalue(), columns)
+    cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT binary)", buffer, size=1 << 20)
+    return decode(buffer.getbuffer(), columns)  # no copy of the payload (hundreds of MB at a million distributors)
 
 
 def copy_in(cursor, table, arrays, columns):
