@@ -435,7 +435,8 @@ class MlmCommissionPeriod(models.Model):
 
     def _write_results(self, data, result):
         """Replace the preview: each result table's rows of the period go by one binary COPY into a new table
-        of the period, which then replaces the previous one (``ResultTable.write_period``: no row is deleted)."""
+        of the period; both then replace the previous ones at once, as the last step (``ResultTable``: no row is
+        deleted, queries on the results wait only from that swap to the commit)."""
         cr = self.env.cr
         self.env["mlm.commission.line"].flush_model()
         self.env["mlm.commission.statement"].flush_model()
@@ -453,7 +454,7 @@ class MlmCommissionPeriod(models.Model):
             "base_cents": rows["base_cents"],
             "amount_cents": rows["amount_cents"],
         }
-        COMMISSION_LINE.write_period(cr, self.id, lines, date_from=self.date_from)
+        line_table = COMMISSION_LINE.build_period(cr, self.id, lines, date_from=self.date_from)
         del lines
         # statements: every distributor with volume, earnings, carry or an active status
         keep = (
@@ -486,9 +487,11 @@ class MlmCommissionPeriod(models.Model):
             "held": result.held_reason[sel],
             "risk": 0,  # set by _flag_risks on the new rows
         }
-        COMMISSION_STATEMENT.write_period(
+        statement_table = COMMISSION_STATEMENT.build_period(
             cr, self.id, stat, before_index=self._flag_risks, date_from=self.date_from, state="preview"
         )
+        COMMISSION_LINE.attach_period(cr, self.id, line_table)
+        COMMISSION_STATEMENT.attach_period(cr, self.id, statement_table)
         self.env["mlm.commission.line"].invalidate_model()
         self.env["mlm.commission.statement"].invalidate_model()
         self.invalidate_recordset(["line_ids", "statement_ids"])

@@ -1,15 +1,26 @@
 """One description of each table the commission run writes in bulk, from which every piece of SQL is generated.
 
-A :class:`ResultTable` lists its columns once: the column's type in the table, how the run stages it (the binary
-COPY type of the engine's array and the staging column's name), the expression turning the staged value into the
-stored one, and what it references. From that come the table's ``CREATE TABLE`` (``create_sql``), the temporary
-staging table (``staging_ddl``), the COPY column list (``copy_columns``), the ``INSERT ... SELECT`` from the staging
-table (``insert_sql``), and the integrity queries (``orphans_sql``, ``cleanup_sql``).
+A :class:`ResultTable` lists its columns once: the column's type in the table, how the run writes it (a
+:class:`pgcopy.Field`: the kind of the engine's array and its conversion, e.g. cents to ``numeric``, a code to its
+label, 0 to NULL, a float as ``float8::numeric``), the array's name, and what it references. From that come the
+table's ``CREATE TABLE`` (``create_sql``), the binary COPY's column list and encoding (``copy_fields``), the indexes
+of a period's table (``child_indexes``) and the integrity queries (``orphans_sql``, ``cleanup_sql``).
+
+One table per computed period: the run writes a period's rows (:meth:`ResultTable.write_period`) by one binary COPY
+in their final types, encoded in bounded chunks, into a new table with no index, builds its indexes, drops the
+period's previous table and attaches the new one as a child of the result table (PostgreSQL inheritance, with a
+``CHECK`` on the period so that the planner skips the other periods' tables). Replacing a preview of millions of rows
+deletes none of them and writes each once. The ORM reads, writes and deletes through the parent table as usual (rows
+it creates itself land in the parent). Inheritance rather than declarative partitioning: Odoo 18's registry only
+recognises ordinary tables and views as a model's table (``odoo.tools.sql.existing_tables``). Locks: attaching
+takes ``SHARE UPDATE EXCLUSIVE`` on the parent (readers and writers go on; another company's run waits at its own
+swap until this one commits), dropping the previous period table ``ACCESS EXCLUSIVE`` on that table, so queries on
+the result table wait from the swap to the commit: the swap is the last step of a run, right before its commit.
 
 Referential integrity: the tables have no foreign keys (measured on 421k commission lines, the INSERT takes 5 s
 without them and 31 s with Odoo's six). Instead every reference is declared here with what happens when its target
 row is deleted, and the targets' ``unlink`` run the generated cleanup (:func:`cleanup_references`) before they
-delete: ``cascade`` deletes the rows (a period's preview), ``set null`` clears the reference (the sponsor a
+delete: ``cascade`` deletes the rows (a period's preview: its tables are dropped), ``set null`` clears the reference (the sponsor a
 statement recorded, the rank of a line), ``restrict`` is checked by the target's own ``ondelete`` rule (a
 distributor with statements cannot be deleted). :func:`orphans` counts the rows pointing nowhere (tests, migration).
 
@@ -183,14 +194,18 @@ class ResultTable:
         return [row[0] for row in cr.fetchall()]
 
     def write_period(self, cr, period_id, arrays, before_index=None, **params):
-        """Replace the rows of period ``period_id`` by ``arrays`` (by source name) and ``params``.
+        """Replace the rows of period ``period_id`` by ``arrays`` (by source name) and ``params``: build the new
+        table (:meth:`build_period`), then swap it in (:meth:`attach_period`). Returns the new table's name."""
+        child = self.build_period(cr, period_id, arrays, before_index=before_index, **params)
+        self.attach_period(cr, period_id, child)
+        return child
 
-        The rows go by one binary COPY, encoded in bounded chunks, into a new table of their own (no index, so
-        nothing to maintain row by row), then its indexes are built and it replaces the period's previous table
-        as a child of the table (``INHERIT``; a ``CHECK`` on the period lets the planner skip the other periods).
-        No row is deleted: the previous table is dropped. ``before_index(child)`` may update the new rows first.
-        Returns the new table's name.
-        """
+    def build_period(self, cr, period_id, arrays, before_index=None, **params):
+        """The rows of period ``period_id`` in a new table of their own, not yet part of the result table.
+
+        One binary COPY, encoded in bounded chunks, into a table with no index (nothing to maintain row by row);
+        ``before_index(table)`` may update the new rows; then its indexes and its planner statistics (only the
+        indexed columns)."""
         params = dict(params, **{self.period_key: int(period_id)})
         fields = self.copy_fields(params)
         count = next((len(arrays[c.source_name]) for c in self.columns if c.field and not c.param), 0)
@@ -222,12 +237,15 @@ class ResultTable:
                     SQL(", ").join(_ident(col) for col in cols),
                 )
             )
-        self.drop_periods(cr, [period_id])
-        cr.execute(SQL("ALTER TABLE %s INHERIT %s", _ident(child), _ident(self.name)))
-        # the planner's statistics of the new rows, only for the columns queries join and filter on
         keys = sorted({col for _unique, cols in self.child_indexes() for col in cols})
         cr.execute(SQL("ANALYZE %s (%s)", _ident(child), SQL(", ").join(_ident(col) for col in keys)))
         return child
+
+    def attach_period(self, cr, period_id, child):
+        """Make ``child`` (from :meth:`build_period`) the rows of the period: the previous ones go (their table
+        dropped, nothing deleted row by row), the new table joins the result table."""
+        self.drop_periods(cr, [period_id])
+        cr.execute(SQL("ALTER TABLE %s INHERIT %s", _ident(child), _ident(self.name)))
 
     def drop_periods(self, cr, period_ids):
         """Remove the rows of ``period_ids``: drop their tables, delete any row left in the table itself."""
