@@ -22,14 +22,23 @@ class TestResultTables(MlmCommissionCommon):
         table = ResultTable(
             "demo_result",
             [
-                Column("period_id", "int4", F("int4"), param="period_id", not_null=True,
-                       ref=("mlm_commission_period", "cascade")),
+                Column(
+                    "period_id",
+                    "int4",
+                    F("int4"),
+                    param="period_id",
+                    not_null=True,
+                    ref=("mlm_commission_period", "cascade"),
+                ),
                 Column("rank_id", "int4", F("int4", null_zero=True), ref=("mlm_rank", "set null")),
                 Column("amount", "numeric", F("cents"), source="amount_cents"),
                 Column("date_from", "date", F("date"), param="date_from"),
                 Column("note", "varchar"),
             ],
-            indexes=[("demo_result_period_idx", False, ("period_id",)), ("demo_rank_idx", True, ("period_id", "rank_id"))],
+            indexes=[
+                ("demo_result_period_idx", False, ("period_id",)),
+                ("demo_rank_idx", True, ("period_id", "rank_id")),
+            ],
         )
         self.assertEqual(
             [name for name, _field in table.copy_fields({"period_id": 3, "date_from": "2024-05-01"})],
@@ -106,13 +115,29 @@ class TestResultTables(MlmCommissionCommon):
         lines = self.env["mlm.commission.line"].search([("period_id", "=", self.period.id)], order="level")
         self.assertEqual(
             [
-                (ln.beneficiary_id, ln.source_distributor_id, ln.bonus_type, ln.rank_id, ln.rate, ln.base_amount,
-                 ln.amount, ln.date_from)
+                (
+                    ln.beneficiary_id,
+                    ln.source_distributor_id,
+                    ln.bonus_type,
+                    ln.rank_id,
+                    ln.rate,
+                    ln.base_amount,
+                    ln.amount,
+                    ln.date_from,
+                )
                 for ln in lines
             ],
             [
-                (self.alice, self.env["mlm.distributor"], "1", self.env["mlm.rank"], 0.05, 123.45, 6.17,
-                 self.period.date_from),
+                (
+                    self.alice,
+                    self.env["mlm.distributor"],
+                    "1",
+                    self.env["mlm.rank"],
+                    0.05,
+                    123.45,
+                    6.17,
+                    self.period.date_from,
+                ),
                 (self.bob, self.carol, "3", self.rank_bronze, 0.3, -0.05, 0.0, self.period.date_from),
             ],
         )
@@ -250,7 +275,8 @@ class TestResultTables(MlmCommissionCommon):
         self.env.cr.execute(
             "CREATE TABLE mlm_commission_statement_p99999999_1 (LIKE mlm_commission_statement);"
             " ALTER TABLE mlm_commission_statement_p99999999_1 INHERIT mlm_commission_statement;"
-            " INSERT INTO mlm_commission_statement_p99999999_1 (id, period_id, distributor_id) VALUES (-1, 99999999, %s)",
+            " INSERT INTO mlm_commission_statement_p99999999_1 (id, period_id, distributor_id)"
+            " VALUES (-1, 99999999, %s)",
             [self.root.id],
         )
         self.assertEqual(result_table.orphans(self.env.cr)[("mlm_commission_statement", "period_id")], 2)

@@ -112,7 +112,7 @@ class Field:
 def numeric_bytes(value):
     """The binary ``numeric`` of a :class:`decimal.Decimal` (or of a float, converted as ``float8::numeric``)."""
     if isinstance(value, float):
-        value = Decimal("%.15g" % value)  # noqa: UP031 - PostgreSQL's float8_numeric: printf %.15g
+        value = Decimal("%.15g" % value)  # PostgreSQL's float8_numeric: printf %.15g
     sign, digits, exponent = value.as_tuple()
     dscale = max(-exponent, 0)
     text = "".join(map(str, digits)) + "0" * max(exponent, 0)
@@ -197,7 +197,7 @@ def _float_cells(values):
     tie = np.abs(np.abs(scaled - np.floor(scaled)) - np.longdouble(0.5)) < np.longdouble(1e-3)
     mantissa = np.where(normal, digits, 0).astype(np.int64)
     for i in np.flatnonzero((tie | ~normal) & nonzero):
-        text = "%.14e" % magnitude[i]  # noqa: UP031 - the same digits as PostgreSQL's %.15g
+        text = "%.14e" % magnitude[i]  # the same digits as PostgreSQL's %.15g
         mantissa[i] = int(text[:16].replace(".", ""))
         exponent[i] = int(text[17:])
     power = np.where(nonzero, exponent - 14, 0)  # value = mantissa * 10**power

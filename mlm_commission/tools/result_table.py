@@ -20,9 +20,10 @@ the result table wait from the swap to the commit: the swap is the last step of 
 Referential integrity: the tables have no foreign keys (measured on 421k commission lines, the INSERT takes 5 s
 without them and 31 s with Odoo's six). Instead every reference is declared here with what happens when its target
 row is deleted, and the targets' ``unlink`` run the generated cleanup (:func:`cleanup_references`) before they
-delete: ``cascade`` deletes the rows (a period's preview: its tables are dropped), ``set null`` clears the reference (the sponsor a
-statement recorded, the rank of a line), ``restrict`` is checked by the target's own ``ondelete`` rule (a
-distributor with statements cannot be deleted). :func:`orphans` counts the rows pointing nowhere (tests, migration).
+delete: ``cascade`` deletes the rows (a period's preview: its tables are dropped), ``set null`` clears the
+reference (the sponsor a statement recorded, the rank of a line), ``restrict`` is checked by the target's own
+``ondelete`` rule (a distributor with statements cannot be deleted). :func:`orphans` counts the rows pointing
+nowhere (tests, migration).
 
 Plain Python + ``odoo.tools.SQL``; the COPY itself is :mod:`.pgcopy`.
 """
@@ -333,18 +334,26 @@ HELD_LABELS = ((0, "none"), (1, "threshold"), (2, "compliance"))
 RISK_LABELS = ((0, None), (1, "rank"), (2, "activity"))
 
 
+# the period of a row: one value for the whole write (and the key of the period's own table)
+_PERIOD = Column(
+    "period_id", "int4", F("int4"), param="period_id", not_null=True, ref=("mlm_commission_period", "cascade")
+)
+
+
 def _cents(name, source=None):
     return Column(name, "numeric", F("cents"), source=source or f"{name}_cents")
 
 
 def _ref(name, table, on_delete, source=None, not_null=False):
-    return Column(name, "int4", F("int4", null_zero=not not_null), source=source, not_null=not_null, ref=(table, on_delete))
+    return Column(
+        name, "int4", F("int4", null_zero=not not_null), source=source, not_null=not_null, ref=(table, on_delete)
+    )
 
 
 COMMISSION_LINE = ResultTable(
     "mlm_commission_line",
     [
-        Column("period_id", "int4", F("int4"), param="period_id", not_null=True, ref=("mlm_commission_period", "cascade")),
+        _PERIOD,
         _ref("beneficiary_id", "mlm_distributor", "restrict", not_null=True),
         _ref("source_distributor_id", "mlm_distributor", "set null", source="source_id"),
         Column("bonus_type", "varchar", F("text"), not_null=True),
@@ -362,7 +371,7 @@ COMMISSION_LINE = ResultTable(
 COMMISSION_STATEMENT = ResultTable(
     "mlm_commission_statement",
     [
-        Column("period_id", "int4", F("int4"), param="period_id", not_null=True, ref=("mlm_commission_period", "cascade")),
+        _PERIOD,
         _ref("distributor_id", "mlm_distributor", "restrict", not_null=True),
         _ref("sponsor_id", "mlm_distributor", "set null"),
         Column("depth", "int4", F("int4")),
