@@ -361,10 +361,11 @@ class MlmCommissionPeriod(models.Model):
         ledger_max_id = self.env.cr.fetchone()[0]
         data = self._read_inputs(InputScope.company(carried=True), ranks)
         progress("engine", 30)
-        inputs = data.inputs()
+        engine_class = plan._get_engine_class()
         result = compute_period(
-            inputs, spec, engine_class=plan._get_engine_class(), on_stage=lambda name, _seconds: progress(name, 50)
+            data.inputs(), spec, engine_class=engine_class, on_stage=lambda name, _seconds: progress(name, 50)
         )
+        data.drop_ledger()  # what is written next fits beside the results, not beside the ledger too
         progress("write", 60)
         statement_count = self._write_results(data, result)
         # what the close needs to store every distributor's paid rank (not only those with a statement)
