@@ -249,12 +249,13 @@ class ResultTable:
         cr.execute(SQL("ALTER TABLE %s INHERIT %s", _ident(child), _ident(self.name)))
 
     def drop_periods(self, cr, period_ids):
-        """Remove the rows of ``period_ids``: drop their tables, delete any row left in the table itself."""
-        for child in self.period_children(cr, period_ids):
-            cr.execute(SQL("DROP TABLE %s", _ident(child)))
+        """Remove the rows of ``period_ids``: delete any row in the table itself (rows the ORM created, or written
+        before periods had tables of their own), then drop their tables (the lock that needs comes last)."""
         cr.execute(
             SQL("DELETE FROM ONLY %s WHERE %s = ANY(%s)", _ident(self.name), _ident(self.period_key), list(period_ids))
         )
+        for child in self.period_children(cr, period_ids):
+            cr.execute(SQL("DROP TABLE %s", _ident(child)))
 
     # ------------------------------------------------------------------ integrity
     def references(self, target=None):
