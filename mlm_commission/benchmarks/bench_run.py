@@ -9,8 +9,8 @@ creates a company "Benchmark <size>" (once; later runs reuse it), generates the 
 Then, each step committed and timed on the wall clock:
 
 1. the full preview run (``_compute_commissions``): ledger and tree read by binary COPY, the engine, commission
-   lines and statements written by binary COPY into staging tables and one INSERT each, replacing the previous
-   preview; run twice to show the replacement cost;
+   lines and statements written by one binary COPY each into a new table of the period, indexed, then swapped in
+   for the previous preview's tables; run twice to show the replacement cost;
 2. the unilevel the **fair ORM** way, what a competent Odoo developer writes (one ``_read_group`` of the period's
    volumes per distributor, one ``search_read`` of the tree, the compressed unilevel walk in Python over dicts,
    batched ``create`` of the lines), over every distributor (rolled back);

@@ -144,6 +144,11 @@ class PeriodData:
     def size(self):
         return len(self.ids)
 
+    def drop_ledger(self):
+        """Free the ledger lines' arrays (a few hundred MB at a million distributors) once the engine has run."""
+        self.line_id = self.line_dist_id = self.line_dist = None
+        self.line_pv = self.line_bv_cents = self.line_day = self.line_customer = None
+
     def inputs(self):
         """The engine's :class:`PeriodInputs` of this data."""
         return PeriodInputs(

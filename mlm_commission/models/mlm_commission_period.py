@@ -361,10 +361,11 @@ class MlmCommissionPeriod(models.Model):
         ledger_max_id = self.env.cr.fetchone()[0]
         data = self._read_inputs(InputScope.company(carried=True), ranks)
         progress("engine", 30)
-        inputs = data.inputs()
+        engine_class = plan._get_engine_class()
         result = compute_period(
-            inputs, spec, engine_class=plan._get_engine_class(), on_stage=lambda name, _seconds: progress(name, 50)
+            data.inputs(), spec, engine_class=engine_class, on_stage=lambda name, _seconds: progress(name, 50)
         )
+        data.drop_ledger()  # what is written next fits beside the results, not beside the ledger too
         progress("write", 60)
         statement_count = self._write_results(data, result)
         # what the close needs to store every distributor's paid rank (not only those with a statement)
@@ -434,30 +435,28 @@ class MlmCommissionPeriod(models.Model):
         return np.where(indexes >= 0, rank_ids[np.maximum(indexes, 0)], 0)
 
     def _write_results(self, data, result):
-        """Replace the preview: delete the old rows, then COPY the new ones (one statement per table)."""
+        """Replace the preview: each result table's rows of the period go by one binary COPY into a new table
+        of the period; both then replace the previous ones at once, as the last step (``ResultTable``: no row is
+        deleted, queries on the results wait only from that swap to the commit)."""
         cr = self.env.cr
         self.env["mlm.commission.line"].flush_model()
         self.env["mlm.commission.statement"].flush_model()
-        cleanup_references(cr, "mlm_commission_period", self.ids)  # the previous preview
         ids, rank_ids, carried = data.ids, data.rank_ids, data.carried
         rows = result.rows
-        count = len(rows["beneficiary"])
         source = rows["source"]
-        lines = {"period_id": np.full(count, self.id)}
-        lines.update(
-            {
-                "beneficiary_id": ids[rows["beneficiary"]],
-                "source_id": np.where(source >= 0, ids[np.maximum(source, 0)], 0),
-                "bonus_type": rows["bonus_type"].astype(np.int64),
-                "level": rows["level"],
-                "compressed_level": rows["compressed_level"],
-                "rank_id": self._rank_ids_of(rank_ids, rows["rank"]),
-                "rate": rows["rate"],
-                "base_cents": rows["base_cents"],
-                "amount_cents": rows["amount_cents"],
-            }
-        )
-        COMMISSION_LINE.write_rows(cr, lines, date_from=self.date_from)
+        lines = {
+            "beneficiary_id": ids[rows["beneficiary"]],
+            "source_id": np.where(source >= 0, ids[np.maximum(source, 0)], 0),
+            "bonus_type": rows["bonus_type"],
+            "level": rows["level"],
+            "compressed_level": rows["compressed_level"],
+            "rank_id": self._rank_ids_of(rank_ids, rows["rank"]),
+            "rate": rows["rate"],
+            "base_cents": rows["base_cents"],
+            "amount_cents": rows["amount_cents"],
+        }
+        line_table = COMMISSION_LINE.build_period(cr, self.id, lines, date_from=self.date_from)
+        del lines
         # statements: every distributor with volume, earnings, carry or an active status
         keep = (
             (result.pv != 0)
@@ -469,10 +468,7 @@ class MlmCommissionPeriod(models.Model):
             | getattr(result, "keep_statement", False)  # a plan type's own reasons (binary carry)
         )
         sel = np.nonzero(keep)[0]
-        n = len(sel)
-        paid_rank = result.paid_rank[sel]
         stat = {
-            "period_id": np.full(n, self.id),
             "distributor_id": ids[sel],
             "sponsor_id": np.where(data.sponsor_idx[sel] >= 0, ids[np.maximum(data.sponsor_idx[sel], 0)], 0),
             "depth": data.depth[sel],
@@ -483,57 +479,55 @@ class MlmCommissionPeriod(models.Model):
             "group_bv_cents": result.group_bv_cents[sel],
             "group_customer_bv_cents": result.group_customer_bv_cents[sel],
             "active": result.active[sel],
-            "paid_rank_id": self._rank_ids_of(rank_ids, paid_rank),
+            "paid_rank_id": self._rank_ids_of(rank_ids, result.paid_rank[sel]),
             "legs_qualified": result.legs_qualified[sel],
             "leg_count": result.leg_count[sel],
             "total_cents": result.total_cents[sel],
             "carry_in_cents": carried[sel],
             "payable_cents": result.payable_cents[sel],
             "carry_cents": result.carry_cents[sel],
-            "held": result.held_reason[sel].astype(np.int64),
+            "held": result.held_reason[sel],
+            "risk": 0,  # set by _flag_risks on the new rows
         }
         stat.update(self._plan_type_statement_arrays(result, sel))
-        COMMISSION_STATEMENT.write_rows(cr, stat, date_from=self.date_from, state="preview")
-        self._flag_risks()
-        if count > 50_000:
-            # fresh planner statistics after replacing hundreds of thousands of rows (statements, projections)
-            cr.execute(SQL("ANALYZE mlm_commission_line, mlm_commission_statement"))
+        statement_table = COMMISSION_STATEMENT.build_period(
+            cr, self.id, stat, before_index=self._flag_risks, date_from=self.date_from, state="preview"
+        )
+        COMMISSION_LINE.attach_period(cr, self.id, line_table)
+        COMMISSION_STATEMENT.attach_period(cr, self.id, statement_table)
         self.env["mlm.commission.line"].invalidate_model()
         self.env["mlm.commission.statement"].invalidate_model()
         self.invalidate_recordset(["line_ids", "statement_ids"])
-        return n
+        return len(sel)
 
     @staticmethod
     def _plan_type_statement_arrays(result, sel):
         """The statement columns of one plan type (``zero_default`` in the result table) the engine computed."""
         return {
-            column.stage_name: getattr(result, column.name)[sel]
+            column.source_name: getattr(result, column.name)[sel]
             for column in COMMISSION_STATEMENT.columns
             if column.zero_default and hasattr(result, column.name)
         }
 
-    def _flag_risks(self):
-        """Mark statements of active distributors short of the rank they hold, or whose PV fell below half of
-        the previous closed period's (one UPDATE)."""
+    def _flag_risks(self, table):
+        """Mark the statements of ``table`` (this period's new rows) of active distributors short of the rank
+        they hold, or whose PV fell below half of the previous closed period's (one UPDATE)."""
         previous = self._previous_period()
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE mlm_commission_statement s SET risk = r.risk
-                  FROM (SELECT s2.id,
-                               CASE WHEN COALESCE(held.sequence, -1) > COALESCE(paid.sequence, -1) THEN 'rank'
-                                    WHEN prev.pv > 0 AND s2.pv < prev.pv * 0.5 THEN 'activity' END AS risk
-                          FROM mlm_commission_statement s2
-                          JOIN mlm_distributor d ON d.id = s2.distributor_id AND d.status = 'active'
-                          LEFT JOIN mlm_rank held ON held.id = d.rank_id
-                          LEFT JOIN mlm_rank paid ON paid.id = s2.paid_rank_id
-                          LEFT JOIN mlm_commission_statement prev
-                                 ON prev.distributor_id = s2.distributor_id AND prev.period_id = %(previous)s
-                         WHERE s2.period_id = %(period)s) r
-                 WHERE s.id = r.id AND r.risk IS NOT NULL
+                UPDATE %(table)s s
+                   SET risk = CASE WHEN COALESCE(held.sequence, -1) > paid.sequence THEN 'rank' ELSE 'activity' END
+                  FROM mlm_distributor d
+                  LEFT JOIN mlm_rank held ON held.id = d.rank_id
+                  LEFT JOIN mlm_commission_statement prev
+                         ON prev.distributor_id = d.id AND prev.period_id = %(previous)s,
+                       (SELECT id, COALESCE(sequence, -1) AS sequence FROM mlm_rank UNION ALL SELECT 0, -1) paid
+                 WHERE d.id = s.distributor_id AND d.status = 'active' AND paid.id = COALESCE(s.paid_rank_id, 0)
+                   AND (COALESCE(held.sequence, -1) > paid.sequence OR (prev.pv > 0 AND s.pv < prev.pv * 0.5))
                 """,
+                table=SQL.identifier(table),
                 previous=previous.id or 0,
-                period=self.id,
             )
         )
 

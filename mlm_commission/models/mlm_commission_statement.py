@@ -99,7 +99,8 @@ class MlmCommissionStatement(models.Model):
     def create(self, vals_list):
         if self.env.context.get("mlm_volume_system") is not SYSTEM_MARKER:
             raise AccessError(self.env._("Statements are written by the commission run only."))
-        return super().create(vals_list)
+        with COMMISSION_STATEMENT.ids_lock(self.env.cr):  # the run reserves ranges of ids from the same sequence
+            return super().create(vals_list)
 
     def write(self, vals):
         if self.env.context.get("mlm_volume_system") is not SYSTEM_MARKER:

@@ -5,7 +5,9 @@ import numpy as np
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from odoo.addons.mlm_commission.tools import result_table
+from odoo.addons.mlm_commission.models.mlm_volume_line import SYSTEM_MARKER
+from odoo.addons.mlm_commission.tools import pgcopy, result_table
+from odoo.addons.mlm_commission.tools.pgcopy import Field as F
 from odoo.addons.mlm_commission.tools.result_table import COMMISSION_LINE, COMMISSION_STATEMENT, Column, ResultTable
 
 from .common import MlmCommissionCommon
@@ -20,25 +22,34 @@ class TestResultTables(MlmCommissionCommon):
         table = ResultTable(
             "demo_result",
             [
-                Column("period_id", "int4", "int4", not_null=True, ref=("mlm_commission_period", "cascade")),
-                Column("rank_id", "int4", "int4", expr="NULLIF({}, 0)", ref=("mlm_rank", "set null")),
-                Column("amount", "numeric", "int8", stage="amount_cents", expr="{} / 100.0"),
-                Column("date_from", "date", param="date_from"),
+                Column(
+                    "period_id",
+                    "int4",
+                    F("int4"),
+                    param="period_id",
+                    not_null=True,
+                    ref=("mlm_commission_period", "cascade"),
+                ),
+                Column("rank_id", "int4", F("int4", null_zero=True), ref=("mlm_rank", "set null")),
+                Column("amount", "numeric", F("cents"), source="amount_cents"),
+                Column("date_from", "date", F("date"), param="date_from"),
                 Column("note", "varchar"),
             ],
-            indexes=[("demo_result_period_idx", False, ("period_id",))],
+            indexes=[
+                ("demo_result_period_idx", False, ("period_id",)),
+                ("demo_rank_idx", True, ("period_id", "rank_id")),
+            ],
         )
         self.assertEqual(
-            self._sql(table.staging_ddl()),
-            'CREATE TEMP TABLE "demo_result_stage" ("period_id" int4, "rank_id" int4, "amount_cents" int8)'
-            " ON COMMIT DROP",
+            [name for name, _field in table.copy_fields({"period_id": 3, "date_from": "2024-05-01"})],
+            ["id", "period_id", "rank_id", "amount", "date_from"],
         )
-        self.assertEqual(table.copy_columns(), [("period_id", "int4"), ("rank_id", "int4"), ("amount_cents", "int8")])
-        self.assertEqual(
-            self._sql(table.insert_sql(date_from="2024-05-01")),
-            'INSERT INTO "demo_result" ("period_id", "rank_id", "amount", "date_from") SELECT "period_id",'
-            ' NULLIF("rank_id", 0), "amount_cents" / 100.0, \'2024-05-01\' FROM "demo_result_stage"',
-        )
+        with self.assertRaises(ValueError):
+            table.copy_fields({"period_id": 3})  # date_from missing
+        # a period's own table: the period is constant there, rows are read by id
+        self.assertEqual(table.child_indexes(), [(False, ("id",)), (True, ("rank_id",))])
+        self.assertEqual(table.child_name(3, 1001), "demo_result_p3_1001")
+        self.assertEqual(table.period_table, "mlm_commission_period")
         create = self._sql(table.create_sql())
         self.assertIn(
             'CREATE TABLE IF NOT EXISTS "demo_result" (id serial PRIMARY KEY, "period_id" int4 NOT NULL,'
@@ -55,13 +66,10 @@ class TestResultTables(MlmCommissionCommon):
             [self._sql(q) for q in table.cleanup_sql("mlm_commission_period", [3])],
             ['DELETE FROM "demo_result" WHERE "period_id" = ANY(ARRAY[3])'],
         )
-        with self.assertRaises(ValueError):
-            table.insert_sql()  # date_from missing
-        # the real tables: the staging columns are the engine arrays the run hands over
+        # the real tables: the arrays the run hands over
         self.assertEqual(
-            [name for name, _type in COMMISSION_LINE.copy_columns()],
+            [c.source_name for c in COMMISSION_LINE.columns if c.field and not c.param],
             [
-                "period_id",
                 "beneficiary_id",
                 "source_id",
                 "bonus_type",
@@ -73,7 +81,7 @@ class TestResultTables(MlmCommissionCommon):
                 "amount_cents",
             ],
         )
-        self.assertIn(("carry_cents", "int8"), COMMISSION_STATEMENT.copy_columns())
+        self.assertIn("carry_cents", [c.source_name for c in COMMISSION_STATEMENT.columns])
 
     def test_tables_match_their_description(self):
         """The database columns of both result tables are exactly the described ones (plus id)."""
@@ -86,33 +94,125 @@ class TestResultTables(MlmCommissionCommon):
             self.assertEqual(found, expected)
 
     def test_write_round_trip(self):
-        """ResultTable.write stages arrays and inserts them with the declared conversions."""
+        """write_period COPYs arrays into the period's own table with the declared conversions, and a second write
+        replaces the first without deleting rows: the first table is dropped."""
         self._load_reference_volume()
         cr = self.env.cr
         self.env["mlm.commission.line"].flush_model()
-        COMMISSION_LINE.write_rows(
-            cr,
-            {
-                "period_id": np.array([self.period.id]),
-                "beneficiary_id": np.array([self.alice.id]),
-                "source_id": np.array([0]),
-                "bonus_type": np.array([1]),
-                "level": np.array([1]),
-                "compressed_level": np.array([1]),
-                "rank_id": np.array([0]),
-                "rate": np.array([0.05]),
-                "base_cents": np.array([12345]),
-                "amount_cents": np.array([617]),
-            },
-            date_from=self.period.date_from,
-        )
-        line = self.env["mlm.commission.line"].search([("period_id", "=", self.period.id)])
-        self.assertEqual(len(line), 1)
+        arrays = {
+            "beneficiary_id": np.array([self.alice.id, self.bob.id]),
+            "source_id": np.array([0, self.carol.id]),
+            "bonus_type": np.array([1, 3]),
+            "level": np.array([1, 2]),
+            "compressed_level": np.array([1, 2]),
+            "rank_id": np.array([0, self.rank_bronze.id]),
+            "rate": np.array([0.05, 0.1 + 0.2]),
+            "base_cents": np.array([12345, -5]),
+            "amount_cents": np.array([617, 0]),
+        }
+        first = COMMISSION_LINE.write_period(cr, self.period.id, arrays, date_from=self.period.date_from)
+        self.assertEqual(COMMISSION_LINE.period_children(cr, [self.period.id]), [first])
+        lines = self.env["mlm.commission.line"].search([("period_id", "=", self.period.id)], order="level")
         self.assertEqual(
-            (line.beneficiary_id, line.source_distributor_id.id, line.bonus_type, line.rank_id.id),
-            (self.alice, False, "1", False),
+            [
+                (
+                    ln.beneficiary_id,
+                    ln.source_distributor_id,
+                    ln.bonus_type,
+                    ln.rank_id,
+                    ln.rate,
+                    ln.base_amount,
+                    ln.amount,
+                    ln.date_from,
+                )
+                for ln in lines
+            ],
+            [
+                (
+                    self.alice,
+                    self.env["mlm.distributor"],
+                    "1",
+                    self.env["mlm.rank"],
+                    0.05,
+                    123.45,
+                    6.17,
+                    self.period.date_from,
+                ),
+                (self.bob, self.carol, "3", self.rank_bronze, 0.3, -0.05, 0.0, self.period.date_from),
+            ],
         )
-        self.assertEqual((line.base_amount, line.amount, line.date_from), (123.45, 6.17, self.period.date_from))
+        # exactly what the SQL conversions give (float8::numeric, cents / 100)
+        cr.execute(
+            "SELECT rate = 0.3::float8::numeric, base_amount = -5 / 100.0, base_amount::text FROM mlm_commission_line"
+            " WHERE period_id = %s AND level = 2",
+            [self.period.id],
+        )
+        self.assertEqual(cr.fetchone(), (True, True, "-0.05"))
+        # the ORM reads, writes and deletes through the table as before
+        lines[1].with_context(mlm_volume_system=SYSTEM_MARKER).write({"level": 5})
+        lines[1].invalidate_recordset()
+        self.assertEqual(lines[1].level, 5)
+        ids_before = lines.ids
+        second = COMMISSION_LINE.write_period(
+            cr, self.period.id, {k: v[:1] for k, v in arrays.items()}, date_from=self.period.date_from
+        )
+        self.assertNotEqual(first, second)
+        self.assertEqual(COMMISSION_LINE.period_children(cr, [self.period.id]), [second])
+        self.env["mlm.commission.line"].invalidate_model()
+        lines = self.env["mlm.commission.line"].search([("period_id", "=", self.period.id)])
+        self.assertEqual(len(lines), 1)
+        self.assertFalse(set(lines.ids) & set(ids_before), "new rows, new ids")
+        lines.with_context(mlm_volume_system=SYSTEM_MARKER).unlink()
+        self.assertFalse(self.env["mlm.commission.line"].search([("period_id", "=", self.period.id)]))
+
+    def test_floats_as_postgresql_numeric(self):
+        """The COPY writes a float exactly as PostgreSQL's float8::numeric (15 significant digits), cents exactly
+        as cents / 100.0, labels, NULLs and dates."""
+        rng = np.random.default_rng(4)
+        values = np.concatenate(
+            [
+                np.round(rng.random(2000) * 300, 2),
+                np.cumsum(np.round(rng.random(2000) * 300, 2)),
+                rng.random(2000) * 10.0 ** rng.integers(-15, 16, 2000),
+                -rng.random(100),
+                [0.0, -0.0, 0.1 + 0.2, 1e-13, 9.999999999999996, 123456789012345.6, 5e-324, 1.7e308],
+                10.0 ** np.arange(-20, 20),
+                np.nextafter(10.0 ** np.arange(-20, 20), 0),
+            ]
+        )
+        count = len(values)
+        cents = rng.integers(-(10**15), 10**15, count)
+        codes = rng.integers(0, 3, count)
+        cr = self.env.cr
+        cr.execute("CREATE TEMP TABLE pgcopy_probe (f numeric, ff float8, c numeric, ci int8, x varchar, d date)")
+        pgcopy.copy_rows(
+            cr._obj,
+            "pgcopy_probe",
+            {"f": values, "ff": values, "c": cents, "ci": cents, "x": codes, "d": self.period.date_from},
+            [
+                ("f", F("decimal")),
+                ("ff", F("float8")),
+                ("c", F("cents")),
+                ("ci", F("int8")),
+                ("x", F("text", labels=((0, None), (1, "rank")))),
+                ("d", F("date")),
+            ],
+        )
+        cr.execute(
+            """
+            SELECT count(*),
+                   count(*) FILTER (WHERE f::text IS DISTINCT FROM ff::numeric::text),
+                   count(*) FILTER (WHERE c != ci / 100.0),
+                   count(*) FILTER (WHERE x IS NULL), count(*) FILTER (WHERE x = 'rank'),
+                   count(*) FILTER (WHERE d = %s)
+              FROM pgcopy_probe
+            """,
+            [self.period.date_from],
+        )
+        self.assertEqual(
+            cr.fetchone(),
+            (count, 0, 0, int((codes != 1).sum()), int((codes == 1).sum()), count),  # a code without label: NULL
+        )
 
     def test_deletes_leave_no_orphans(self):
         """Deleting a period, a rank or a distributor referenced by results leaves no row pointing nowhere."""
@@ -146,9 +246,12 @@ class TestResultTables(MlmCommissionCommon):
         self.plan.rank_ids.filtered(lambda r: r.rank_id in paid_ranks).unlink()
         paid_ranks.unlink()
         self.assertEqual(result_table.orphans(cr), {})
-        # the period: its preview goes with it
+        # the period: its preview goes with it, tables and all
         period_id = self.period.id
+        self.assertEqual(len(COMMISSION_LINE.period_children(cr, [period_id])), 1)
         self.period.unlink()
+        self.assertEqual(COMMISSION_LINE.period_children(cr, [period_id]), [])
+        self.assertEqual(COMMISSION_STATEMENT.period_children(cr, [period_id]), [])
         cr.execute(
             "SELECT (SELECT count(*) FROM mlm_commission_line WHERE period_id = %(p)s),"
             " (SELECT count(*) FROM mlm_commission_statement WHERE period_id = %(p)s)",
@@ -164,14 +267,25 @@ class TestResultTables(MlmCommissionCommon):
         self.env.cr.execute("UPDATE mlm_commission_line SET rank_id = -5 WHERE period_id = %s", [self.period.id])
         count = len(self.period.line_ids)
         self.assertEqual(result_table.orphans(self.env.cr), {("mlm_commission_line", "rank_id"): count})
+        # rows of a period deleted without the cleanup: in the table itself and in a period's table
         self.env.cr.execute(
-            "UPDATE mlm_commission_statement SET period_id = -7 WHERE distributor_id = %s", [self.root.id]
+            "INSERT INTO mlm_commission_statement (period_id, distributor_id, state) VALUES (-7, %s, 'preview')",
+            [self.root.id],
         )
+        self.env.cr.execute(
+            "CREATE TABLE mlm_commission_statement_p99999999_1 (LIKE mlm_commission_statement);"
+            " ALTER TABLE mlm_commission_statement_p99999999_1 INHERIT mlm_commission_statement;"
+            " INSERT INTO mlm_commission_statement_p99999999_1 (id, period_id, distributor_id)"
+            " VALUES (-1, 99999999, %s)",
+            [self.root.id],
+        )
+        self.assertEqual(result_table.orphans(self.env.cr)[("mlm_commission_statement", "period_id")], 2)
         result_table.repair(self.env.cr)  # what the 18.0.1.2.0 migration runs
         self.assertEqual(result_table.orphans(self.env.cr), {})
         self.env.cr.execute(
             "SELECT count(*) FROM mlm_commission_line WHERE rank_id IS NULL AND period_id = %s", [self.period.id]
         )
         self.assertEqual(self.env.cr.fetchone()[0], count)
-        self.env.cr.execute("SELECT count(*) FROM mlm_commission_statement WHERE period_id = -7")
+        self.env.cr.execute("SELECT count(*) FROM mlm_commission_statement WHERE period_id IN (-7, 99999999)")
         self.assertEqual(self.env.cr.fetchone()[0], 0)
+        self.assertEqual(COMMISSION_STATEMENT.period_children(self.env.cr, [99999999]), [], "its table is dropped")

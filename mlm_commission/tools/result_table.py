@@ -1,21 +1,34 @@
 """One description of each table the commission run writes in bulk, from which every piece of SQL is generated.
 
-A :class:`ResultTable` lists its columns once: the column's type in the table, how the run stages it (the binary
-COPY type of the engine's array and the staging column's name), the expression turning the staged value into the
-stored one, and what it references. From that come the table's ``CREATE TABLE`` (``create_sql``), the temporary
-staging table (``staging_ddl``), the COPY column list (``copy_columns``), the ``INSERT ... SELECT`` from the staging
-table (``insert_sql``), and the integrity queries (``orphans_sql``, ``cleanup_sql``).
+A :class:`ResultTable` lists its columns once: the column's type in the table, how the run writes it (a
+:class:`pgcopy.Field`: the kind of the engine's array and its conversion, e.g. cents to ``numeric``, a code to its
+label, 0 to NULL, a float as ``float8::numeric``), the array's name, and what it references. From that come the
+table's ``CREATE TABLE`` (``create_sql``), the binary COPY's column list and encoding (``copy_fields``), the indexes
+of a period's table (``child_indexes``) and the integrity queries (``orphans_sql``, ``cleanup_sql``).
+
+One table per computed period: the run writes a period's rows (:meth:`ResultTable.write_period`) by one binary COPY
+in their final types, encoded in bounded chunks, into a new table with no index, builds its indexes, drops the
+period's previous table and attaches the new one as a child of the result table (PostgreSQL inheritance, with a
+``CHECK`` on the period so that the planner skips the other periods' tables). Replacing a preview of millions of rows
+deletes none of them and writes each once. The ORM reads, writes and deletes through the parent table as usual (rows
+it creates itself land in the parent). Inheritance rather than declarative partitioning: Odoo 18's registry only
+recognises ordinary tables and views as a model's table (``odoo.tools.sql.existing_tables``). Locks: attaching
+takes ``SHARE UPDATE EXCLUSIVE`` on the parent (readers and writers go on; another company's run waits at its own
+swap until this one commits), dropping the previous period table ``ACCESS EXCLUSIVE`` on that table, so queries on
+the result table wait from the swap to the commit: the swap is the last step of a run, right before its commit.
 
 Referential integrity: the tables have no foreign keys (measured on 421k commission lines, the INSERT takes 5 s
 without them and 31 s with Odoo's six). Instead every reference is declared here with what happens when its target
 row is deleted, and the targets' ``unlink`` run the generated cleanup (:func:`cleanup_references`) before they
-delete: ``cascade`` deletes the rows (a period's preview), ``set null`` clears the reference (the sponsor a
-statement recorded, the rank of a line), ``restrict`` is checked by the target's own ``ondelete`` rule (a
-distributor with statements cannot be deleted). :func:`orphans` counts the rows pointing nowhere (tests, migration).
+delete: ``cascade`` deletes the rows (a period's preview: its tables are dropped), ``set null`` clears the
+reference (the sponsor a statement recorded, the rank of a line), ``restrict`` is checked by the target's own
+``ondelete`` rule (a distributor with statements cannot be deleted). :func:`orphans` counts the rows pointing
+nowhere (tests, migration).
 
 Plain Python + ``odoo.tools.SQL``; the COPY itself is :mod:`.pgcopy`.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,37 +38,41 @@ from odoo.tools import SQL
 from . import pgcopy
 
 ON_DELETE = ("cascade", "set null", "restrict")
-ZERO_DTYPES = {"int2": np.int16, "int4": np.int32, "int8": np.int64, "float8": np.float64, "bool": np.bool_}
+# First key of the advisory lock held while a result table's ids are reserved (the second is the table's oid).
+IDS_LOCK_NAMESPACE = 0x4D4C4D49  # "MLMI"
+# the zeros of a zero-default column, by its field's kind
+ZERO_DTYPES = {
+    "int2": np.int16,
+    "int4": np.int32,
+    "int8": np.int64,
+    "float8": np.float64,
+    "bool": np.bool_,
+    "cents": np.int64,
+}
 
 
 @dataclass(frozen=True)
 class Column:
     """One column of a result table.
 
-    ``pgtype``: its type in the table. ``stage_type``: the binary COPY type (int2/int4/int8/float8/bool) when the
-    run stages it from an array, ``stage`` the staging column's (and array's) name (default: ``name``), ``expr``
-    the stored value from the staged one (``{}`` stands for the staging column). ``param``: the value is a
-    parameter of the insert instead (one value for every row). A column with neither is not written by the run.
-    ``ref``: ``(table, on_delete)`` of what it references.
+    ``pgtype``: its type in the table. ``field``: how the run writes it (a :class:`pgcopy.Field`: the array's kind
+    and its conversion, e.g. cents to ``numeric``, a code to its label, 0 to NULL); ``source``: the array's name
+    (default: ``name``); ``param``: the value is a parameter of the write instead (one value for every row). A
+    column with no field is not written by the run. ``ref``: ``(table, on_delete)`` of what it references.
     """
 
     name: str
     pgtype: str
-    stage_type: str = None
-    stage: str = None
-    expr: str = "{}"
+    field: pgcopy.Field = None
+    source: str = None
     param: str = None
     not_null: bool = False
     ref: tuple = None
     zero_default: bool = False  # staged as zeros when the run gives no array (columns of one plan type)
 
     @property
-    def stage_name(self):
-        return self.stage or self.name
-
-    @property
-    def staged(self):
-        return self.stage_type is not None
+    def source_name(self):
+        return self.source or self.name
 
 
 def _ident(name):
@@ -88,17 +105,17 @@ class StagingTable:
 class ResultTable:
     """A table written in bulk by the run: see the module documentation."""
 
-    def __init__(self, name, columns, indexes=()):
+    def __init__(self, name, columns, indexes=(), period_key="period_id"):
         self.name = name
         self.columns = tuple(columns)
         self.indexes = tuple(indexes)  # (index name, unique, (columns...))
+        self.period_key = period_key
         names = [c.name for c in self.columns]
         if len(set(names)) != len(names):
             raise ValueError(f"{name}: duplicate column")
         for column in self.columns:
             if column.ref and column.ref[1] not in ON_DELETE:
                 raise ValueError(f"{name}.{column.name}: on_delete must be one of {ON_DELETE}")
-        self.stage = StagingTable(f"{name}_stage", [(c.stage_name, c.stage_type) for c in self.columns if c.staged])
 
     # ------------------------------------------------------------------ DDL
     def create_sql(self):
@@ -125,43 +142,136 @@ class ResultTable:
         ]
         return SQL(";\n").join(parts)
 
-    def staging_ddl(self):
-        return self.stage.staging_ddl()
-
-    def copy_columns(self):
-        return self.stage.copy_columns()
-
-    # ------------------------------------------------------------------ writing
-    def insert_sql(self, **params):
-        """``INSERT INTO table (...) SELECT ... FROM staging table``; ``params`` give the ``param`` columns."""
-        written = [c for c in self.columns if c.staged or c.param]
+    def copy_fields(self, params):
+        """``[(column, Field)]`` of the COPY (``id`` first) and the arrays/constants by column name, from the
+        run's ``arrays`` by source name and ``params``."""
+        written = [c for c in self.columns if c.field is not None]
         missing = {c.param for c in written if c.param} - set(params)
         if missing:
             raise ValueError(f"{self.name}: missing parameters {sorted(missing)}")
-        values = [
-            SQL("%s", params[c.param]) if c.param else SQL(c.expr.format(_ident(c.stage_name).code)) for c in written
-        ]
-        return SQL(
-            "INSERT INTO %s (%s) SELECT %s FROM %s",
-            _ident(self.name),
-            SQL(", ").join(_ident(c.name) for c in written),
-            SQL(", ").join(values),
-            _ident(self.stage.name),
+        return [("id", pgcopy.Field("int4"))] + [(c.name, c.field) for c in written]
+
+    def child_name(self, period_id, generation):
+        return f"{self.name}_p{int(period_id)}_{int(generation)}"
+
+    def child_indexes(self):
+        """The columns of the indexes of one period's table: the declared ones without the period (constant
+        there), and ``id`` (the ORM reads rows by id)."""
+        found = [(False, ("id",))]
+        for _index, unique, cols_of in self.indexes:
+            cols = tuple(c for c in cols_of if c != self.period_key)
+            if cols and cols not in [c for _u, c in found]:
+                found.append((unique, cols))
+        return found
+
+    # ------------------------------------------------------------------ writing
+    def reserve_ids(self, cr, count):
+        """The first of ``count`` consecutive ids taken from the table's sequence in one step (``setval``); the
+        ORM's ``create`` of the model takes the same lock (:meth:`ids_lock`)."""
+        with self.ids_lock(cr):
+            cr.execute(SQL("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", self.name))
+            first = cr.fetchone()[0]
+            if count > 1:
+                cr.execute(SQL("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", self.name, first + count - 1))
+        return first
+
+    @contextmanager
+    def ids_lock(self, cr):
+        """A session-level advisory lock held only while ids are taken (sequences are not transactional)."""
+        cr.execute(SQL("SELECT pg_advisory_lock(%s, %s::regclass::oid::int)", IDS_LOCK_NAMESPACE, self.name))
+        try:
+            yield
+        finally:
+            cr.execute(SQL("SELECT pg_advisory_unlock(%s, %s::regclass::oid::int)", IDS_LOCK_NAMESPACE, self.name))
+
+    @property
+    def period_table(self):
+        return next(c.ref[0] for c in self.columns if c.name == self.period_key)
+
+    def period_children(self, cr, period_ids=None):
+        """Names of the tables holding the rows of ``period_ids`` (one per computed period; all by default)."""
+        patterns = [f"{self.name}\\_p{int(pid)}\\_%" for pid in period_ids] if period_ids is not None else None
+        cr.execute(
+            SQL(
+                """
+                SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                 WHERE i.inhparent = %s::regclass AND c.relname LIKE ANY(%s)
+                 ORDER BY c.relname
+                """,
+                self.name,
+                patterns if patterns is not None else [f"{self.name}\\_p%"],
+            )
         )
+        return [row[0] for row in cr.fetchall()]
 
-    def write_rows(self, cr, arrays, **params):
-        """Stage ``arrays`` by binary COPY and insert them (one statement), then drop the staging table.
+    def write_period(self, cr, period_id, arrays, before_index=None, **params):
+        """Replace the rows of period ``period_id`` by ``arrays`` (by source name) and ``params``: build the new
+        table (:meth:`build_period`), then swap it in (:meth:`attach_period`). Returns the new table's name."""
+        child = self.build_period(cr, period_id, arrays, before_index=before_index, **params)
+        self.attach_period(cr, period_id, child)
+        return child
 
-        A ``zero_default`` column missing from ``arrays`` is staged as zeros."""
-        missing = [c for c in self.columns if c.staged and c.zero_default and c.stage_name not in arrays]
-        if missing:
-            count = len(next(iter(arrays.values()))) if arrays else 0
-            arrays = dict(arrays)
-            for column in missing:
-                arrays[column.stage_name] = np.zeros(count, dtype=ZERO_DTYPES[column.stage_type])
-        self.stage.load(cr, arrays)
-        cr.execute(self.insert_sql(**params))
-        self.stage.drop(cr)
+    def build_period(self, cr, period_id, arrays, before_index=None, **params):
+        """The rows of period ``period_id`` in a new table of their own, not yet part of the result table.
+
+        One binary COPY, encoded in bounded chunks, into a table with no index (nothing to maintain row by row);
+        ``before_index(table)`` may update the new rows; then its indexes and its planner statistics (only the
+        indexed columns)."""
+        params = dict(params, **{self.period_key: int(period_id)})
+        fields = self.copy_fields(params)
+        count = next((len(arrays[c.source_name]) for c in self.columns if c.field and not c.param), 0)
+        first = self.reserve_ids(cr, count)
+        child = self.child_name(period_id, first)
+        cr.execute(
+            SQL(
+                "CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS, CONSTRAINT %s CHECK (%s = %s))",
+                _ident(child),
+                _ident(self.name),
+                _ident(f"{child}_period"),
+                _ident(self.period_key),
+                int(period_id),
+            )
+        )
+        values = {"id": np.arange(first, first + count, dtype=np.int64)}
+        for column in self.columns:
+            if column.field is None:
+                continue
+            if column.param:
+                values[column.name] = params[column.param]
+            elif column.zero_default and column.source_name not in arrays:
+                values[column.name] = np.zeros(count, dtype=ZERO_DTYPES[column.field.kind])
+            else:
+                values[column.name] = arrays[column.source_name]
+        pgcopy.copy_rows(cr._obj, _ident(child).code, values, fields)
+        if before_index:
+            before_index(child)
+        for unique, cols in self.child_indexes():
+            cr.execute(
+                SQL(
+                    "CREATE %sINDEX ON %s (%s)",
+                    SQL("UNIQUE ") if unique else SQL(),
+                    _ident(child),
+                    SQL(", ").join(_ident(col) for col in cols),
+                )
+            )
+        keys = sorted({col for _unique, cols in self.child_indexes() for col in cols})
+        cr.execute(SQL("ANALYZE %s (%s)", _ident(child), SQL(", ").join(_ident(col) for col in keys)))
+        return child
+
+    def attach_period(self, cr, period_id, child):
+        """Make ``child`` (from :meth:`build_period`) the rows of the period: the previous ones go (their table
+        dropped, nothing deleted row by row), the new table joins the result table."""
+        self.drop_periods(cr, [period_id])
+        cr.execute(SQL("ALTER TABLE %s INHERIT %s", _ident(child), _ident(self.name)))
+
+    def drop_periods(self, cr, period_ids):
+        """Remove the rows of ``period_ids``: delete any row in the table itself (rows the ORM created, or written
+        before periods had tables of their own), then drop their tables (the lock that needs comes last)."""
+        cr.execute(
+            SQL("DELETE FROM ONLY %s WHERE %s = ANY(%s)", _ident(self.name), _ident(self.period_key), list(period_ids))
+        )
+        for child in self.period_children(cr, period_ids):
+            cr.execute(SQL("DROP TABLE %s", _ident(child)))
 
     # ------------------------------------------------------------------ integrity
     def references(self, target=None):
@@ -236,8 +346,19 @@ class ResultTable:
 
 
 # ---------------------------------------------------------------------------------------------------- the tables
-def _cents(name, **kwargs):
-    return Column(name, "numeric", stage_type="int8", stage=f"{name}_cents", expr="{} / 100.0", **kwargs)
+F = pgcopy.Field
+HELD_LABELS = ((0, "none"), (1, "threshold"), (2, "compliance"))
+RISK_LABELS = ((0, None), (1, "rank"), (2, "activity"))
+
+
+# the period of a row: one value for the whole write (and the key of the period's own table)
+_PERIOD = Column(
+    "period_id", "int4", F("int4"), param="period_id", not_null=True, ref=("mlm_commission_period", "cascade")
+)
+
+
+def _cents(name, source=None, zero_default=False):
+    return Column(name, "numeric", F("cents"), source=source or f"{name}_cents", zero_default=zero_default)
 
 
 # Binary plans (engine/binary.py): leg volumes, pairing and carry of the period, in volume units (hundredths of BV
@@ -255,27 +376,26 @@ BINARY_STATEMENT_COLUMNS = (
 )
 
 
+def _ref(name, table, on_delete, source=None, not_null=False):
+    return Column(
+        name, "int4", F("int4", null_zero=not not_null), source=source, not_null=not_null, ref=(table, on_delete)
+    )
+
+
 COMMISSION_LINE = ResultTable(
     "mlm_commission_line",
     [
-        Column("period_id", "int4", "int4", not_null=True, ref=("mlm_commission_period", "cascade")),
-        Column("beneficiary_id", "int4", "int4", not_null=True, ref=("mlm_distributor", "restrict")),
-        Column(
-            "source_distributor_id",
-            "int4",
-            "int4",
-            stage="source_id",
-            expr="NULLIF({}, 0)",
-            ref=("mlm_distributor", "set null"),
-        ),
-        Column("bonus_type", "varchar", "int2", expr="{}::varchar", not_null=True),
-        Column("level", "int4", "int4"),
-        Column("compressed_level", "int4", "int4"),
-        Column("rank_id", "int4", "int4", expr="NULLIF({}, 0)", ref=("mlm_rank", "set null")),
-        Column("rate", "numeric", "float8"),
-        Column("base_amount", "numeric", "int8", stage="base_cents", expr="{} / 100.0"),
-        Column("amount", "numeric", "int8", stage="amount_cents", expr="{} / 100.0"),
-        Column("date_from", "date", param="date_from"),
+        _PERIOD,
+        _ref("beneficiary_id", "mlm_distributor", "restrict", not_null=True),
+        _ref("source_distributor_id", "mlm_distributor", "set null", source="source_id"),
+        Column("bonus_type", "varchar", F("text"), not_null=True),
+        Column("level", "int4", F("int4")),
+        Column("compressed_level", "int4", F("int4")),
+        _ref("rank_id", "mlm_rank", "set null"),
+        Column("rate", "numeric", F("decimal")),
+        _cents("base_amount", "base_cents"),
+        _cents("amount"),
+        Column("date_from", "date", F("date"), param="date_from"),
     ],
     indexes=[("mlm_commission_line_period_beneficiary_idx", False, ("period_id", "beneficiary_id"))],
 )
@@ -283,38 +403,32 @@ COMMISSION_LINE = ResultTable(
 COMMISSION_STATEMENT = ResultTable(
     "mlm_commission_statement",
     [
-        Column("period_id", "int4", "int4", not_null=True, ref=("mlm_commission_period", "cascade")),
-        Column("distributor_id", "int4", "int4", not_null=True, ref=("mlm_distributor", "restrict")),
-        Column("sponsor_id", "int4", "int4", expr="NULLIF({}, 0)", ref=("mlm_distributor", "set null")),
-        Column("depth", "int4", "int4"),
-        Column("pv", "numeric", "float8"),
-        Column("gv", "numeric", "float8"),
+        _PERIOD,
+        _ref("distributor_id", "mlm_distributor", "restrict", not_null=True),
+        _ref("sponsor_id", "mlm_distributor", "set null"),
+        Column("depth", "int4", F("int4")),
+        Column("pv", "numeric", F("decimal")),
+        Column("gv", "numeric", F("decimal")),
         _cents("bv"),
         _cents("customer_bv"),
         _cents("group_bv"),
         _cents("group_customer_bv"),
-        Column("is_active", "bool", "bool", stage="active"),
-        Column("paid_rank_id", "int4", "int4", expr="NULLIF({}, 0)", ref=("mlm_rank", "set null")),
-        Column("legs_qualified", "int4", "int4"),
-        Column("leg_count", "int4", "int4"),
+        Column("is_active", "bool", F("bool"), source="active"),
+        _ref("paid_rank_id", "mlm_rank", "set null"),
+        Column("legs_qualified", "int4", F("int4")),
+        Column("leg_count", "int4", F("int4")),
         _cents("total"),
         _cents("carry_in"),
         _cents("payable"),
-        Column("carry_out", "numeric", "int8", stage="carry_cents", expr="{} / 100.0"),
-        Column(
-            "held_reason",
-            "varchar",
-            "int2",
-            stage="held",
-            expr="CASE {} WHEN 1 THEN 'threshold' WHEN 2 THEN 'compliance' ELSE 'none' END",
-        ),
-        Column("state", "varchar", param="state"),
+        _cents("carry_out", "carry_cents"),
+        Column("held_reason", "varchar", F("text", labels=HELD_LABELS), source="held"),
+        Column("state", "varchar", F("text"), param="state"),
         Column("payment_id", "int4", ref=("account_payment", "set null")),
-        Column("date_from", "date", param="date_from"),
-        Column("risk", "varchar"),
+        Column("date_from", "date", F("date"), param="date_from"),
+        Column("risk", "varchar", F("text", labels=RISK_LABELS)),
         Column("payout_move_id", "int4", ref=("account_move", "set null")),
         *(_cents(name, zero_default=True) for name in BINARY_STATEMENT_COLUMNS),
-        Column("binary_qualified", "bool", "bool", zero_default=True),
+        Column("binary_qualified", "bool", F("bool"), zero_default=True),
     ],
     indexes=[
         ("mlm_commission_statement_period_distributor_uniq", True, ("period_id", "distributor_id")),
@@ -337,6 +451,8 @@ def cleanup_references(cr, target, ids):
     if not ids:
         return
     for table in RESULT_TABLES:
+        if target == table.period_table:
+            table.drop_periods(cr, list(ids))
         for query in table.cleanup_sql(target, list(ids)):
             cr.execute(query)
 
@@ -354,6 +470,11 @@ def restricted_ids(cr, target, ids):
 def repair(cr):
     """Apply the declared rules to the rows pointing nowhere already (see ``ResultTable.repair_sql``)."""
     for table in RESULT_TABLES:
+        cr.execute(SQL("SELECT id FROM %s", _ident(table.period_table)))
+        existing = {row[0] for row in cr.fetchall()}
+        for child in table.period_children(cr):
+            if int(child[len(table.name) + 2 :].split("_")[0]) not in existing:
+                cr.execute(SQL("DROP TABLE %s", _ident(child)))
         for query in table.repair_sql():
             cr.execute(query)
 
