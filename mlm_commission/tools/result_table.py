@@ -294,12 +294,21 @@ COMMISSION_STATEMENT = ResultTable(
     ],
 )
 
-# The close's paid ranks of every distributor (a staging table only: the close updates distributors from it).
-RANK_CLOSE_STAGE = StagingTable(
-    "mlm_rank_close_stage", [("distributor_id", "int4"), ("rank_id", "int4"), ("highest_rank_id", "int4")]
+# The paid rank the close gives every distributor (with a statement or not), kept from the close's first job (the
+# preview it closes) to its second (the transaction that stores them and closes the period); a new preview of the
+# period clears them (cascade cleanup of the period), the second job deletes them once stored.
+CLOSE_RANK = ResultTable(
+    "mlm_commission_close_rank",
+    [
+        Column("period_id", "int4", param="period_id", not_null=True, ref=("mlm_commission_period", "cascade")),
+        Column("distributor_id", "int4", "int4", not_null=True, ref=("mlm_distributor", "cascade")),
+        Column("rank_id", "int4", "int4", expr="NULLIF({}, 0)", ref=("mlm_rank", "set null")),
+        Column("highest_rank_id", "int4", "int4", expr="NULLIF({}, 0)", ref=("mlm_rank", "set null")),
+    ],
+    indexes=[("mlm_commission_close_rank_period_idx", False, ("period_id",))],
 )
 
-RESULT_TABLES = (COMMISSION_LINE, COMMISSION_STATEMENT)
+RESULT_TABLES = (COMMISSION_LINE, COMMISSION_STATEMENT, CLOSE_RANK)
 
 
 def cleanup_references(cr, target, ids):
