@@ -2,7 +2,7 @@
 """Month-end close and payouts of a generated network as queue_job jobs, each in a fresh worker-like process.
 
     $VENV/bin/python mlm_commission/benchmarks/bench_close.py -c odoo.conf -d DB [--size 1000000]
-        [--mail-jobs 3] [--payout-jobs 3] [--method transfer]
+        [--mail-jobs 0] [--payout-jobs 3] [--method transfer]
 
 ``DB`` holds the company "Benchmark <size>" of ``bench_run.py`` (its first period ended and not closed yet: run
 it on a copy, ``createdb -T bench_base_1m DB``, and ``-u mlm_commission``). The script sets the company's
@@ -43,7 +43,8 @@ def parse():
     parser.add_argument("-c", "--config", required=True)
     parser.add_argument("-d", "--database", required=True)
     parser.add_argument("--size", type=int, default=100_000)
-    parser.add_argument("--mail-jobs", type=int, default=3)
+    # the statement template attaches the PDF (wkhtmltopdf, which needs the HTTP server running): 0 by default
+    parser.add_argument("--mail-jobs", type=int, default=0)
     parser.add_argument("--payout-jobs", type=int, default=3)
     parser.add_argument("--method", default="transfer", choices=("transfer", "wallet"))
     parser.add_argument("--run-jobs", help=argparse.SUPPRESS)  # internal: uuids run by a child process
@@ -61,10 +62,10 @@ def rss_mb():
 # ---------------------------------------------------------------------------------------------------- child side
 def run_jobs(args):
     """Run the jobs ``args.run_jobs`` (comma-separated uuids) as queue_job's runner does, one after another."""
-    from odoo.addons.queue_job.job import Job
-
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
     registry = odoo.modules.registry.Registry(args.database)
+    from odoo.addons.queue_job.job import Job  # once the registry has loaded the add-ons
+
     print(f"    [process {os.getpid()}: Odoo registry loaded, RSS {rss_mb():.0f} MB]", flush=True)
     for uuid in args.run_jobs.split(","):
         with registry.cursor() as cr:
@@ -215,6 +216,11 @@ def main():
         env = env(context=dict(env.context, allowed_company_ids=[company.id], queue_job__no_delay=False))
         setup_accounting(env, company.with_env(env))
         period = env["mlm.commission.period"].search([("company_id", "=", company.id)], order="date_from", limit=1)
+        stale = env["mlm.commission.run"].search(
+            [("company_id", "=", company.id), ("state", "in", ("queued", "running"))]
+        )  # of an interrupted earlier call
+        stale.write({"state": "cancelled"})
+        env["queue.job"].search([("state", "in", ("pending", "enqueued", "started"))]).write({"state": "cancelled"})
         cr.execute(SQL("SELECT count(*) FROM mlm_distributor WHERE company_id = %s", company.id))
         print(f"network: {cr.fetchone()[0]} distributors; period {period.name} ({period.state})")
         print(f"machine load average (1, 5, 15 min) at start: {load()}")
@@ -227,7 +233,7 @@ def main():
         period.invalidate_recordset()
         print(f"  {period.statement_count} statements, {period.line_count} commission lines")
 
-        print("\nclose (action_close -> chained jobs: compute, close, mails):")
+        print("\nclose (action_close -> chained jobs: compute, close, ranks x N, mails):")
         started = time.perf_counter()
         period.action_close()
         cr.commit()

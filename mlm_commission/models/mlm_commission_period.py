@@ -24,7 +24,10 @@ STATEMENT_MAIL_BATCH = 500
 MAIL_CHANNEL = "root.mlm_mail"
 # Distributors paid per payout job (payments or e-wallet lines made through the ORM: a job stays well inside
 # Odoo's limit_time_real at any network size; the next batch is a job of its own).
-PAYOUT_BATCH = 1000
+PAYOUT_BATCH = 250
+# Distributors whose paid rank (and statement state) one job of the close stores: at 1M distributors a single
+# UPDATE of all of them takes minutes on a loaded machine (each changed rank rewrites ~15 indexes).
+CLOSE_CHUNK = 100_000
 FROZEN_FIELDS = {"date_from", "date_to", "company_id", "plan_id", "period_type"}
 # Written by the run and the close only (never through RPC).
 RESULT_FIELDS = {
@@ -585,13 +588,17 @@ class MlmCommissionPeriod(models.Model):
         close is complete. Each step runs in its own transaction and fits a production worker at 1M distributors:
 
         - ``compute``: the preview the close pays (a full run), and the paid rank of every distributor kept for the
-          next step (``mlm_commission_close_rank``);
-        - ``close``: in one transaction, the ranks and rank history, the journal entry, the statements' state and
-          the period's; back to ``compute`` when ledger lines of the period arrived since that preview;
+          next steps (``mlm_commission_close_rank``);
+        - ``close``: in one transaction, the journal entry and the period's state; back to ``compute`` when ledger
+          lines of the period arrived since that preview;
+        - ``ranks`` (as many jobs as needed, ``CLOSE_CHUNK`` distributors each): the kept ranks stored on the
+          distributors with their rank history, and the same distributors' statements marked closed;
         - ``mails``: the statement e-mails, enqueued in batches into Odoo's mail queue.
 
-        A failed step rolls back its own transaction only: until ``close`` succeeds the period stays "computed"
-        with its preview, nothing of the close is stored, and the failed job can be requeued.
+        A failed step rolls back its own transaction only and its job can be requeued: until ``close`` succeeds
+        the period stays "computed" with its preview and nothing of the close is stored; after it, the kept ranks
+        wait in their table for the ``ranks`` jobs (the run stays running, so no other run of the company starts
+        before they are stored, and payouts wait for them).
         """
         self.ensure_one()
         progress = progress or (lambda stage, value: None)
@@ -602,28 +609,24 @@ class MlmCommissionPeriod(models.Model):
             return "close"
         if step == "close":
             return self._close_finalize(progress)
+        if step == "ranks":
+            return "ranks" if self._close_store_ranks() else "mails"
         if step == "mails":
             self._close_send_statements()
             return None
         raise ValueError(f"unknown close step {step!r}")
 
     def _close_finalize(self, progress):
-        """The close's one transaction: ranks, accounting, statement and period states (see ``_close``)."""
+        """The close's one transaction: the journal entry and the period's state (see ``_close``)."""
         self._check_closable()
         self._acquire_run_lock()
         if self._close_preview_outdated():
             _logger.info("Period %s: ledger lines arrived since its preview; the close computes it again", self.name)
             return "compute"
-        progress("ranks", 10)
-        self._close_store_ranks()
-        progress("accounting", 60)
+        progress("accounting", 30)
         self._close_post_accounting()
-        progress("statements", 80)
-        self.env["mlm.commission.statement"].flush_model()
-        self.env.cr.execute(SQL("UPDATE mlm_commission_statement SET state = 'closed' WHERE period_id = %s", self.id))
-        self.env["mlm.commission.statement"].invalidate_model(["state"])
         super().write({"state": "closed", "closed_date": fields.Datetime.now()})
-        return "mails"
+        return "ranks"
 
     def _close_preview_outdated(self):
         """True when a ledger line of the period was written after the preview read the ledger (the same rule the
@@ -663,12 +666,28 @@ class MlmCommissionPeriod(models.Model):
         CLOSE_RANK.write_rows(cr, stage, period_id=self.id)
 
     def _close_store_ranks(self):
-        """Give every distributor the rank kept by ``_close_stage_ranks``, set-based: one INSERT of rank history
-        (only where the rank changes), one UPDATE of the ranks and highest ranks (only where they change), then
-        the kept ranks are deleted. A network has up to a million distributors: no per-record ORM write."""
+        """Store the next ``CLOSE_CHUNK`` kept ranks (``_close_stage_ranks``) on their distributors, set-based: one
+        INSERT of rank history (only where the rank changes), one UPDATE of the ranks and highest ranks (only where
+        they change), the same distributors' statements marked closed, and the stored ranks deleted. Returns True
+        while kept ranks are left (the next job continues), False once everything is stored. A network has up to
+        a million distributors: no per-record ORM write, and no job updates more than a chunk of them."""
         cr = self.env.cr
         self.env["mlm.distributor"].flush_model()
         self.env["mlm.rank.history"].flush_model()
+        self.env["mlm.commission.statement"].flush_model()
+        cr.execute(
+            SQL(
+                """
+            CREATE TEMP TABLE mlm_close_rank_chunk ON COMMIT DROP AS
+            SELECT distributor_id, rank_id, highest_rank_id FROM mlm_commission_close_rank
+             WHERE period_id = %s ORDER BY distributor_id LIMIT %s
+            """,
+                self.id,
+                CLOSE_CHUNK,
+            )
+        )
+        cr.execute(SQL("SELECT count(*), max(distributor_id) FROM mlm_close_rank_chunk"))
+        count, upto = cr.fetchone()
         now = SQL("(now() AT TIME ZONE 'UTC')")
         cr.execute(
             SQL(
@@ -677,11 +696,10 @@ class MlmCommissionPeriod(models.Model):
                    user_id, create_uid, write_uid, create_date, write_date)
             SELECT d.id, d.company_id, s.rank_id, d.rank_id, %(date)s, %(reason)s,
                    %(uid)s, %(uid)s, %(uid)s, %(now)s, %(now)s
-              FROM mlm_commission_close_rank s JOIN mlm_distributor d ON d.id = s.distributor_id
-             WHERE s.period_id = %(period)s AND d.rank_id IS DISTINCT FROM s.rank_id
+              FROM mlm_close_rank_chunk s JOIN mlm_distributor d ON d.id = s.distributor_id
+             WHERE d.rank_id IS DISTINCT FROM s.rank_id
              ORDER BY d.id
             """,
-                period=self.id,
                 date=self.date_to,
                 reason=self.env._("Paid rank of period %(period)s", period=self.name),
                 uid=self.env.uid,
@@ -695,19 +713,37 @@ class MlmCommissionPeriod(models.Model):
                SET rank_id = s.rank_id,
                    highest_rank_id = COALESCE(s.highest_rank_id, d.highest_rank_id),
                    write_uid = %(uid)s, write_date = %(now)s
-              FROM mlm_commission_close_rank s
-             WHERE s.period_id = %(period)s AND d.id = s.distributor_id
+              FROM mlm_close_rank_chunk s
+             WHERE d.id = s.distributor_id
                AND (d.rank_id IS DISTINCT FROM s.rank_id
                     OR (s.highest_rank_id IS NOT NULL AND d.highest_rank_id IS DISTINCT FROM s.highest_rank_id))
             """,
-                period=self.id,
                 uid=self.env.uid,
                 now=now,
             )
         )
-        cr.execute(SQL("DELETE FROM mlm_commission_close_rank WHERE period_id = %s", self.id))
+        # the statements of the same distributors (all that are left with the last chunk)
+        cr.execute(
+            SQL(
+                "UPDATE mlm_commission_statement SET state = 'closed'"
+                " WHERE period_id = %s AND state = 'preview' AND (%s OR distributor_id <= %s)",
+                self.id,
+                count < CLOSE_CHUNK,
+                upto or 0,
+            )
+        )
+        cr.execute(
+            SQL(
+                "DELETE FROM mlm_commission_close_rank WHERE period_id = %s AND distributor_id <= %s",
+                self.id,
+                upto or 0,
+            )
+        )
+        cr.execute(SQL("DROP TABLE mlm_close_rank_chunk"))
         self.env["mlm.distributor"].invalidate_model()
         self.env["mlm.rank.history"].invalidate_model()
+        self.env["mlm.commission.statement"].invalidate_model(["state"])
+        return count == CLOSE_CHUNK
 
     def _get_accounting_setup(self):
         company = self.company_id
@@ -868,6 +904,16 @@ class MlmCommissionPeriod(models.Model):
         """
         if len(self.company_id) > 1:
             raise UserError(self.env._("Pay out the periods of one company at a time."))
+        closing = self.env["mlm.commission.run"].search(
+            [("period_id", "in", self.ids), ("run_type", "=", "close"), ("state", "in", ("queued", "running"))]
+        )
+        if closing:
+            raise UserError(
+                self.env._(
+                    "The close of %(periods)s is still storing ranks and statements; pay out when it is done.",
+                    periods=", ".join(closing.period_id.mapped("name")),
+                )
+            )
         batch = self._payout_batch(after_partner or 0)
         if not batch:
             if after_partner is None:
@@ -891,7 +937,9 @@ class MlmCommissionPeriod(models.Model):
     def _pay_batch_by_payments(self, batch, journal, date, payable):
         """One outbound payment per distributor of ``batch``, posted and reconciled; statements marked paid."""
         label = self.env._("Commissions %(periods)s", periods=", ".join(self.mapped("name")))
-        payments = self.env["account.payment"].create(
+        # no chatter message nor follower per payment: thousands of them per job (measured: the followers alone
+        # were most of a batch's time)
+        payments = self.env["account.payment"].with_context(tracking_disable=True).create(
             [
                 {
                     "payment_type": "outbound",
@@ -939,7 +987,12 @@ class MlmCommissionPeriod(models.Model):
 
     def _pay_batch_to_wallet(self, batch, date, payable):
         """Move the payables of ``batch`` onto the distributors' e-wallet balances; returns the journal entry."""
-        move = self.env["account.move"].sudo().create(self._prepare_wallet_move_vals(batch, date, payable))
+        move = (
+            self.env["account.move"]
+            .sudo()
+            .with_context(tracking_disable=True)
+            .create(self._prepare_wallet_move_vals(batch, date, payable))
+        )
         move._post(soft=False)
         self._reconcile_commission_payables(payable, move.line_ids)
         statement_ids = [sid for _partner, ids, _cents in batch for sid in ids]

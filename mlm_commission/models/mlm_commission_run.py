@@ -13,7 +13,7 @@ _logger = logging.getLogger(__name__)
 # per-company identity key: one waiting run per company, whatever the node or worker that enqueues it.
 RUN_CHANNEL = "root.mlm_commission"
 # Share of a close run's progress bar of each of its steps (jobs): the preview, the closing transaction, the mails.
-CLOSE_PROGRESS = {"compute": (0.0, 70.0), "close": (70.0, 95.0), "mails": (95.0, 100.0)}
+CLOSE_PROGRESS = {"compute": (0.0, 70.0), "close": (70.0, 75.0), "ranks": (75.0, 95.0), "mails": (95.0, 100.0)}
 
 
 class MlmCommissionRun(models.Model):
@@ -104,7 +104,12 @@ class MlmCommissionRun(models.Model):
                 max_retries=1,
             )._execute_job(**({"step": step} if step else {}))
             if job and run.exists():
-                run.job_uuid = job.uuid
+                if step:
+                    # inside the previous step's job, whose progress the side channel has written already: the
+                    # same row written again in this transaction would be a serialization failure
+                    run._side_update(job_uuid=job.uuid)
+                else:
+                    run.job_uuid = job.uuid
         return True
 
     def _execute_job(self, step=None):
@@ -114,13 +119,12 @@ class MlmCommissionRun(models.Model):
         self.ensure_one()
         if self.state == "cancelled":
             return False
-        if step and self.cancel_requested:
+        if step and self.cancel_requested and self.period_id.state in ("open", "computed"):
             self._side_update(
                 state="cancelled",
                 date_end=fields.Datetime.now(),
                 message=self.env._(
-                    "Cancelled by the user between two steps of the close; the period is %(state)s.",
-                    state=dict(self.period_id._fields["state"]._description_selection(self.env))[self.period_id.state],
+                    "Cancelled by the user between two steps of the close; the period keeps its preview."
                 ),
             )
             return False

@@ -125,8 +125,9 @@ class TestCommissionJobs(MlmCommissionCommon):
         return self.env.cr.fetchone()[0]
 
     def test_close_is_a_chain_of_jobs(self):
-        """The close runs as three jobs (the preview it pays, the closing transaction, the e-mails), each its own
-        transaction; the run shows the step and stays running (one run per company) until the last is done."""
+        """The close runs as jobs (the preview it pays, the closing transaction, the ranks and statements in chunks,
+        the e-mails), each its own transaction; the run shows the step and stays running (one run per company)
+        until the last is done."""
         root_rank = self.root.rank_id
         with trap_jobs() as trap:
             self.period.action_close()
@@ -145,15 +146,46 @@ class TestCommissionJobs(MlmCommissionCommon):
             self.assertEqual((second.kwargs, second.channel), ({"step": "close"}, RUN_CHANNEL))
             trap.enqueued_jobs = []
             second.perform()
-            self.assertEqual((self.period.state, run.state, run.stage), ("closed", "running", "mails"))
-            self.assertEqual(self._staged_ranks(self.period), 0, "the kept ranks are stored, then dropped")
+            self.assertEqual((self.period.state, run.state, run.stage), ("closed", "running", "ranks"))
+            self.assertEqual(self.period.move_id.state, "posted")
+            with self.assertRaisesRegex(UserError, "still storing ranks"):
+                self.period._create_payouts(self.bank_journal, self.next_period.date_from)
             [third] = trap.enqueued_jobs
-            self.assertEqual(third.kwargs, {"step": "mails"})
+            self.assertEqual(third.kwargs, {"step": "ranks"})
             trap.enqueued_jobs = []
             third.perform()
+            self.assertEqual(self._staged_ranks(self.period), 0, "the kept ranks are stored, then dropped")
+            self.assertEqual(self.root.rank_id, self.rank_bronze)
+            self.assertEqual(set(self.period.statement_ids.mapped("state")), {"closed"})
+            [fourth] = trap.enqueued_jobs
+            self.assertEqual(fourth.kwargs, {"step": "mails"})
+            trap.enqueued_jobs = []
+            fourth.perform()
             self.assertEqual((run.state, run.progress), ("done", 100.0))
             self.assertTrue(trap.enqueued_jobs)
             self.assertEqual({job.method_name for job in trap.enqueued_jobs}, {"_send_statement_mails"})
+
+    def test_ranks_stored_in_chunks(self):
+        """Two distributors per job: the ranks and the statements' state are stored chunk by chunk; a cancel asked
+        once the period is closed does not stop them (the close is committed, its ranks must follow)."""
+        self.period.with_context(queue_job__no_delay=True).action_compute()
+        with trap_jobs() as trap, patch.object(period_module, "CLOSE_CHUNK", 2):
+            self.period.action_close()
+            run = self.period.last_run_id
+            trap.perform_enqueued_jobs()  # compute
+            staged = self._staged_ranks(self.period)
+            trap.perform_enqueued_jobs()  # close
+            self.assertEqual(self.period.state, "closed")
+            trap.perform_enqueued_jobs()  # the first two distributors
+            closed = self.period.statement_ids.filtered(lambda s: s.state == "closed")
+            self.assertEqual(len(closed), 2)
+            self.period.action_cancel_run()
+            steps = self._perform_run(trap, run)
+        self.assertEqual(run.state, "done")
+        self.assertEqual([job.kwargs["step"] for job in steps], ["ranks"] * (staged // 2) + ["mails"])
+        self.assertEqual(set(self.period.statement_ids.mapped("state")), {"closed"})
+        for statement in self.period.statement_ids:
+            self.assertEqual(statement.distributor_id.rank_id, statement.paid_rank_id)
 
     def test_chained_close_gives_the_close_result(self):
         """The same result as the close in one transaction had: every distributor holds the rank its statement
@@ -210,10 +242,10 @@ class TestCommissionJobs(MlmCommissionCommon):
             job.perform()
             self.assertEqual(self.period.state, "closed")
             self.assertEqual(self.period.move_id.state, "posted")
-            self.assertEqual(set(self.period.statement_ids.mapped("state")), {"closed"})
-            self.assertEqual(self.root.rank_id, self.rank_bronze)
             self._perform_run(trap, run)
             self.assertEqual(run.state, "done")
+            self.assertEqual(set(self.period.statement_ids.mapped("state")), {"closed"})
+            self.assertEqual(self.root.rank_id, self.rank_bronze)
             # statement e-mails: one job per batch on the mail channel, rendered into the mail queue at once
             mail_jobs = [j for j in trap.enqueued_jobs if j.method_name == "_send_statement_mails"]
             self.assertEqual(len(mail_jobs), 1)
@@ -235,7 +267,7 @@ class TestCommissionJobs(MlmCommissionCommon):
             trap.perform_enqueued_jobs()
             late = self._adjust(self.carol, 100, 100.0)  # carol's BV 100: her upline earns more
             steps = self._perform_run(trap, run)
-        self.assertEqual([job.kwargs.get("step") for job in steps], ["close", "compute", "close", "mails"])
+        self.assertEqual([job.kwargs.get("step") for job in steps], ["close", "compute", "close", "ranks", "mails"])
         self.assertEqual((run.state, self.period.state), ("done", "closed"))
         self.assertGreaterEqual(self.period.ledger_max_id, late.id)
         self.assertGreater(self.period.total_amount, 151.65)

@@ -84,10 +84,13 @@ class StagingTable:
 class ResultTable:
     """A table written in bulk by the run: see the module documentation."""
 
-    def __init__(self, name, columns, indexes=()):
+    def __init__(self, name, columns, indexes=(), fillfactor=None):
         self.name = name
         self.columns = tuple(columns)
         self.indexes = tuple(indexes)  # (index name, unique, (columns...))
+        # free space left in each page, so that updating a row's non-indexed columns (a statement's state on close
+        # and payout) is a HOT update that writes no index entry (measured at 100k: 3.8 s instead of 11 s)
+        self.fillfactor = fillfactor
         names = [c.name for c in self.columns]
         if len(set(names)) != len(names):
             raise ValueError(f"{name}: duplicate column")
@@ -119,6 +122,8 @@ class ResultTable:
             )
             for index, unique, cols_of in self.indexes
         ]
+        if self.fillfactor:
+            parts.append(SQL("ALTER TABLE %s SET (fillfactor = %s)", _ident(self.name), SQL(str(int(self.fillfactor)))))
         return SQL(";\n").join(parts)
 
     def staging_ddl(self):
@@ -292,6 +297,7 @@ COMMISSION_STATEMENT = ResultTable(
         ("mlm_commission_statement_period_sponsor_idx", False, ("period_id", "sponsor_id")),
         ("mlm_commission_statement_distributor_idx", False, ("distributor_id",)),
     ],
+    fillfactor=70,
 )
 
 # The paid rank the close gives every distributor (with a statement or not), kept from the close's first job (the
