@@ -939,20 +939,24 @@ class MlmCommissionPeriod(models.Model):
         label = self.env._("Commissions %(periods)s", periods=", ".join(self.mapped("name")))
         # no chatter message nor follower per payment: thousands of them per job (measured: the followers alone
         # were most of a batch's time)
-        payments = self.env["account.payment"].with_context(tracking_disable=True).create(
-            [
-                {
-                    "payment_type": "outbound",
-                    "partner_type": "supplier",
-                    "partner_id": partner_id,
-                    "amount": cents / 100.0,
-                    "journal_id": journal.id,
-                    "date": date,
-                    "memo": label,
-                    "destination_account_id": payable.id,
-                }
-                for partner_id, _ids, cents in batch
-            ]
+        payments = (
+            self.env["account.payment"]
+            .with_context(tracking_disable=True)
+            .create(
+                [
+                    {
+                        "payment_type": "outbound",
+                        "partner_type": "supplier",
+                        "partner_id": partner_id,
+                        "amount": cents / 100.0,
+                        "journal_id": journal.id,
+                        "date": date,
+                        "memo": label,
+                        "destination_account_id": payable.id,
+                    }
+                    for partner_id, _ids, cents in batch
+                ]
+            )
         )
         payments.action_post()
         self._reconcile_commission_payables(payable, payments.move_id.line_ids)
