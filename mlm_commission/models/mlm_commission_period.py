@@ -7,11 +7,11 @@ import psycopg2
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, mute_logger
 
 from ..engine import compute_period
-from ..tools.result_table import COMMISSION_LINE, COMMISSION_STATEMENT, RANK_CLOSE_STAGE, cleanup_references
+from ..tools.result_table import CLOSE_RANK, COMMISSION_LINE, COMMISSION_STATEMENT, cleanup_references
 from .mlm_commission_data import InputReader, InputScope
 from .mlm_volume_line import SYSTEM_MARKER
 
@@ -22,6 +22,12 @@ RUN_LOCK_NAMESPACE = 0x4D4C4D43  # "MLMC"
 # Statement e-mails are rendered and queued (mail.mail) per batch, each batch a job on the mail channel.
 STATEMENT_MAIL_BATCH = 500
 MAIL_CHANNEL = "root.mlm_mail"
+# Distributors paid per payout job (payments or e-wallet lines made through the ORM: a job stays well inside
+# Odoo's limit_time_real at any network size; the next batch is a job of its own).
+PAYOUT_BATCH = 250
+# Distributors whose paid rank (and statement state) one job of the close stores: at 1M distributors a single
+# UPDATE of all of them takes minutes on a loaded machine (each changed rank rewrites ~15 indexes).
+CLOSE_CHUNK = 100_000
 FROZEN_FIELDS = {"date_from", "date_to", "company_id", "plan_id", "period_type"}
 # Written by the run and the close only (never through RPC).
 RESULT_FIELDS = {
@@ -127,6 +133,11 @@ class MlmCommissionPeriod(models.Model):
             )
             if overlapping:
                 raise ValidationError(self.env._("Commission periods of a company cannot overlap."))
+
+    def init(self):
+        if not self.env.su:  # Odoo's registry hook (run as superuser), public by name: not for RPC callers
+            raise AccessError(self.env._("Only the server sets up the database."))
+        self.env.cr.execute(CLOSE_RANK.create_sql())
 
     def write(self, vals):
         if RESULT_FIELDS.intersection(vals) and self.env.context.get("mlm_volume_system") is not SYSTEM_MARKER:
@@ -577,29 +588,77 @@ class MlmCommissionPeriod(models.Model):
                     )
                 )
 
-    def _close(self, progress=None):
-        """Recompute, then lock the period (the close run's work, in the job's transaction)."""
-        self.ensure_one()
-        self._check_closable()
-        period = self
-        result = period._compute_commissions(progress=progress)
-        period._close_store_ranks(result)
-        period._close_post_accounting()
-        self.env["mlm.commission.statement"].flush_model()
-        self.env.cr.execute(SQL("UPDATE mlm_commission_statement SET state = 'closed' WHERE period_id = %s", period.id))
-        self.env["mlm.commission.statement"].invalidate_model(["state"])
-        super(MlmCommissionPeriod, period).write({"state": "closed", "closed_date": fields.Datetime.now()})
-        period._close_send_statements()
-        return result
+    def _close(self, step="compute", progress=None):
+        """One job of the close (``step``); returns the next step, enqueued as a job of its own, or None when the
+        close is complete. Each step runs in its own transaction and fits a production worker at 1M distributors:
 
-    def _close_store_ranks(self, result):
-        """Give every distributor of the network the rank the engine paid them in this period, set-based.
+        - ``compute``: the preview the close pays (a full run), and the paid rank of every distributor kept for the
+          next steps (``mlm_commission_close_rank``);
+        - ``close``: in one transaction, the journal entry and the period's state; back to ``compute`` when ledger
+          lines of the period arrived since that preview;
+        - ``ranks`` (as many jobs as needed, ``CLOSE_CHUNK`` distributors each): the kept ranks stored on the
+          distributors with their rank history, and the same distributors' statements marked closed;
+        - ``mails``: the statement e-mails, enqueued in batches into Odoo's mail queue.
 
-        One COPY into a staging table, then one INSERT of rank history (only where the rank changes), one UPDATE
-        of the ranks and one of the highest ranks ever (only where the engine raised it: a rank reached while the
-        status is not active is not "highest ever", see docs/ENGINE.md). No per-record ORM write: a network has
-        up to a million distributors, and those without a statement must be updated too.
+        A failed step rolls back its own transaction only and its job can be requeued: until ``close`` succeeds
+        the period stays "computed" with its preview and nothing of the close is stored; after it, the kept ranks
+        wait in their table for the ``ranks`` jobs (the run stays running, so no other run of the company starts
+        before they are stored, and payouts wait for them).
         """
+        self.ensure_one()
+        progress = progress or (lambda stage, value: None)
+        if step == "compute":
+            self._check_closable()
+            result = self._compute_commissions(progress=progress)
+            self._close_stage_ranks(result)
+            return "close"
+        if step == "close":
+            return self._close_finalize(progress)
+        if step == "ranks":
+            return "ranks" if self._close_store_ranks() else "mails"
+        if step == "mails":
+            self._close_send_statements()
+            return None
+        raise ValueError(f"unknown close step {step!r}")
+
+    def _close_finalize(self, progress):
+        """The close's one transaction: the journal entry and the period's state (see ``_close``)."""
+        self._check_closable()
+        self._acquire_run_lock()
+        if self._close_preview_outdated():
+            _logger.info("Period %s: ledger lines arrived since its preview; the close computes it again", self.name)
+            return "compute"
+        progress("accounting", 30)
+        self._close_post_accounting()
+        super().write({"state": "closed", "closed_date": fields.Datetime.now()})
+        return "ranks"
+
+    def _close_preview_outdated(self):
+        """True when a ledger line of the period was written after the preview read the ledger (the same rule the
+        real-time projection uses: ledger lines are only ever added, their ids grow)."""
+        self.env["mlm.volume.line"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT EXISTS(SELECT 1 FROM mlm_volume_line
+                           WHERE company_id = %s AND id > %s AND date BETWEEN %s AND %s)
+            """,
+                self.company_id.id,
+                self.ledger_max_id,
+                self.date_from,
+                self.date_to,
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
+    def _close_stage_ranks(self, result):
+        """Keep the paid rank of every distributor of the network (those without a statement too) from the
+        preview ``result`` for the close's next step: one COPY, no per-record write.
+
+        The highest rank ever is kept only where the engine raised it (a rank reached while the status is not
+        active is not "highest ever", see docs/ENGINE.md)."""
+        cr = self.env.cr
+        cr.execute(SQL("DELETE FROM mlm_commission_close_rank WHERE period_id = %s", self.id))
         rank_ids = result.plan_rank_ids
         if not len(rank_ids) or not len(result.distributor_ids):
             return
@@ -609,10 +668,31 @@ class MlmCommissionPeriod(models.Model):
             "rank_id": self._rank_ids_of(rank_ids, result.paid_rank),
             "highest_rank_id": np.where(raised, self._rank_ids_of(rank_ids, result.new_highest_rank), 0),
         }
+        CLOSE_RANK.write_rows(cr, stage, period_id=self.id)
+
+    def _close_store_ranks(self):
+        """Store the next ``CLOSE_CHUNK`` kept ranks (``_close_stage_ranks``) on their distributors, set-based: one
+        INSERT of rank history (only where the rank changes), one UPDATE of the ranks and highest ranks (only where
+        they change), the same distributors' statements marked closed, and the stored ranks deleted. Returns True
+        while kept ranks are left (the next job continues), False once everything is stored. A network has up to
+        a million distributors: no per-record ORM write, and no job updates more than a chunk of them."""
         cr = self.env.cr
         self.env["mlm.distributor"].flush_model()
         self.env["mlm.rank.history"].flush_model()
-        RANK_CLOSE_STAGE.load(cr, stage)
+        self.env["mlm.commission.statement"].flush_model()
+        cr.execute(
+            SQL(
+                """
+            CREATE TEMP TABLE mlm_close_rank_chunk ON COMMIT DROP AS
+            SELECT distributor_id, rank_id, highest_rank_id FROM mlm_commission_close_rank
+             WHERE period_id = %s ORDER BY distributor_id LIMIT %s
+            """,
+                self.id,
+                CLOSE_CHUNK,
+            )
+        )
+        cr.execute(SQL("SELECT count(*), max(distributor_id) FROM mlm_close_rank_chunk"))
+        count, upto = cr.fetchone()
         now = SQL("(now() AT TIME ZONE 'UTC')")
         cr.execute(
             SQL(
@@ -621,7 +701,7 @@ class MlmCommissionPeriod(models.Model):
                    user_id, create_uid, write_uid, create_date, write_date)
             SELECT d.id, d.company_id, s.rank_id, d.rank_id, %(date)s, %(reason)s,
                    %(uid)s, %(uid)s, %(uid)s, %(now)s, %(now)s
-              FROM mlm_rank_close_stage s JOIN mlm_distributor d ON d.id = s.distributor_id
+              FROM mlm_close_rank_chunk s JOIN mlm_distributor d ON d.id = s.distributor_id
              WHERE d.rank_id IS DISTINCT FROM s.rank_id
              ORDER BY d.id
             """,
@@ -636,20 +716,39 @@ class MlmCommissionPeriod(models.Model):
                 """
             UPDATE mlm_distributor d
                SET rank_id = s.rank_id,
-                   highest_rank_id = CASE WHEN s.highest_rank_id != 0 THEN s.highest_rank_id ELSE d.highest_rank_id END,
+                   highest_rank_id = COALESCE(s.highest_rank_id, d.highest_rank_id),
                    write_uid = %(uid)s, write_date = %(now)s
-              FROM mlm_rank_close_stage s
+              FROM mlm_close_rank_chunk s
              WHERE d.id = s.distributor_id
                AND (d.rank_id IS DISTINCT FROM s.rank_id
-                    OR (s.highest_rank_id != 0 AND d.highest_rank_id IS DISTINCT FROM s.highest_rank_id))
+                    OR (s.highest_rank_id IS NOT NULL AND d.highest_rank_id IS DISTINCT FROM s.highest_rank_id))
             """,
                 uid=self.env.uid,
                 now=now,
             )
         )
-        RANK_CLOSE_STAGE.drop(cr)
+        # the statements of the same distributors (all that are left with the last chunk)
+        cr.execute(
+            SQL(
+                "UPDATE mlm_commission_statement SET state = 'closed'"
+                " WHERE period_id = %s AND state = 'preview' AND (%s OR distributor_id <= %s)",
+                self.id,
+                count < CLOSE_CHUNK,
+                upto or 0,
+            )
+        )
+        cr.execute(
+            SQL(
+                "DELETE FROM mlm_commission_close_rank WHERE period_id = %s AND distributor_id <= %s",
+                self.id,
+                upto or 0,
+            )
+        )
+        cr.execute(SQL("DROP TABLE mlm_close_rank_chunk"))
         self.env["mlm.distributor"].invalidate_model()
         self.env["mlm.rank.history"].invalidate_model()
+        self.env["mlm.commission.statement"].invalidate_model(["state"])
+        return count == CLOSE_CHUNK
 
     def _get_accounting_setup(self):
         company = self.company_id
@@ -666,52 +765,66 @@ class MlmCommissionPeriod(models.Model):
             )
         return journal, expense, payable
 
-    def _prepare_move_vals(self):
-        """One entry: the expense of the period's earnings against what they become, per distributor.
-
-        Per statement: ``payable`` (what is due now, released carry included) goes to the payable account;
-        ``carry_out - carry_in`` (held by the customer-volume gate or carried below the threshold, minus what
-        this period releases) goes to the held commissions account; one expense line for the total. Since
-        ``payable + carry_out = total + carry_in`` for every statement, the entry balances to the cent, and held
-        pay never sits in the payable account (docs/ENGINE.md).
-        """
-        journal, expense, payable = self._get_accounting_setup()
+    def _close_totals(self):
+        """The period's statements summed in cents, one query (never a recordset of them): ``total`` earned,
+        ``payable``, ``held`` (what the period newly holds or carries, ``carry_out - carry_in`` where positive) and
+        ``released`` (where negative: held pay this period releases, or a clawback settled), and ``count`` of
+        statements with a positive payable. The statements are the per-distributor subledger of the entry."""
+        self.ensure_one()
         self.env["mlm.commission.statement"].flush_model()
         self.env.cr.execute(
             SQL(
                 """
-            SELECT d.partner_id, round(s.total * 100)::int8, round(s.payable * 100)::int8,
-                   round((s.carry_out - s.carry_in) * 100)::int8
-              FROM mlm_commission_statement s
-              JOIN mlm_distributor d ON d.id = s.distributor_id
-             WHERE s.period_id = %s AND (s.total != 0 OR s.payable != 0 OR s.carry_out != s.carry_in)
-             ORDER BY d.id
+            SELECT COALESCE(sum(round(total * 100)), 0)::int8,
+                   COALESCE(sum(round(payable * 100)), 0)::int8,
+                   COALESCE(sum(greatest(round((carry_out - carry_in) * 100), 0)), 0)::int8,
+                   COALESCE(-sum(least(round((carry_out - carry_in) * 100), 0)), 0)::int8,
+                   count(*) FILTER (WHERE payable > 0)
+              FROM mlm_commission_statement WHERE period_id = %s
             """,
                 self.id,
             )
         )
-        rows = self.env.cr.fetchall()
-        if not rows:
+        total, payable, held, released, count = self.env.cr.fetchone()
+        return {"total": total, "payable": payable, "held": held, "released": released, "count": count}
+
+    def _prepare_move_vals(self):
+        """One summary entry per period, whatever the size of the network (docs/ENGINE.md, "Held pay in the
+        accounts"): the period's ``payable`` credited to the commissions payable account, what it newly holds or
+        carries credited to the held commissions account and what it releases debited from it, the total earned
+        debited to the expense account. As ``payable + carry_out = total + carry_in`` for every statement, the
+        entry balances to the cent; the statements are its per-distributor subledger (the payable account's
+        balance of the period is the sum of its statements' payable), and payouts reconcile against its payable
+        line. Held pay never sits in the payable account, so payouts cannot pay it.
+        """
+        journal, expense, payable = self._get_accounting_setup()
+        sums = self._close_totals()
+        if not (sums["total"] or sums["payable"] or sums["held"] or sums["released"]):
             return None
-        held = self.company_id._mlm_held_account() if any(row[3] for row in rows) else None
+        held = self.company_id._mlm_held_account() if sums["held"] or sums["released"] else None
         label = self.env._("Commissions %(period)s", period=self.name)
 
-        def line(account, cents, partner_id=False):
+        def line(account, cents, name=label):
             return Command.create(
                 {
-                    "name": label,
+                    "name": name,
                     "account_id": account.id,
-                    "partner_id": partner_id,
                     "debit": -cents / 100.0 if cents < 0 else 0.0,
                     "credit": cents / 100.0 if cents > 0 else 0.0,
                 }
             )
 
-        line_vals = [line(payable, pay, partner) for partner, _total, pay, _held in rows if pay]
-        line_vals += [line(held, change, partner) for partner, _total, _pay, change in rows if change]
-        total = sum(total for _partner, total, _pay, _held in rows)
-        if total:
-            line_vals.append(line(expense, -total))
+        line_vals = []
+        if sums["payable"]:
+            line_vals.append(line(payable, sums["payable"]))
+        if sums["held"]:
+            line_vals.append(line(held, sums["held"], self.env._("Commissions held %(period)s", period=self.name)))
+        if sums["released"]:
+            line_vals.append(
+                line(held, -sums["released"], self.env._("Held commissions released %(period)s", period=self.name))
+            )
+        if sums["total"]:
+            line_vals.append(line(expense, -sums["total"]))
         return {
             "move_type": "entry",
             "journal_id": journal.id,
@@ -759,74 +872,119 @@ class MlmCommissionPeriod(models.Model):
             )._send_statement_mails()
 
     # ------------------------------------------------------------------ payouts
-    def _payout_statements(self):
-        """{partner: statements} of the closed statements of these periods with a positive payable."""
-        statements = self.env["mlm.commission.statement"].search(
-            [
-                ("period_id", "in", self.ids),
-                ("state", "=", "closed"),
-                ("payable", ">", 0),
-            ]
+    def _payout_batch(self, after_partner=0, limit=None):
+        """The next batch of distributors to pay, one query (no recordset of statements): ``[(partner id,
+        [statement ids], cents)]`` of the closed statements of these periods with a positive payable, summed per
+        partner, partners above ``after_partner`` in id order, at most ``limit`` (``PAYOUT_BATCH``)."""
+        self.env["mlm.commission.statement"].flush_model()
+        self.env["mlm.distributor"].flush_model(["partner_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT d.partner_id, array_agg(s.id ORDER BY s.id), sum(round(s.payable * 100))::int8
+              FROM mlm_commission_statement s
+              JOIN mlm_distributor d ON d.id = s.distributor_id
+             WHERE s.period_id = ANY(%s) AND s.state = 'closed' AND s.payable > 0 AND d.partner_id > %s
+             GROUP BY d.partner_id
+             ORDER BY d.partner_id
+             LIMIT %s
+            """,
+                self.ids,
+                after_partner,
+                limit or PAYOUT_BATCH,
+            )
         )
-        if not statements:
-            raise UserError(self.env._("Nothing to pay in the selected periods."))
-        by_partner = {}
-        for statement in statements:
-            by_partner.setdefault(statement.distributor_id.partner_id, self.env["mlm.commission.statement"])
-            by_partner[statement.distributor_id.partner_id] |= statement
-        return by_partner
+        return self.env.cr.fetchall()
 
-    def _create_payouts(self, journal, date, method="transfer"):
-        """Pay every closed statement with a positive payable, per distributor, reconciled with their commission
-        payables (oldest first, so earlier clawbacks settle first).
+    def _create_payouts(self, journal, date, method="transfer", after_partner=None):
+        """Job: pay the next batch of distributors (``PAYOUT_BATCH``) of every closed statement with a positive
+        payable of these periods, then enqueue the following batch as a job of its own (each job fits a production
+        worker, whatever the network's size). Every job reconciles what it pays with the periods' commission
+        payables, marks its statements paid (one UPDATE) and the periods paid once nothing is left to pay.
 
         ``method``: ``transfer`` or ``cash`` make one outbound payment per distributor out of ``journal``;
-        ``wallet`` moves the payables to the distributors' e-wallet balances (one journal entry, no payment).
-        Returns the payments, or the journal entry for the e-wallet.
+        ``wallet`` moves the payables to the distributors' e-wallet balances (one journal entry per batch, no
+        payment). Returns what this batch made (payments, or journal entries for the e-wallet), and what the
+        following batches made when they run at once (no job runner: tests, scripts).
         """
-        if method == "wallet":
-            return self._create_wallet_payouts(date)
-        by_partner = self._payout_statements()
+        if len(self.company_id) > 1:
+            raise UserError(self.env._("Pay out the periods of one company at a time."))
+        closing = self.env["mlm.commission.run"].search(
+            [("period_id", "in", self.ids), ("run_type", "=", "close"), ("state", "in", ("queued", "running"))]
+        )
+        if closing:
+            raise UserError(
+                self.env._(
+                    "The close of %(periods)s is still storing ranks and statements; pay out when it is done.",
+                    periods=", ".join(closing.period_id.mapped("name")),
+                )
+            )
+        batch = self._payout_batch(after_partner or 0)
+        if not batch:
+            if after_partner is None:
+                raise UserError(self.env._("Nothing to pay in the selected periods."))
+            self._mark_paid_if_settled()
+            return self.env["account.move" if method == "wallet" else "account.payment"]
         _journal, _expense, payable = self[:1]._get_accounting_setup()
+        if method == "wallet":
+            made = self._pay_batch_to_wallet(batch, date, payable)
+        else:
+            made = self._pay_batch_by_payments(batch, journal, date, payable)
+        self._mark_paid_if_settled()
+        following = self.with_delay(
+            channel="root.mlm_commission",
+            description=self.env._("Commission payouts %(periods)s", periods=", ".join(self.mapped("name"))),
+            max_retries=1,
+        )._create_payouts(journal, date, method=method, after_partner=batch[-1][0])
+        result = getattr(following, "result", None)
+        return made | result if result is not None else made
+
+    def _pay_batch_by_payments(self, batch, journal, date, payable):
+        """One outbound payment per distributor of ``batch``, posted and reconciled; statements marked paid."""
         label = self.env._("Commissions %(periods)s", periods=", ".join(self.mapped("name")))
-        payments = self.env["account.payment"].create(
-            [
-                {
-                    "payment_type": "outbound",
-                    "partner_type": "supplier",
-                    "partner_id": partner.id,
-                    "amount": statements_of.currency_id[:1].round(sum(statements_of.mapped("payable"))),
-                    "journal_id": journal.id,
-                    "date": date,
-                    "memo": label,
-                    "destination_account_id": payable.id,
-                }
-                for partner, statements_of in by_partner.items()
-            ]
+        # no chatter message nor follower per payment: thousands of them per job (measured: the followers alone
+        # were most of a batch's time)
+        payments = (
+            self.env["account.payment"]
+            .with_context(tracking_disable=True)
+            .create(
+                [
+                    {
+                        "payment_type": "outbound",
+                        "partner_type": "supplier",
+                        "partner_id": partner_id,
+                        "amount": cents / 100.0,
+                        "journal_id": journal.id,
+                        "date": date,
+                        "memo": label,
+                        "destination_account_id": payable.id,
+                    }
+                    for partner_id, _ids, cents in batch
+                ]
+            )
         )
         payments.action_post()
-        self._reconcile_commission_payables(payable, [p.id for p in by_partner])
-        for payment in payments:
-            by_partner[payment.partner_id].with_context(mlm_volume_system=SYSTEM_MARKER).write(
-                {"state": "paid", "payment_id": payment.id}
-            )
-        self._mark_paid_if_settled()
+        self._reconcile_commission_payables(payable, payments.move_id.line_ids)
+        statement_ids, payment_ids = [], []
+        for (_partner, ids, _cents), payment in zip(batch, payments, strict=True):
+            statement_ids += ids
+            payment_ids += [payment.id] * len(ids)
+        self._set_statements_paid(statement_ids, "payment_id", payment_ids)
         return payments
 
-    def _prepare_wallet_move_vals(self, by_partner, date):
-        """One entry in the commission journal: per distributor, the payable is debited and the e-wallet
-        account credited with the same amount (the distributor as partner on both lines)."""
-        journal, _expense, payable = self[:1]._get_accounting_setup()
+    def _prepare_wallet_move_vals(self, batch, date, payable):
+        """One entry in the commission journal: the batch's total debited to the payable account (one line, which
+        reconciles with the periods' entries), and each distributor's amount credited to the e-wallet account
+        with the distributor as partner (their e-wallet balance)."""
+        journal = self[:1]._get_accounting_setup()[0]
         _journal, wallet = self[:1].company_id._mlm_wallet_setup()
-        currency = self[:1].currency_id
         label = self.env._("Commissions to e-wallet %(periods)s", periods=", ".join(self.mapped("name")))
-        line_vals = []
-        for partner, statements_of in by_partner.items():
-            amount = currency.round(sum(statements_of.mapped("payable")))
-            line_vals += [
-                Command.create({"name": label, "account_id": payable.id, "partner_id": partner.id, "debit": amount}),
-                Command.create({"name": label, "account_id": wallet.id, "partner_id": partner.id, "credit": amount}),
-            ]
+        line_vals = [
+            Command.create({"name": label, "account_id": wallet.id, "partner_id": partner_id, "credit": cents / 100.0})
+            for partner_id, _ids, cents in batch
+        ]
+        total = sum(cents for _partner, _ids, cents in batch)
+        line_vals.append(Command.create({"name": label, "account_id": payable.id, "debit": total / 100.0}))
         return {
             "move_type": "entry",
             "journal_id": journal.id,
@@ -836,41 +994,59 @@ class MlmCommissionPeriod(models.Model):
             "line_ids": line_vals,
         }
 
-    def _create_wallet_payouts(self, date):
-        """Move every payable to pay onto the distributors' e-wallet balances; returns the journal entry."""
-        if len(self.company_id) > 1:
-            raise UserError(self.env._("Pay out the periods of one company at a time."))
-        by_partner = self._payout_statements()
-        _journal, _expense, payable = self[:1]._get_accounting_setup()
-        move = self.env["account.move"].sudo().create(self._prepare_wallet_move_vals(by_partner, date))
+    def _pay_batch_to_wallet(self, batch, date, payable):
+        """Move the payables of ``batch`` onto the distributors' e-wallet balances; returns the journal entry."""
+        move = (
+            self.env["account.move"]
+            .sudo()
+            .with_context(tracking_disable=True)
+            .create(self._prepare_wallet_move_vals(batch, date, payable))
+        )
         move._post(soft=False)
-        self._reconcile_commission_payables(payable, [p.id for p in by_partner])
-        statements = self.env["mlm.commission.statement"].union(*by_partner.values())
-        statements.with_context(mlm_volume_system=SYSTEM_MARKER).write({"state": "paid", "payout_move_id": move.id})
-        self._mark_paid_if_settled()
+        self._reconcile_commission_payables(payable, move.line_ids)
+        statement_ids = [sid for _partner, ids, _cents in batch for sid in ids]
+        self._set_statements_paid(statement_ids, "payout_move_id", [move.id] * len(statement_ids))
         return move
 
-    def _reconcile_commission_payables(self, payable, partner_ids):
-        """Reconcile the open commission payables of each partner together (one search, oldest first)."""
-        open_lines = (
-            self.env["account.move.line"]
-            .sudo()
-            .search(
-                [
-                    ("account_id", "=", payable.id),
-                    ("partner_id", "in", partner_ids),
-                    ("reconciled", "=", False),
-                    ("parent_state", "=", "posted"),
-                ],
-                order="date, id",
+    def _set_statements_paid(self, statement_ids, field, values):
+        """Mark statements paid by what paid them (``field``: payment_id or payout_move_id), one UPDATE."""
+        Statement = self.env["mlm.commission.statement"]
+        Statement.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE mlm_commission_statement s SET state = 'paid', %s = v.ref
+              FROM unnest(%s::int4[], %s::int4[]) AS v(id, ref)
+             WHERE s.id = v.id
+            """,
+                SQL.identifier(field),
+                statement_ids,
+                values,
             )
         )
-        for lines in open_lines.grouped("partner_id").values():
-            lines.reconcile()
+        Statement.invalidate_model(["state", field])
+
+    def _reconcile_commission_payables(self, payable, lines):
+        """Reconcile the payable lines among ``lines`` with the open commission payables of these periods'
+        entries (their summary lines; per-distributor lines of periods closed before summary entries)."""
+        to_reconcile = (self.move_id.line_ids | lines).filtered(
+            lambda line: line.account_id == payable and not line.reconciled and line.parent_state == "posted"
+        )
+        if to_reconcile.filtered("debit") and to_reconcile.filtered("credit"):
+            to_reconcile.sudo().reconcile()
         return True
 
     def _mark_paid_if_settled(self):
+        """Closed periods without a closed statement left to pay become paid (one query per period)."""
+        self.env["mlm.commission.statement"].flush_model(["state", "payable", "period_id"])
         for period in self.filtered(lambda p: p.state == "closed"):
-            if all(s.state == "paid" or s.payable <= 0 for s in period.statement_ids):
+            self.env.cr.execute(
+                SQL(
+                    "SELECT EXISTS(SELECT 1 FROM mlm_commission_statement"
+                    " WHERE period_id = %s AND state != 'paid' AND payable > 0)",
+                    period.id,
+                )
+            )
+            if not self.env.cr.fetchone()[0]:
                 super(MlmCommissionPeriod, period).write({"state": "paid"})
         return True

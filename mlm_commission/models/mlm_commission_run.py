@@ -12,6 +12,8 @@ _logger = logging.getLogger(__name__)
 # queue_job channel of the commission runs (capacity 1 in the runner's configuration) and the prefix of the
 # per-company identity key: one waiting run per company, whatever the node or worker that enqueues it.
 RUN_CHANNEL = "root.mlm_commission"
+# Share of a close run's progress bar of each of its steps (jobs): the preview, the closing transaction, the mails.
+CLOSE_PROGRESS = {"compute": (0.0, 70.0), "close": (70.0, 75.0), "ranks": (75.0, 95.0), "mails": (95.0, 100.0)}
 
 
 class MlmCommissionRun(models.Model):
@@ -91,26 +93,45 @@ class MlmCommissionRun(models.Model):
             return self.env["queue.job"]
         return self.env["queue.job"].sudo().search([("uuid", "=", self.job_uuid)], limit=1)
 
-    def _enqueue(self):
-        """Hand the run to queue_job (channel of capacity 1, one pending job per company) and return at once."""
+    def _enqueue(self, step=None):
+        """Hand the run to queue_job (channel of capacity 1, one pending job per company) and return at once.
+        ``step``: the next job of a close (see ``mlm.commission.period._close``); the first job has none."""
         for run in self:
             job = run.with_delay(
                 channel=RUN_CHANNEL,
-                identity_key=f"mlm_commission_run:{run.company_id.id}",
-                description=run.display_name,
+                identity_key=f"mlm_commission_run:{run.company_id.id}" + (f":{step}" if step else ""),
+                description=run.display_name + (f" ({step})" if step else ""),
                 max_retries=1,
-            )._execute_job()
+            )._execute_job(**({"step": step} if step else {}))
             if job and run.exists():
-                run.job_uuid = job.uuid
+                if step:
+                    # inside the previous step's job, whose progress the side channel has written already: the
+                    # same row written again in this transaction would be a serialization failure
+                    run._side_update(job_uuid=job.uuid)
+                else:
+                    run.job_uuid = job.uuid
         return True
 
-    def _execute_job(self):
-        """Job: run this commission run; a failure rolls its work back, marks the run failed and fails the job
-        (requeue it, or start a new run, to try again)."""
+    def _execute_job(self, step=None):
+        """Job: run this commission run, or one step of a close (its first when ``step`` is None); a failure rolls
+        its work back, marks the run failed and fails the job (requeue it, or start a new run, to try again). A
+        close step that has a next step enqueues it and leaves the run running."""
         self.ensure_one()
         if self.state == "cancelled":
             return False
-        done = self._execute(raise_errors=True)
+        if step and self.cancel_requested and self.period_id.state in ("open", "computed"):
+            self._side_update(
+                state="cancelled",
+                date_end=fields.Datetime.now(),
+                message=self.env._(
+                    "Cancelled by the user between two steps of the close; the period keeps its preview."
+                ),
+            )
+            return False
+        done = self._execute(raise_errors=True, step=step)
+        if isinstance(done, str):  # the next step of a close
+            self._enqueue(step=done)
+            return True
         following = self.then_close_period_ids.sorted("date_from")
         if done and self.run_type == "close" and following:
             following[0]._enqueue_runs("close", then_close=following[1:], after_run=self)
@@ -134,27 +155,35 @@ class MlmCommissionRun(models.Model):
             return self.cancel_requested
         return row[0]
 
-    def _progress_callback(self):
+    def _progress_callback(self, step=None):
+        low, high = CLOSE_PROGRESS.get(step, (0.0, 100.0)) if self.run_type == "close" else (0.0, 100.0)
+
         def progress(stage, value):
-            if self._side_update(stage=stage, progress=value):
+            if self._side_update(stage=stage, progress=low + (high - low) * value / 100.0):
                 raise RunCancelled()
 
         return progress
 
-    def _perform(self, progress):
-        """The work of the run: a preview, or the close of the period (which computes it again first)."""
+    def _perform(self, progress, step=None):
+        """The work of the run: ``(result, next step)``: a preview, or one step of the close of the period."""
         if self.run_type == "close":
-            return self.period_id._close(progress=progress)
-        return self.period_id._compute_commissions(progress=progress)
+            step = step or "compute"
+            return self.period_id._close(step, progress=progress), step
+        return self.period_id._compute_commissions(progress=progress), None
 
-    def _execute(self, raise_errors=False):
-        """Compute the period in a savepoint: any error or a cancel rolls it back and keeps the old preview."""
+    def _execute(self, raise_errors=False, step=None):
+        """Compute the period (or one step of its close) in a savepoint: any error or a cancel rolls it back and
+        keeps the period as it was. Returns False (failed or cancelled), True (done), or the name of the next step
+        of a close (its own job)."""
         self.ensure_one()
         started = time.monotonic()
-        self._side_update(state="running", progress=0.0, date_start=fields.Datetime.now())
+        if not step or step == "compute":
+            self._side_update(state="running", progress=0.0, date_start=fields.Datetime.now())
+        else:
+            self._side_update(state="running", stage=step)
         try:
             with self.env.cr.savepoint():
-                result = self._perform(self._progress_callback())
+                result, step = self._perform(self._progress_callback(step), step)
         except RunCancelled:
             self._side_update(
                 state="cancelled",
@@ -175,6 +204,25 @@ class MlmCommissionRun(models.Model):
             if raise_errors:
                 raise UserError(self.env._("The commission run failed: %(error)s", error=str(error))) from error
             return False
+        if self.run_type == "close":
+            next_step = result
+            if step == "compute":
+                self._side_update(line_count=self.period_id.line_count)
+            if next_step:
+                self._side_update(
+                    stage=next_step,
+                    progress=CLOSE_PROGRESS[next_step][0],
+                    duration=(self.duration or 0.0) + time.monotonic() - started,
+                )
+                return next_step
+            self._side_update(
+                state="done",
+                progress=100.0,
+                stage="done",
+                date_end=fields.Datetime.now(),
+                duration=(self.duration or 0.0) + time.monotonic() - started,
+            )
+            return True
         self._side_update(
             state="done",
             progress=100.0,

@@ -196,8 +196,9 @@ class TestCloseSemantics(MlmCommissionCommon):
         self.assertEqual(held.account_type, "liability_current", "a default held account is created on close")
         move = self.period.move_id
         self.assertEqual(self._account_balance(self.payable_account), 140.59)  # 74.95 + 65.64
-        self.assertEqual(self._account_balance(self.payable_account, self.carol), 0.0)
-        self.assertEqual(self._account_balance(held, self.carol), 11.06)
+        carol = self._statement(self.period, self.carol)
+        self.assertEqual((carol.total, carol.payable, carol.carry_out), (11.06, 0.0, 11.06))
+        self.assertEqual(self._account_balance(held), 11.06, "carol's carry, the only one held")
         expense = move.line_ids.filtered(lambda ln: ln.account_id == self.expense_account)
         self.assertEqual(
             (expense.debit, self.period.total_amount, self.period.payable_amount), (151.65, 151.65, 140.59)
@@ -208,10 +209,12 @@ class TestCloseSemantics(MlmCommissionCommon):
         move = self.next_period.move_id
         carol = self._statement(self.next_period, self.carol)
         self.assertEqual((carol.carry_in, carol.total, carol.payable, carol.carry_out), (11.06, 11.06, 22.12, 0.0))
-        carol_lines = move.line_ids.filtered(lambda ln: ln.partner_id == self.carol.partner_id)
+        # the summary entry: payable 49.95 + 40.64 + 22.12, the held 11.06 released, the expense of the period
         self.assertEqual(
-            sorted((ln.account_id.id, ln.debit, ln.credit) for ln in carol_lines),
-            sorted([(self.payable_account.id, 0.0, 22.12), (held.id, 11.06, 0.0)]),
+            sorted((ln.account_id.id, ln.debit, ln.credit) for ln in move.line_ids),
+            sorted(
+                [(self.payable_account.id, 0.0, 112.71), (held.id, 11.06, 0.0), (self.expense_account.id, 101.65, 0.0)]
+            ),
         )
         self.assertEqual(self._account_balance(held), 0.0)
         self.assertEqual(self._account_balance(self.payable_account), 140.59 + 112.71)  # 49.95 + 40.64 + 22.12
@@ -226,5 +229,6 @@ class TestCloseSemantics(MlmCommissionCommon):
         held = self.company.mlm_commission_held_account_id
         self.assertEqual(self._account_balance(self.payable_account), 0.0)
         self.assertEqual(self._account_balance(held), 151.65)
-        self.assertEqual(self._account_balance(held, self.root), 74.95)
+        root = self._statement(self.period, self.root)
+        self.assertEqual((root.payable, root.carry_out, root.held_reason), (0.0, 74.95, "compliance"))
         self.assertEqual(self._account_balance(self.expense_account), -151.65)

@@ -252,12 +252,16 @@ class TestCommissionRun(MlmCommissionCommon):
         self.assertTrue(self.root.rank_history_ids.filtered(lambda h: h.rank_id == self.rank_bronze))
         move = self.period.move_id
         self.assertEqual(move.state, "posted")
-        payable_lines = move.line_ids.filtered(lambda ln: ln.account_id == self.payable_account)
-        self.assertEqual(self.currency.round(sum(payable_lines.mapped("credit"))), self.period.total_amount)
-        root_line = payable_lines.filtered(lambda ln: ln.partner_id == self.root.partner_id)
-        self.assertEqual(root_line.credit, 74.95)
+        # one summary entry; the statements are its per-distributor subledger, to the cent
+        payable_line = move.line_ids.filtered(lambda ln: ln.account_id == self.payable_account)
+        self.assertEqual(payable_line.credit, self.period.total_amount)
+        statements = self.period.statement_ids
+        self.assertEqual(self.currency.round(sum(statements.mapped("payable"))), payable_line.credit)
+        self.assertEqual(self._statement(self.period, self.root).payable, 74.95)
+        self.assertEqual(set(statements.mapped("state")), {"closed"})
         expense = move.line_ids.filtered(lambda ln: ln.account_id == self.expense_account)
         self.assertEqual(expense.debit, self.period.total_amount)
+        self.assertEqual(len(move.line_ids), 2)
         # the rank advancement is paid once: next period, no bonus for Bronze again
         self._load_reference_volume(day=self.next_period.date_from)
         self.next_period.action_compute_now()

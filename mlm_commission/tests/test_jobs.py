@@ -2,10 +2,11 @@ from unittest.mock import patch
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
+from ..models import mlm_commission_period as period_module
 from ..models.mlm_commission_period import MAIL_CHANNEL
 from ..models.mlm_commission_run import RUN_CHANNEL
 from .common import MlmCommissionCommon
@@ -103,9 +104,114 @@ class TestCommissionJobs(MlmCommissionCommon):
         self.assertEqual(run.state, "cancelled")
         self.assertEqual(self.period.state, "open", "a cancelled run does nothing when its job comes")
 
+    def _perform_run(self, trap, run):
+        """Perform the jobs of ``run`` as the runner would, each chained step once the step enqueuing it is done;
+        returns them (jobs of other runs and e-mail batches stay enqueued)."""
+        performed = []
+        while True:
+            jobs = [job for job in trap.enqueued_jobs if job.recordset == run]
+            if not jobs:
+                return performed
+            trap.enqueued_jobs = [job for job in trap.enqueued_jobs if job.recordset != run]
+            for job in jobs:
+                job.perform()
+                performed.append(job)
+
+    def _preview(self, period):
+        return sorted(period.line_ids.mapped(lambda ln: (ln.beneficiary_id.id, ln.bonus_type, ln.level, ln.amount)))
+
+    def _staged_ranks(self, period):
+        self.env.cr.execute(SQL("SELECT count(*) FROM mlm_commission_close_rank WHERE period_id = %s", period.id))
+        return self.env.cr.fetchone()[0]
+
+    def test_close_is_a_chain_of_jobs(self):
+        """The close runs as jobs (the preview it pays, the closing transaction, the ranks and statements in chunks,
+        the e-mails), each its own transaction; the run shows the step and stays running (one run per company)
+        until the last is done."""
+        root_rank = self.root.rank_id
+        with trap_jobs() as trap:
+            self.period.action_close()
+            run = self.period.last_run_id
+            [first] = trap.enqueued_jobs
+            self.assertEqual((first.kwargs, first.identity_key), ({}, self._identity()))
+            trap.enqueued_jobs = []
+            first.perform()
+            self.assertEqual((run.state, run.stage, run.progress), ("running", "close", 70.0))
+            self.assertEqual((self.period.state, self.period.total_amount), ("computed", 151.65))
+            self.assertGreaterEqual(self._staged_ranks(self.period), len(self.network), "every distributor's rank")
+            self.assertEqual(self.root.rank_id, root_rank, "nothing of the close is stored yet")
+            with self.assertRaisesRegex(UserError, "already queued or running"):
+                self.next_period.with_context(queue_job__no_delay=False).action_compute()
+            [second] = trap.enqueued_jobs
+            self.assertEqual((second.kwargs, second.channel), ({"step": "close"}, RUN_CHANNEL))
+            trap.enqueued_jobs = []
+            second.perform()
+            self.assertEqual((self.period.state, run.state, run.stage), ("closed", "running", "ranks"))
+            self.assertEqual(self.period.move_id.state, "posted")
+            with self.assertRaisesRegex(UserError, "still storing ranks"):
+                self.period._create_payouts(self.bank_journal, self.next_period.date_from)
+            [third] = trap.enqueued_jobs
+            self.assertEqual(third.kwargs, {"step": "ranks"})
+            trap.enqueued_jobs = []
+            third.perform()
+            self.assertEqual(self._staged_ranks(self.period), 0, "the kept ranks are stored, then dropped")
+            self.assertEqual(self.root.rank_id, self.rank_bronze)
+            self.assertEqual(set(self.period.statement_ids.mapped("state")), {"closed"})
+            [fourth] = trap.enqueued_jobs
+            self.assertEqual(fourth.kwargs, {"step": "mails"})
+            trap.enqueued_jobs = []
+            fourth.perform()
+            self.assertEqual((run.state, run.progress), ("done", 100.0))
+            self.assertTrue(trap.enqueued_jobs)
+            self.assertEqual({job.method_name for job in trap.enqueued_jobs}, {"_send_statement_mails"})
+
+    def test_ranks_stored_in_chunks(self):
+        """Two distributors per job: the ranks and the statements' state are stored chunk by chunk; a cancel asked
+        once the period is closed does not stop them (the close is committed, its ranks must follow)."""
+        self.period.with_context(queue_job__no_delay=True).action_compute()
+        with trap_jobs() as trap, patch.object(period_module, "CLOSE_CHUNK", 2):
+            self.period.action_close()
+            run = self.period.last_run_id
+            trap.perform_enqueued_jobs()  # compute
+            staged = self._staged_ranks(self.period)
+            trap.perform_enqueued_jobs()  # close
+            self.assertEqual(self.period.state, "closed")
+            trap.perform_enqueued_jobs()  # the first two distributors
+            closed = self.period.statement_ids.filtered(lambda s: s.state == "closed")
+            self.assertEqual(len(closed), 2)
+            self.period.action_cancel_run()
+            steps = self._perform_run(trap, run)
+        self.assertEqual(run.state, "done")
+        self.assertEqual([job.kwargs["step"] for job in steps], ["ranks"] * (staged // 2) + ["mails"])
+        self.assertEqual(set(self.period.statement_ids.mapped("state")), {"closed"})
+        for statement in self.period.statement_ids:
+            self.assertEqual(statement.distributor_id.rank_id, statement.paid_rank_id)
+
+    def test_chained_close_gives_the_close_result(self):
+        """The same result as the close in one transaction had: every distributor holds the rank its statement
+        paid (the rank history records the changes), the entry books the statements' totals to the cent."""
+        self.period.with_context(queue_job__no_delay=True).action_compute()
+        before = {d: d.rank_id for d in self.network}
+        with trap_jobs() as trap:
+            self.period.action_close()
+            self._perform_run(trap, self.period.last_run_id)
+        self.assertEqual(self.period.state, "closed")
+        statements = {s.distributor_id: s for s in self.period.statement_ids}
+        for distributor in self.network:
+            paid = statements[distributor].paid_rank_id if distributor in statements else before[distributor]
+            self.assertEqual(distributor.rank_id, paid, distributor.name)
+        changed = self.network.filtered(lambda d: d.rank_id != before[d])
+        history = self.env["mlm.rank.history"].search([("date", "=", self.period.date_to)])
+        self.assertEqual(history.distributor_id, changed)
+        self.assertEqual((self.root.rank_id, self.root.highest_rank_id), (self.rank_bronze, self.rank_bronze))
+        move = self.period.move_id
+        self.assertEqual(len(move.line_ids), 2, "one summary entry: payable and expense (nothing held)")
+        self.assertEqual(sum(move.line_ids.mapped("debit")), 151.65)
+
     def test_failed_close_keeps_state_and_retries(self):
         self.period.action_compute_now()
-        lines_before = self.period.line_ids.ids
+        preview = self._preview(self.period)
+        root_rank = self.root.rank_id
 
         def boom(*args, **kwargs):
             raise ValueError("journal locked")
@@ -114,26 +220,32 @@ class TestCommissionJobs(MlmCommissionCommon):
             self.period.action_close()
             run = self.period.last_run_id
             self.assertEqual((run.run_type, run.state, self.period.state), ("close", "queued", "computed"))
-            job = trap.enqueued_jobs[0]
+            trap.perform_enqueued_jobs()  # the preview the close pays
+            [job] = trap.enqueued_jobs
+            trap.enqueued_jobs = []
             with (
                 patch.object(self.period.__class__, "_close_post_accounting", boom),
                 mute_logger(RUN_LOGGER),
                 self.assertRaisesRegex(UserError, "journal locked"),
             ):
-                trap.perform_enqueued_jobs()
+                job.perform()
             self.assertEqual(run.state, "failed")
             self.period.invalidate_recordset()
             self.assertEqual(self.period.state, "computed")
             self.assertFalse(self.period.move_id)
-            self.assertEqual(self.period.line_ids.ids, lines_before)
+            self.assertEqual(self._preview(self.period), preview)
             self.assertEqual(set(self.period.statement_ids.mapped("state")), {"preview"})
+            self.assertEqual(self.root.rank_id, root_rank)
             self.assertFalse(self.root.rank_history_ids.filtered(lambda h: h.date == self.period.date_to))
+            self.assertTrue(self._staged_ranks(self.period), "the kept ranks wait for the retry")
             # retry the same job: it closes the period
             job.perform()
-            self.assertEqual(run.state, "done")
             self.assertEqual(self.period.state, "closed")
             self.assertEqual(self.period.move_id.state, "posted")
+            self._perform_run(trap, run)
+            self.assertEqual(run.state, "done")
             self.assertEqual(set(self.period.statement_ids.mapped("state")), {"closed"})
+            self.assertEqual(self.root.rank_id, self.rank_bronze)
             # statement e-mails: one job per batch on the mail channel, rendered into the mail queue at once
             mail_jobs = [j for j in trap.enqueued_jobs if j.method_name == "_send_statement_mails"]
             self.assertEqual(len(mail_jobs), 1)
@@ -145,6 +257,82 @@ class TestCommissionJobs(MlmCommissionCommon):
         mails = self.env["mail.mail"].search([("model", "=", "mlm.commission.statement")])
         self.assertEqual(sorted(mails.mapped("res_id")), sorted(to_mail.ids))
         self.assertEqual(set(mails.mapped("state")), {"outgoing"}, "queued for Odoo's mail scheduler")
+
+    def test_ledger_line_between_steps_computes_again(self):
+        """A sale of the period posted after the close's preview: the closing step sends the close back to the
+        preview instead of closing what the statements do not show."""
+        with trap_jobs() as trap:
+            self.period.action_close()
+            run = self.period.last_run_id
+            trap.perform_enqueued_jobs()
+            late = self._adjust(self.carol, 100, 100.0)  # carol's BV 100: her upline earns more
+            steps = self._perform_run(trap, run)
+        self.assertEqual([job.kwargs.get("step") for job in steps], ["close", "compute", "close", "ranks", "mails"])
+        self.assertEqual((run.state, self.period.state), ("done", "closed"))
+        self.assertGreaterEqual(self.period.ledger_max_id, late.id)
+        self.assertGreater(self.period.total_amount, 151.65)
+        self.assertEqual(self.period.move_id.amount_total, self.period.total_amount)
+
+    def test_cancel_between_steps(self):
+        root_rank = self.root.rank_id
+        with trap_jobs() as trap:
+            self.period.action_close()
+            run = self.period.last_run_id
+            trap.perform_enqueued_jobs()
+            self.period.action_cancel_run()
+            self.assertTrue(run.cancel_requested)
+            trap.perform_enqueued_jobs()
+        self.assertEqual((run.state, self.period.state), ("cancelled", "computed"))
+        self.assertFalse(self.period.move_id)
+        self.assertEqual(self.root.rank_id, root_rank)
+
+    def test_entry_reconciles_with_statements_and_payout_batches(self):
+        """The payable booked by the close is the statements' payable to the cent; payouts in batches (two
+        distributors per job here) reconcile with it, its open residual always the statements left to pay."""
+        self.period.with_context(queue_job__no_delay=True).action_close()
+        payable_line = self.period.move_id.line_ids.filtered(lambda ln: ln.account_id == self.payable_account)
+        to_pay = self.period.statement_ids.filtered(lambda s: s.payable > 0)
+        self.assertEqual((payable_line.credit, self.currency.round(sum(to_pay.mapped("payable")))), (151.65, 151.65))
+        self.assertEqual(self._payable_balance(), 151.65)
+        wizard = (
+            self.env["mlm.payout.wizard"]
+            .with_context(active_model="mlm.commission.period", active_ids=self.period.ids)
+            .create({"journal_id": self.bank_journal.id})
+        )
+        self.assertEqual((wizard.statement_count, wizard.amount_total), (len(to_pay), 151.65))
+        with trap_jobs() as trap, patch.object(period_module, "PAYOUT_BATCH", 2):
+            wizard.action_pay()
+            batches = 0
+            while trap.enqueued_jobs:
+                job = trap.enqueued_jobs.pop(0)
+                job.perform()
+                batches += 1
+                left = self.period.statement_ids.filtered(lambda s: s.state == "closed" and s.payable > 0)
+                self.assertEqual(-payable_line.amount_residual, self.currency.round(sum(left.mapped("payable"))))
+                self.assertEqual(self._payable_balance(), self.currency.round(sum(left.mapped("payable"))))
+        self.assertEqual(batches, (len(to_pay) + 1) // 2 + 1, "one job per two distributors, then the last check")
+        self.assertTrue(payable_line.reconciled)
+        self.assertEqual(self.period.state, "paid")
+        payments = to_pay.payment_id
+        self.assertEqual(len(payments), len(to_pay), "one payment per distributor")
+        for statement in to_pay:
+            self.assertEqual(statement.payment_id.amount, statement.payable)
+            self.assertEqual(statement.payment_id.partner_id, statement.distributor_id.partner_id)
+        self.assertFalse(
+            self.env["account.move.line"].search(
+                [
+                    ("account_id", "=", self.payable_account.id),
+                    ("reconciled", "=", False),
+                    ("parent_state", "=", "posted"),
+                ]
+            )
+        )
+
+    def _payable_balance(self):
+        lines = self.env["account.move.line"].search(
+            [("account_id", "=", self.payable_account.id), ("parent_state", "=", "posted")]
+        )
+        return self.currency.round(sum(lines.mapped("credit")) - sum(lines.mapped("debit")))
 
     def test_payout_enqueued(self):
         self.period.with_context(queue_job__no_delay=True).action_close()
@@ -169,8 +357,8 @@ class TestCommissionJobs(MlmCommissionCommon):
         self.assertEqual(self._statement(self.period, self.root).payment_id.amount, 74.95)
 
     def test_two_periods_close_one_job_after_the_other(self):
-        """Closing two periods of a company enqueues the older one's close; that job, once done, enqueues the
-        next (periods close in date order, one run per company at a time)."""
+        """Closing two periods of a company enqueues the older one's close; that close, once done (all its steps),
+        enqueues the next (periods close in date order, one run per company at a time)."""
         self._load_reference_volume(day=self.next_period.date_from)
         periods = (self.next_period | self.period).with_context(queue_job__no_delay=False)
         with trap_jobs() as trap:
@@ -179,11 +367,10 @@ class TestCommissionJobs(MlmCommissionCommon):
             first = self.period.last_run_id
             self.assertEqual((first.run_type, first.then_close_period_ids), ("close", self.next_period))
             self.assertFalse(self.next_period.run_ids)
-            trap.perform_enqueued_jobs()
+            self._perform_run(trap, first)
             self.assertEqual((self.period.state, self.next_period.state), ("closed", "open"))
             second = self.next_period.last_run_id
             self.assertEqual((second.run_type, second.state), ("close", "queued"))
-            trap.assert_jobs_count(2)
-            trap.perform_enqueued_jobs()
+            self._perform_run(trap, second)
         self.assertEqual((self.period.state, self.next_period.state), ("closed", "closed"))
         self.assertEqual(self.period.total_amount, 151.65)

@@ -60,18 +60,15 @@ class MlmPayoutWizard(models.TransientModel):
     @api.depends("period_ids")
     def _compute_summary(self):
         for wizard in self:
-            statements = wizard._statements_to_pay()
-            wizard.statement_count = len(statements)
-            wizard.amount_total = sum(statements.mapped("payable"))
+            # one grouped read: a period of a large network has hundreds of thousands of statements
+            [(count, amount)] = self.env["mlm.commission.statement"]._read_group(
+                wizard._statements_to_pay_domain(), [], ["__count", "payable:sum"]
+            )
+            wizard.statement_count = count
+            wizard.amount_total = amount or 0.0
 
-    def _statements_to_pay(self):
-        return self.env["mlm.commission.statement"].search(
-            [
-                ("period_id", "in", self.period_ids.ids),
-                ("state", "=", "closed"),
-                ("payable", ">", 0),
-            ]
-        )
+    def _statements_to_pay_domain(self):
+        return [("period_id", "in", self.period_ids.ids), ("state", "=", "closed"), ("payable", ">", 0)]
 
     def action_pay(self):
         self.ensure_one()
@@ -99,8 +96,9 @@ class MlmPayoutWizard(models.TransientModel):
             return {
                 "type": "ir.actions.act_window",
                 "res_model": "account.move",
-                "view_mode": "form",
-                "res_id": result.id,
+                "view_mode": "form" if len(result) == 1 else "list,form",
+                "res_id": result[:1].id,
+                "domain": [("id", "in", result.ids)],
                 "name": self.env._("Commissions to E-Wallet"),
             }
         payments = result
