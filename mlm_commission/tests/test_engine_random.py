@@ -292,7 +292,7 @@ def to_inputs(inp):
     return PeriodInputs(
         inp["sponsor"], inp["status"], inp["coef"], inp["join"], inp["highest"], inp["carried"],
         [x[0] for x in lines], [x[1] for x in lines], [x[2] for x in lines], [x[3] for x in lines],
-        [x[4] for x in lines], inp.get("standing"),
+        [x[4] for x in lines], standing_pv=inp.get("standing"),
     )  # fmt: skip
 
 

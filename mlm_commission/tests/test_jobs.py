@@ -163,7 +163,10 @@ class TestCommissionJobs(MlmCommissionCommon):
             fourth.perform()
             self.assertEqual((run.state, run.progress), ("done", 100.0))
             self.assertTrue(trap.enqueued_jobs)
-            self.assertEqual({job.method_name for job in trap.enqueued_jobs}, {"_send_statement_mails"})
+            methods = {job.method_name for job in trap.enqueued_jobs}
+            self.assertIn("_send_statement_mails", methods)
+            # other installed add-ons may tell distributors too (mlm_portal's app notifications)
+            self.assertLessEqual(methods, {"_send_statement_mails", "_mlm_notify"})
 
     def test_ranks_stored_in_chunks(self):
         """Two distributors per job: the ranks and the statements' state are stored chunk by chunk; a cancel asked
