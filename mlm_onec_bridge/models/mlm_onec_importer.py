@@ -840,13 +840,15 @@ class MlmOnecImporter(models.AbstractModel):
             )
         )
         new_ids = dict(self.env.cr.fetchall())
+        # a relation table may back several fields (a variant's values and its variant-creating values)
+        own_tables = {Model._fields[name].relation for name in own_relations}
         for field in Model._fields.values():
             if (
                 field.type == "many2many"
                 and field.store
                 and not field.inherited
                 and field.relation
-                and field.name not in own_relations
+                and field.relation not in own_tables
             ):
                 self.env.cr.execute(
                     SQL(

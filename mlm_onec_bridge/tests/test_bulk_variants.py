@@ -148,13 +148,14 @@ class TestSetBasedVariants(TransactionCase):
         """Rows of ``table`` of ``templates`` (column ``product_tmpl_id``) without ``skip``, sorted by the template's
         position, then by ``order`` (a function of the row)."""
         self.env.flush_all()
+        column = "id" if table == "product_template" else "product_tmpl_id"
         self.env.cr.execute(
-            SQL("SELECT * FROM %s WHERE product_tmpl_id = ANY(%s)", SQL.identifier(table), templates.ids)
+            SQL("SELECT * FROM %s WHERE %s = ANY(%s)", SQL.identifier(table), SQL.identifier(column), templates.ids)
         )
         columns = [d.name for d in self.env.cr.description]
         rows = [dict(zip(columns, row, strict=True)) for row in self.env.cr.fetchall()]
         position = {id_: n for n, id_ in enumerate(templates.ids)}
-        rows.sort(key=lambda row: (position[row["product_tmpl_id"]], order(row)))
+        rows.sort(key=lambda row: (position[row[column]], order(row)))
         return [{c: v for c, v in row.items() if c not in skip} for row in rows]
 
     def assertSameRows(self, rows_a, rows_b, what):
@@ -272,7 +273,8 @@ class TestSetBasedVariants(TransactionCase):
             fast, __ = self._import("vsql")
         self.assertLessEqual(set(VARIANT_MODELS), set(copied), "the set-based path was taken")
         variants = sum(len(characteristics_of(n)) for n in range(self.COUNT))
-        self.assertEqual(fast["variants_created"], variants)
+        # product 0's single characteristic takes over its variant of no characteristic (Odoo does so): not created
+        self.assertEqual(fast["variants_created"], variants - 1)
         keys = ("products_created", "variants_created", "attributes_created", "prices_created", "stock_updated")
         self.assertEqual([fast[k] for k in keys], [orm[k] for k in keys[:2]] + [0, orm["prices_created"], variants])
         self.assertFalse(fast["offers_rejected"] or orm["offers_rejected"])
@@ -379,7 +381,7 @@ class TestSetBasedVariants(TransactionCase):
         totals, slices = self._import("vtime", expire=True)
         self.assertGreater(slices, 2, "the offers took several calls")
         variants = sum(len(characteristics_of(n)) for n in range(self.COUNT))
-        self.assertEqual(totals["variants_created"], variants)
+        self.assertEqual(totals["variants_created"], variants - 1)
         orm, __ = self._import("vorm", fast=False)
         self.assertEqual(totals["prices_created"], orm["prices_created"])
         self._assert_same("vorm", "vtime")
