@@ -1132,6 +1132,31 @@ class MlmOnecImporter(models.AbstractModel):
             result.update(self._copy_variants(copies[start : start + VARIANT_CHUNK], counter, ctx))
         return result
 
+    def _link_attribute_products(self, lines):
+        """Each attribute's stored list of products (``product.attribute.product_tmpl_ids``) gains the products of
+        the copied ``lines`` (``[(id, template id, attribute id, value count)]``). Odoo's compute of that list reads
+        every line of the attribute and rewrites it whole, per import chunk: over a catalog of 100 000 products that
+        is quadratic; the new pairs are what it would add (test_bulk_variants compares the relation)."""
+        field = self.env["product.attribute"]._fields["product_tmpl_ids"]
+        attributes = self.env["product.attribute"].browse({row[2] for row in lines})
+        self.env.remove_to_compute(field, attributes)
+        pairs = sorted({(row[2], row[1]) for row in lines})
+        self.env.cr.execute(
+            SQL(
+                """
+            INSERT INTO %(rel)s (%(col1)s, %(col2)s)
+            SELECT * FROM unnest(%(left)s::int[], %(right)s::int[])
+            ON CONFLICT DO NOTHING
+            """,
+                rel=SQL.identifier(field.relation),
+                col1=SQL.identifier(field.column1),
+                col2=SQL.identifier(field.column2),
+                left=[pair[0] for pair in pairs],
+                right=[pair[1] for pair in pairs],
+            )
+        )
+        attributes.invalidate_recordset(["product_tmpl_ids"])
+
     def _fast_variants(self, ctx):
         """Whether variants may be copied set-based in this call (see :meth:`_fast_create_blockers`)."""
         if "fast_variants" not in ctx:
@@ -1302,7 +1327,12 @@ class MlmOnecImporter(models.AbstractModel):
         ):
             records = self.env[model_name].browse(ids)
             records.modified(list(records._fields), create=True)
+            # the copies' own stored computes are the prototype's (or given above): not computed again
+            for field in records._fields.values():
+                if field.store and field.compute:
+                    self.env.remove_to_compute(field, records)
         templates.modified(["onec_article", "attribute_line_ids", "product_variant_ids"])
+        self._link_attribute_products(lines)
         self.env["product.product"].browse(stray for __, __, stray in chunk)._unlink_or_archive()
         self.env.registry.clear_cache()  # as product.product.create does (variant lookups are cached)
         self.env.flush_all()

@@ -229,6 +229,18 @@ class TestSetBasedVariants(TransactionCase):
                 variant.product_tmpl_id._get_variant_for_combination(variant.product_template_attribute_value_ids),
                 variant,
             )
+        # each attribute's stored list of products is what Odoo's compute gives (every product with a line of it)
+        expected = dict(
+            self.env["product.template.attribute.line"]._read_group(
+                [("attribute_id", "in", b.attribute_line_ids.attribute_id.ids)],
+                ["attribute_id"],
+                ["product_tmpl_id:recordset"],
+            )
+        )
+        self.env.invalidate_all()
+        for attribute, templates in expected.items():
+            self.assertEqual(attribute.with_context(active_test=False).product_tmpl_ids, templates, attribute.name)
+            self.assertLessEqual(b.filtered(lambda t, a=attribute: a in t.attribute_line_ids.attribute_id), templates)
         # every table that points at these records has as many rows for one copy as for the other
         self.env.cr.execute(
             """SELECT c.conrelid::regclass::text, a.attname, c.confrelid::regclass::text
