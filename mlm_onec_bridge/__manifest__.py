@@ -2,7 +2,7 @@
     "name": "MLM 1C Bridge",
     "summary": "Exchange with 1C:Enterprise: CommerceML 2 catalog and orders (обмен с сайтом), "
     "accounting export to 1C:Accounting over OData or as a file",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Multi-Level Marketing",
     "website": "https://github.com/mlm-odoo/mlm-odoo",
     "author": "MLM Odoo contributors",

@@ -5,7 +5,7 @@
 Usage (a database with ``mlm_onec_bridge`` installed; it gets a new company per run)::
 
     $VENV/bin/python mlm_onec_bridge/benchmarks/bench_import.py -c odoo.conf -d DB \\
-        [--products 100000] [--baseline-sample 2000]
+        [--products 100000] [--baseline-sample 2000] [--characteristics 5]
 
 What it measures, each in its own subprocess so that peak RSS is that of the step alone:
 
@@ -20,6 +20,12 @@ What it measures, each in its own subprocess so that peak RSS is that of the ste
    files in the same run, extrapolated to N;
 5. baseline 2, naive, on a sample of the same catalog: full-tree parse, then per product one ``search``
    and one ``create`` (what a straightforward implementation does), extrapolated to N.
+
+With ``--characteristics C`` it measures instead the case of 1C characteristics: N products sold in C
+characteristics each (offers ``<product>#<characteristic>`` with size and colour, each with its price and stock
+in 3 warehouses, modelled on the real exports), imported, imported again (nothing may change), and, on
+``--baseline-sample`` products, the same importer with set-based creation switched off (Odoo's ``create`` and
+attribute machinery per product) beside the set-based import of the same files.
 """
 
 import argparse
@@ -264,6 +270,58 @@ def child_naive(conf, db, path, sample):
 
 
 # ---------------------------------------------------------------------------------------------- driver
+def load():
+    return "load average " + ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def characteristics_row(label, result, seconds=None):
+    stats = result["stats"] or {}
+    seconds = seconds or result["seconds"]
+    variants = stats.get("variants_created", 0)
+    return (
+        f"| {label} | {result['products']} | {variants} | {result['calls']} | {seconds:.1f} | "
+        f"{result['products'] / seconds:.1f} | {variants / seconds:.1f} | {result['peak_mb']:.0f} |"
+    )
+
+
+def run_characteristics(args, work):
+    """The case of issue 15: N products sold in C characteristics each (offers ``<product>#<characteristic>``), the
+    import, the re-import of the same files, and the same importer with Odoo's ``create`` and attribute machinery
+    (no set-based copies: what it did before) beside the set-based one on a sample, in one run."""
+    print(
+        f"# CommerceML import with characteristics ({args.products} products x {args.characteristics}), "
+        f"{time.strftime('%Y-%m-%d %H:%M')}, {load()}"
+    )
+    files = generate(work, args.products, args.characteristics)
+    mb = sum(os.path.getsize(path) for path in files) / 1e6
+    print(f"\nimport.xml + offers.xml: {mb:.0f} MB\n")
+    print("| run | products | variants created | 1C calls | seconds | products/s | variants/s | peak RSS MB |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    result = run_child(args, "import", *files)
+    print(characteristics_row("import, set-based", result))
+    again = run_child(args, "reimport", str(result["company"]), *files)
+    print(characteristics_row("re-import of the same files", again))
+    changes = {k: v for k, v in (again["stats"] or {}).items() if k.endswith(("_created", "_updated", "_archived"))}
+    print(f"\nimport counts: {json.dumps(result['stats'], sort_keys=True)}")
+    print(f"re-import changes (all must be 0): {json.dumps(changes, sort_keys=True)}; {load()}")
+    sample = min(args.baseline_sample, args.products)
+    directory = os.path.join(work, "sample")
+    os.makedirs(directory)
+    sample_files = generate(directory, sample, args.characteristics)
+    orm = run_child(args, "import-orm", *sample_files)
+    best = run_child(args, "import", *sample_files)
+    print(f"\nBaseline on {sample} products x {args.characteristics}, same run ({load()}):\n")
+    print("| run | products | variants created | 1C calls | seconds | products/s | variants/s | peak RSS MB |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(characteristics_row("Odoo's create and attribute machinery per product", orm))
+    print(characteristics_row("set-based", best))
+    rate = orm["products"] / orm["seconds"]
+    print(
+        f"\nBaseline extrapolated to {args.products} products: {args.products / rate / 3600:.1f} h "
+        f"(set-based measured: {result['seconds'] / 60:.1f} min)"
+    )
+
+
 def run_child(options, *args):
     command = [
         sys.executable,
@@ -317,6 +375,12 @@ def main():
         print(json.dumps(result))
         return
     work = tempfile.mkdtemp(prefix="onec_bench_")
+    if args.characteristics and not args.import_only:
+        try:
+            run_characteristics(args, work)
+        finally:
+            shutil.rmtree(work)
+        return
     if args.import_only:
         try:
             files = generate(work, args.products, args.characteristics)

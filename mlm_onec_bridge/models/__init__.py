@@ -6,6 +6,7 @@ from . import mlm_onec_stock
 from . import mlm_onec_export_record
 from . import product_category
 from . import product_pricelist
+from . import product_pricelist_item
 from . import product_template
 from . import res_partner
 from . import sale_order

@@ -58,6 +58,30 @@ TOTAL_WAREHOUSE_GUID = "__total__"
 TEMPLATE_PER_RECORD = ("name", "description_sale", "onec_properties", "onec_guid", "onec_hash")
 VARIANT_PER_RECORD = ("default_code", "barcode")
 ITEM_PER_RECORD = ("product_tmpl_id", "product_id", "fixed_price")
+# columns the set-based variant path gives each copied row (all the others are the prototype's); ``write_date`` is
+# the transaction's time for the prototype and for the copies, as for records created by the ORM
+VARIANT_PER_RECORD_FIELDS = {
+    "product.template.attribute.line": ("product_tmpl_id", "attribute_id", "value_ids", "value_count"),
+    "product.template.attribute.value": (
+        "product_tmpl_id",
+        "attribute_id",
+        "attribute_line_id",
+        "product_attribute_value_id",
+        "price_extra",
+        "color",
+        "ptav_product_variant_ids",
+    ),
+    "product.product": (
+        "product_tmpl_id",
+        "product_template_attribute_value_ids",
+        "combination_indices",
+        "default_code",
+        "onec_variant_guid",
+        "write_date",
+    ),
+}
+# products whose variants are copied between two checks of the call's time limit
+VARIANT_CHUNK = 100
 KEPT_WHEN_INTERRUPTED = (
     "products_created",
     "products_updated",
@@ -66,15 +90,18 @@ KEPT_WHEN_INTERRUPTED = (
     "variants_archived",
 )
 # Modules whose ``create()`` override on the models the set-based path copies (product.template, product.product,
-# product.pricelist.item) is proven equal to the copy by tests/test_bulk_create.py (every column, relation and
-# referencing row compared with Odoo's ``create``), identified by the module of the overriding class. Any other
-# override (a company's own module, an add-on installed later) is unknown: the import then uses ``create``.
+# product.pricelist.item, product.template.attribute.line and .value) is proven equal to the copy by
+# tests/test_bulk_create.py and tests/test_bulk_variants.py (every column, relation and referencing row compared with
+# Odoo's ``create`` and attribute machinery), identified by the module of the overriding class. Any other override (a
+# company's own module, an add-on installed later) is unknown: the import then uses ``create``.
 KNOWN_CREATE_OVERRIDES = frozenset(
     {
         "odoo.models",
         "odoo.addons.product.models.product_template",
         "odoo.addons.product.models.product_product",
         "odoo.addons.product.models.product_pricelist_item",
+        "odoo.addons.product.models.product_template_attribute_line",
+        "odoo.addons.product.models.product_template_attribute_value",
         "odoo.addons.account.models.product",
         "odoo.addons.mail.models.mail_thread",
         "odoo.addons.website.models.mixins",
@@ -699,6 +726,7 @@ class MlmOnecImporter(models.AbstractModel):
                 [("onec_guid", "in", list(by_base)), ("company_id", "in", (backend.company_id.id, False))]
             )
         }
+        entries_by_template = {}
         for base, base_items in by_base.items():
             template = templates.get(base)
             if not template:
@@ -712,13 +740,10 @@ class MlmOnecImporter(models.AbstractModel):
                 )
                 template = Template.create(vals)
                 counter["products_created"] += 1
-            self._ensure_variants(
-                template,
-                [(item["guid"], item["characteristics"], item["article"]) for item in base_items],
-                counter,
-                warnings,
-                ctx,
-            )
+            entries_by_template[template] = [
+                (item["guid"], item["characteristics"], item["article"]) for item in base_items
+            ]
+        self._ensure_variants_batch(entries_by_template, counter, warnings, ctx)
 
     # ------------------------------------------------------------------ set-based creation
     # Odoo's ``create`` costs about 5 ms per product (defaults, computes, variant creation, checks, all
@@ -768,32 +793,45 @@ class MlmOnecImporter(models.AbstractModel):
             cache[table] = [row[0] for row in self.env.cr.fetchall()]
         return cache[table]
 
-    def _clone_rows(self, model_name, proto_id, columns, key, ctx):
+    def _new_ids(self, model_name, count):
+        """``count`` ids from the sequence of ``model_name``'s table, in order (rows inserted with them are known
+        before they exist: lines, values and variants point at each other)."""
+        if not count:
+            return []
+        self.env.cr.execute(
+            SQL("SELECT nextval(%s) FROM generate_series(1, %s)", f"{self.env[model_name]._table}_id_seq", count)
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def _clone_rows(self, model_name, proto_id, columns, key, ctx, own_relations=()):
         """Insert copies of record ``proto_id`` of ``model_name``, one per row of ``columns``.
 
-        ``columns``: ``{column: (sql array type, [values])}``, every list as long as the number of copies;
-        all the other columns are the prototype's. Stored many2many relations of the prototype are copied
-        too. Returns ``{value of column key: new id}``.
+        ``columns``: ``{column: (sql array type, [values])}``, every list as long as the number of copies
+        (with ``id``, the copies get those ids, see :meth:`_new_ids`); all the other columns are the
+        prototype's. Stored many2many relations of the prototype are copied too, but those named in
+        ``own_relations`` (the caller writes each copy's own). Returns ``{value of column key: new id}``.
         """
         Model = self.env[model_name]
         table = Model._table
         names = list(columns)
         copied = [name for name in self._table_columns(table, ctx) if name != "id" and name not in columns]
         arrays = SQL(", ").join(SQL("%s::%s", values, _ARRAY_TYPES[sql_type]) for sql_type, values in columns.values())
+        given_ids = "id" in columns
         self.env.cr.execute(
             SQL(
                 """
-            INSERT INTO %(table)s (id, %(names)s, %(copied)s)
-            SELECT nextval(%(sequence)s), %(v_names)s, %(p_copied)s
+            INSERT INTO %(table)s (%(id)s%(names)s, %(copied)s)
+            SELECT %(next_id)s%(v_names)s, %(p_copied)s
               FROM unnest(%(arrays)s) AS v(%(names)s)
               CROSS JOIN %(table)s p
              WHERE p.id = %(proto)s
             RETURNING %(key)s, id
             """,
                 table=SQL.identifier(table),
+                id=SQL() if given_ids else SQL("id, "),
                 names=SQL(", ").join(SQL.identifier(name) for name in names),
                 copied=SQL(", ").join(SQL.identifier(name) for name in copied),
-                sequence=f"{table}_id_seq",
+                next_id=SQL() if given_ids else SQL("nextval(%s), ", f"{table}_id_seq"),
                 v_names=SQL(", ").join(SQL.identifier("v", name) for name in names),
                 p_copied=SQL(", ").join(SQL.identifier("p", name) for name in copied),
                 arrays=arrays,
@@ -802,8 +840,16 @@ class MlmOnecImporter(models.AbstractModel):
             )
         )
         new_ids = dict(self.env.cr.fetchall())
+        # a relation table may back several fields (a variant's values and its variant-creating values)
+        own_tables = {Model._fields[name].relation for name in own_relations}
         for field in Model._fields.values():
-            if field.type == "many2many" and field.store and not field.inherited and field.relation:
+            if (
+                field.type == "many2many"
+                and field.store
+                and not field.inherited
+                and field.relation
+                and field.relation not in own_tables
+            ):
                 self.env.cr.execute(
                     SQL(
                         """
@@ -820,6 +866,22 @@ class MlmOnecImporter(models.AbstractModel):
                     )
                 )
         return new_ids
+
+    def _insert_relation(self, model_name, field_name, pairs):
+        """Rows ``[(id of model_name, id of the comodel)]`` of the stored many2many ``field_name``, in one INSERT."""
+        if not pairs:
+            return
+        field = self.env[model_name]._fields[field_name]
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO %(rel)s (%(col1)s, %(col2)s) SELECT * FROM unnest(%(left)s::int[], %(right)s::int[])",
+                rel=SQL.identifier(field.relation),
+                col1=SQL.identifier(field.column1),
+                col2=SQL.identifier(field.column2),
+                left=[left for left, __ in pairs],
+                right=[right for __, right in pairs],
+            )
+        )
 
     @api.model
     def _translated(self, value, langs):
@@ -995,14 +1057,16 @@ class MlmOnecImporter(models.AbstractModel):
                 new_variants[template].append(offer)
                 continue
             matched.append((template, None, offer))
+        created = self._ensure_variants_batch(
+            {
+                template: [(o["guid"], o["characteristics"], o["article"]) for o in template_offers]
+                for template, template_offers in new_variants.items()
+            },
+            counter,
+            warnings,
+            ctx,
+        )
         for template, template_offers in new_variants.items():
-            created = self._ensure_variants(
-                template,
-                [(o["guid"], o["characteristics"], o["article"]) for o in template_offers],
-                counter,
-                warnings,
-                ctx,
-            )
             for offer in template_offers:
                 if offer["guid"] in created:
                     matched.append((template, created[offer["guid"]], offer))
@@ -1035,6 +1099,248 @@ class MlmOnecImporter(models.AbstractModel):
         )
 
     # ------------------------------------------------------------------ characteristics (variants)
+    def _ensure_variants_batch(self, entries_by_template, counter, warnings, ctx):
+        """:meth:`_ensure_variants` for a batch: ``{template: entries}`` -> ``{guid: product.product}``.
+
+        Products that get their first characteristics (no attribute line yet, their single variant of no
+        characteristic, two or more characteristics of distinct values: the usual first import) are built
+        set-based, :meth:`_copy_variants`: the first of them in a call goes through Odoo's machinery
+        (:meth:`_ensure_variants`) and its attribute line, attribute value and variant are the prototypes the
+        others are copied from, as for new products (:meth:`_create_products`). Every other product, and all
+        of them when an installed module computes or creates these records in a way the copy is not proven
+        equal to (:meth:`_fast_variants`), goes through :meth:`_ensure_variants`. The call's time limit is
+        checked between chunks of ``VARIANT_CHUNK`` products."""
+        result = {}
+        fresh = self._fresh_templates(entries_by_template) if self._fast_variants(ctx) else {}
+        copies = []
+        for template, entries in entries_by_template.items():
+            if template.id in fresh and "variant_prototype" in ctx:
+                copies.append((template, entries, fresh[template.id]))
+                continue
+            created = self._ensure_variants(template, entries, counter, warnings, ctx)
+            result.update(created)
+            if template.id in fresh and created:
+                line = template.attribute_line_ids[:1]
+                ctx["variant_prototype"] = (
+                    line.id,
+                    line.product_template_value_ids[:1].id,
+                    next(iter(created.values())).id,
+                )
+        for start in range(0, len(copies), VARIANT_CHUNK):
+            if ctx["variants_this_call"] and time.monotonic() > ctx["deadline"]:
+                raise OutOfTime()
+            result.update(self._copy_variants(copies[start : start + VARIANT_CHUNK], counter, ctx))
+        return result
+
+    def _link_attribute_products(self, lines):
+        """Each attribute's stored list of products (``product.attribute.product_tmpl_ids``) gains the products of
+        the copied ``lines`` (``[(id, template id, attribute id, value count)]``). Odoo's compute of that list reads
+        every line of the attribute and rewrites it whole, per import chunk: over a catalog of 100 000 products that
+        is quadratic; the new pairs are what it would add (test_bulk_variants compares the relation)."""
+        field = self.env["product.attribute"]._fields["product_tmpl_ids"]
+        attributes = self.env["product.attribute"].browse({row[2] for row in lines})
+        self.env.remove_to_compute(field, attributes)
+        pairs = sorted({(row[2], row[1]) for row in lines})
+        self.env.cr.execute(
+            SQL(
+                """
+            INSERT INTO %(rel)s (%(col1)s, %(col2)s)
+            SELECT * FROM unnest(%(left)s::int[], %(right)s::int[])
+            ON CONFLICT DO NOTHING
+            """,
+                rel=SQL.identifier(field.relation),
+                col1=SQL.identifier(field.column1),
+                col2=SQL.identifier(field.column2),
+                left=[pair[0] for pair in pairs],
+                right=[pair[1] for pair in pairs],
+            )
+        )
+        attributes.invalidate_recordset(["product_tmpl_ids"])
+
+    def _fast_variants(self, ctx):
+        """Whether variants may be copied set-based in this call (see :meth:`_fast_create_blockers`)."""
+        if "fast_variants" not in ctx:
+            blockers = []
+            for model_name, per_record in VARIANT_PER_RECORD_FIELDS.items():
+                blockers += self._fast_create_blockers(model_name, per_record)
+                blockers += self._unknown_create_overrides(model_name)
+            if blockers:
+                _logger.info(
+                    "1C import: variants created by Odoo's attribute machinery, not copied set-based, because of %s",
+                    ", ".join(blockers),
+                )
+            ctx["fast_variants"] = not blockers
+        return ctx["fast_variants"]
+
+    def _fresh_templates(self, entries_by_template):
+        """``{template id: id of its single variant}`` of the templates whose first characteristics ``entries``
+        are: no attribute line or value (active or archived) yet, one variant, of no characteristic, and at
+        least two characteristics, each of its own values (others, duplicates included, take the ORM path with
+        its warnings)."""
+        candidates = []
+        for template, entries in entries_by_template.items():
+            names = sorted({name for __, chars, __ in entries for name, __ in chars})
+            combos = {tuple(dict(chars).get(name, NO_VALUE) for name in names) for __, chars, __ in entries}
+            if len(entries) >= 2 and len(combos) == len(entries):
+                candidates.append(template.id)
+        if not candidates:
+            return {}
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT t.id, min(p.id)
+              FROM product_template t
+              JOIN product_product p ON p.product_tmpl_id = t.id
+             WHERE t.id = ANY(%(ids)s)
+               AND NOT EXISTS (SELECT FROM product_template_attribute_line l WHERE l.product_tmpl_id = t.id)
+               AND NOT EXISTS (SELECT FROM product_template_attribute_value v WHERE v.product_tmpl_id = t.id)
+             GROUP BY t.id
+            HAVING count(*) = 1 AND bool_and(p.onec_variant_guid IS NULL)
+            """,
+                ids=candidates,
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _copy_variants(self, chunk, counter, ctx):
+        """Attribute lines, attribute values and variants of ``chunk`` (``[(template, entries, id of its variant of
+        no characteristic)]``, see :meth:`_fresh_templates`) copied from the call's prototypes by one INSERT per
+        table: what :meth:`_ensure_variants` builds through the ORM for such a product, row for row (proven by
+        tests/test_bulk_create.py). Then Odoo's own machinery finishes: the records are marked created
+        (``modified``) so that every stored field of any module depending on them is recomputed (the product's
+        reference, its "configurable" flag ...), and each product's variant of no characteristic is unlinked or
+        archived (``_unlink_or_archive``), as Odoo does when the attribute lines are written."""
+        line_proto, value_proto, variant_proto = ctx["variant_prototype"]
+        templates = self.env["product.template"].browse(t.id for t, __, __ in chunk)
+        templates.fetch(["onec_article", "default_code"])
+        names = {name for __, entries, __ in chunk for __, chars, __ in entries for name, __ in chars}
+        attributes = self._dynamic_attributes(names, {}, counter)
+        plans = []
+        wanted_all = defaultdict(set)
+        for template, entries, __ in chunk:
+            all_names = sorted({name for __, chars, __ in entries for name, __ in chars})
+            combos = [
+                (guid, {n: dict(chars).get(n, NO_VALUE) for n in all_names}, article)
+                for guid, chars, article in entries
+            ]
+            wanted = defaultdict(set)
+            for __, combo, __ in combos:
+                for name, value in combo.items():
+                    wanted[attributes[name].id].add(value)
+                    wanted_all[attributes[name].id].add(value)
+            plans.append((template, [attributes[n].id for n in all_names], combos, wanted))
+        values = self._attribute_values(wanted_all)
+        # lines (one per attribute, its values sorted by name), their template values, the variants
+        line_count = sum(len(attribute_ids) for __, attribute_ids, __, __ in plans)
+        line_ids = iter(self._new_ids("product.template.attribute.line", line_count))
+        value_count = sum(len(names_) for *__, wanted in plans for names_ in wanted.values())
+        ptav_ids = iter(self._new_ids("product.template.attribute.value", value_count))
+        variant_ids = iter(self._new_ids("product.product", sum(len(combos) for __, __, combos, __ in plans)))
+        lines, line_values, ptavs, variants, combinations, result = [], [], [], [], [], {}
+        for template, attribute_ids, combos, wanted in plans:
+            base_article = template.onec_article or template.default_code or False
+            ptav_of = {}
+            for attribute_id in attribute_ids:
+                line_id = next(line_ids)
+                value_ids = [values[(attribute_id, name)] for name in sorted(wanted[attribute_id])]
+                lines.append((line_id, template.id, attribute_id, len(value_ids)))
+                for value in value_ids:
+                    line_values.append((line_id, value.id))
+                    ptav_id = next(ptav_ids)
+                    ptav_of[(attribute_id, value.name)] = ptav_id
+                    ptavs.append((ptav_id, template.id, attribute_id, line_id, value.id, value.default_extra_price))
+            for guid, combo, article in combos:
+                variant_id = next(variant_ids)
+                combination = sorted(ptav_of[(attributes[n].id, v)] for n, v in combo.items())
+                combinations.extend((variant_id, ptav_id) for ptav_id in combination)
+                variants.append(
+                    (variant_id, template.id, ",".join(map(str, combination)), article or base_article, guid)
+                )
+                result[guid] = variant_id
+        self.env.flush_all()
+        self._clone_rows(
+            "product.template.attribute.line",
+            line_proto,
+            {
+                "id": ("int", [row[0] for row in lines]),
+                "product_tmpl_id": ("int", [row[1] for row in lines]),
+                "attribute_id": ("int", [row[2] for row in lines]),
+                "value_count": ("int", [row[3] for row in lines]),
+            },
+            "id",
+            ctx,
+            own_relations=("value_ids",),
+        )
+        self._insert_relation("product.template.attribute.line", "value_ids", line_values)
+        PTAV = self.env["product.template.attribute.value"]
+        self._clone_rows(
+            "product.template.attribute.value",
+            value_proto,
+            {
+                "id": ("int", [row[0] for row in ptavs]),
+                "product_tmpl_id": ("int", [row[1] for row in ptavs]),
+                "attribute_id": ("int", [row[2] for row in ptavs]),
+                "attribute_line_id": ("int", [row[3] for row in ptavs]),
+                "product_attribute_value_id": ("int", [row[4] for row in ptavs]),
+                "price_extra": ("numeric", [row[5] for row in ptavs]),
+                # Odoo's default colour is drawn at random for each value
+                "color": ("int", [PTAV._fields["color"].default(PTAV) for __ in ptavs]),
+            },
+            "id",
+            ctx,
+            own_relations=("ptav_product_variant_ids",),
+        )
+        self._clone_rows(
+            "product.product",
+            variant_proto,
+            {
+                "id": ("int", [row[0] for row in variants]),
+                "product_tmpl_id": ("int", [row[1] for row in variants]),
+                "combination_indices": ("varchar", [row[2] for row in variants]),
+                "default_code": ("varchar", [row[3] or None for row in variants]),
+                "onec_variant_guid": ("varchar", [row[4] for row in variants]),
+            },
+            "id",
+            ctx,
+            own_relations=("product_template_attribute_value_ids",),
+        )
+        self._insert_relation("product.product", "product_template_attribute_value_ids", combinations)
+        # the templates are written as Odoo writes their attribute lines (and keep their article for the variants)
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE product_template
+               SET onec_article = COALESCE(NULLIF(onec_article, ''), NULLIF(default_code, '')),
+                   write_uid = %(uid)s, write_date = now() at time zone 'UTC'
+             WHERE id = ANY(%(ids)s)
+            """,
+                uid=self.env.uid,
+                ids=templates.ids,
+            )
+        )
+        self.env.invalidate_all()
+        for model_name, ids in (
+            ("product.template.attribute.line", [row[0] for row in lines]),
+            ("product.template.attribute.value", [row[0] for row in ptavs]),
+            ("product.product", [row[0] for row in variants]),
+        ):
+            records = self.env[model_name].browse(ids)
+            records.modified(list(records._fields), create=True)
+            # the copies' own stored computes are the prototype's (or given above): not computed again
+            for field in records._fields.values():
+                if field.store and field.compute:
+                    self.env.remove_to_compute(field, records)
+        templates.modified(["onec_article", "attribute_line_ids", "product_variant_ids"])
+        self._link_attribute_products(lines)
+        self.env["product.product"].browse(stray for __, __, stray in chunk)._unlink_or_archive()
+        self.env.registry.clear_cache()  # as product.product.create does (variant lookups are cached)
+        self.env.flush_all()
+        counter["variants_created"] += len(variants)
+        ctx["variants_this_call"] += len(variants)
+        Product = self.env["product.product"].with_context(active_test=False)
+        return {guid: Product.browse(variant_id) for guid, variant_id in result.items()}
+
     def _ensure_variants(self, template, entries, counter, warnings, ctx=None):
         """Variants of ``template`` for 1C characteristics: ``entries`` = ``[(guid, [(name, value)], article)]``.
 
@@ -1105,25 +1411,45 @@ class MlmOnecImporter(models.AbstractModel):
             counter["variants_archived"] += len(stray)
         return result
 
-    def _ensure_attribute_lines(self, template, entries, counter):
-        """Dynamic attributes, values and lines of ``template`` for ``entries``; returns ``(attributes by name,
-        values by (attribute id, name), [(guid, {attribute name: value name}, article)])``."""
+    def _dynamic_attributes(self, names, known, counter):
+        """``{name: product.attribute}`` for the characteristic ``names``: ``known`` ones (the product's lines), then
+        existing attributes of that name with dynamic variant creation (an attribute that creates every combination
+        would rebuild the cartesian product: dynamic ones only), then new dynamic ones."""
         Attribute = self.env["product.attribute"].with_context(active_test=False)
-        Value = self.env["product.attribute.value"].with_context(active_test=False)
-        names = {name for __, chars, __ in entries for name, __ in chars}
-        lines = {line.attribute_id.name: line for line in template.attribute_line_ids}
-        attributes = {name: line.attribute_id for name, line in lines.items()}
-        missing_names = names - set(attributes)
+        attributes = dict(known)
+        missing_names = set(names) - set(attributes)
         if missing_names:
-            # an attribute that creates every combination would rebuild the cartesian product: dynamic ones only
             for attribute in Attribute.search(
                 [("name", "in", list(missing_names)), ("create_variant", "=", "dynamic")], order="id"
             ):
                 attributes.setdefault(attribute.name, attribute)
-        new_names = sorted(names - set(attributes))
+        new_names = sorted(set(names) - set(attributes))
         for attribute in Attribute.create([{"name": name, "create_variant": "dynamic"} for name in new_names]):
             attributes[attribute.name] = attribute
         counter["attributes_created"] += len(new_names)
+        return attributes
+
+    def _attribute_values(self, wanted_values):
+        """``{(attribute id, name): product.attribute.value}`` of ``wanted_values`` (``{attribute id: {names}}``),
+        created where missing."""
+        Value = self.env["product.attribute.value"].with_context(active_test=False)
+        values = {(v.attribute_id.id, v.name): v for v in Value.search([("attribute_id", "in", list(wanted_values))])}
+        new_values = [
+            {"attribute_id": attribute_id, "name": value}
+            for attribute_id, names_ in wanted_values.items()
+            for value in sorted(names_)
+            if (attribute_id, value) not in values
+        ]
+        for value in Value.create(new_values):
+            values[(value.attribute_id.id, value.name)] = value
+        return values
+
+    def _ensure_attribute_lines(self, template, entries, counter):
+        """Dynamic attributes, values and lines of ``template`` for ``entries``; returns ``(attributes by name,
+        values by (attribute id, name), [(guid, {attribute name: value name}, article)])``."""
+        names = {name for __, chars, __ in entries for name, __ in chars}
+        lines = {line.attribute_id.name: line for line in template.attribute_line_ids}
+        attributes = self._dynamic_attributes(names, {name: line.attribute_id for name, line in lines.items()}, counter)
         all_names = sorted(set(attributes))
         # the value of each attribute for each characteristic (NO_VALUE where it names none)
         combos = [
@@ -1137,15 +1463,7 @@ class MlmOnecImporter(models.AbstractModel):
         if has_variants:
             for name in set(all_names) - set(lines):
                 wanted_values[attributes[name].id].add(NO_VALUE)  # existing variants name none of it
-        values = {(v.attribute_id.id, v.name): v for v in Value.search([("attribute_id", "in", list(wanted_values))])}
-        new_values = [
-            {"attribute_id": attribute_id, "name": value}
-            for attribute_id, names_ in wanted_values.items()
-            for value in sorted(names_)
-            if (attribute_id, value) not in values
-        ]
-        for value in Value.create(new_values):
-            values[(value.attribute_id.id, value.name)] = value
+        values = self._attribute_values(wanted_values)
         commands = []
         added = []
         for name in all_names:
@@ -1260,18 +1578,19 @@ class MlmOnecImporter(models.AbstractModel):
         ):
             prices[item.product_tmpl_id][item.product_id] = item.fixed_price
         list_prices = {}
+        extras = defaultdict(lambda: self.env["product.template.attribute.value"])
         for template, by_variant in prices.items():
             base = min(by_variant.values())
             if template.list_price != base:
                 list_prices.setdefault(base, []).append(template.id)
             if len(template.attribute_line_ids) != 1:
                 continue
-            extras = {}
             for variant, price in by_variant.items():
-                extras[variant.product_template_attribute_value_ids] = price - base
-            for ptav, extra in extras.items():
-                if len(ptav) == 1 and ptav.price_extra != extra:
-                    ptav.price_extra = extra
+                ptav = variant.product_template_attribute_value_ids
+                if len(ptav) == 1 and ptav.price_extra != price - base:
+                    extras[price - base] |= ptav
+        for extra, ptavs in extras.items():  # one write per extra price, not per value
+            ptavs.write({"price_extra": extra})
         self._write_list_prices(list_prices)
 
     def _create_pricelist_items(self, vals_list, ctx):

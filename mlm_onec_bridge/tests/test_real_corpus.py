@@ -14,7 +14,10 @@ from odoo.tests import tagged
 from ..tools import cml_reader
 from .common import OneCClient, OnecExchangeCommon
 
-SHARED = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "onec"))
+# beside the repository; MLM_ONEC_CORPUS names it for a checkout that sits elsewhere (a git worktree)
+SHARED = os.environ.get("MLM_ONEC_CORPUS") or os.path.normpath(
+    os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "onec")
+)
 CHANGE_KEYS = (
     "products_created",
     "products_updated",
