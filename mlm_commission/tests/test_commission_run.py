@@ -7,10 +7,14 @@ from odoo.exceptions import AccessError, UserError
 from odoo.sql_db import db_connect
 from odoo.tests import tagged
 from odoo.tools import SQL, mute_logger
+from odoo.tools.pdf import PdfReader
 
 from ..models import mlm_commission_statement as statement_module
 from ..models.mlm_commission_period import RUN_LOCK_NAMESPACE
 from .common import MlmCommissionCommon
+
+# a 1x1 PNG: the company logo of the letterhead test
+LOGO_PNG = b"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 
 UNILEVEL, FAST_START, ADVANCEMENT, MATCHING, POOL = "1", "2", "3", "4", "5"
 
@@ -316,6 +320,38 @@ class TestCommissionRun(MlmCommissionCommon):
         with zipfile.ZipFile(io.BytesIO(content)) as xlsx:
             sheet = xlsx.read("xl/worksheets/sheet1.xml").decode()
         self.assertIn("74.95", sheet)
+
+    def test_statement_pdf_letterhead_and_cyrillic(self):
+        """The letterhead is in the page body (Debian's wkhtmltopdf drops header/footer) and Cyrillic survives the PDF."""
+        self.env.company.write(
+            {
+                "logo": LOGO_PNG,
+                "street": "ул. Ленина, 1",
+                "city": "Алматы",
+                "vat": "123456789012",
+            }
+        )
+        self.root.partner_id.name = "Айгүль Жұмабаева"
+        self.period.action_compute_now()
+        statement = self._statement(self.period, self.root)
+        Report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
+        html = Report._render_qweb_html("mlm_commission.report_commission_statement", statement.ids)[0].decode()
+        self.assertNotIn("o_company_%s_layout" % self.env.company.id, html, "no external layout")
+        self.assertIn("o_mlm_letterhead", html)
+        self.assertIn(self.env.company.name, html)
+        self.assertIn("ул. Ленина, 1", html)
+        self.assertIn("Алматы", html)
+        self.assertIn("123456789012", html)
+        self.assertIn('src="data:image/png;base64,', html)
+        self.assertIn("DejaVu Sans", html)
+        pdf, report_type = Report._render_qweb_pdf("mlm_commission.report_commission_statement", statement.ids)
+        self.assertEqual(report_type, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF"))
+        # wkhtmltopdf places words apart: PyPDF2 reads the gaps as tabs and new lines
+        text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+        self.assertIn("Айгүль Жұмабаева", text)
+        self.assertIn(self.env.company.name, text)
+        self.assertIn("74.95", text)
 
     def test_statement_pdf_summarises_a_huge_statement(self):
         """Above the detail limit the PDF sums the lines per bonus and level (the XLSX keeps every line)."""
