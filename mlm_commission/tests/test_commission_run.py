@@ -1,6 +1,9 @@
 import io
 import zipfile
+from datetime import timedelta
 from unittest.mock import patch
+
+from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
@@ -322,7 +325,7 @@ class TestCommissionRun(MlmCommissionCommon):
         self.assertIn("74.95", sheet)
 
     def test_statement_pdf_letterhead_and_cyrillic(self):
-        """The letterhead is in the page body (Debian's wkhtmltopdf drops header/footer) and Cyrillic survives the PDF."""
+        """The letterhead is in the page body (Debian's wkhtmltopdf drops headers) and Cyrillic survives the PDF."""
         self.env.company.write(
             {
                 "logo": LOGO_PNG,
@@ -352,6 +355,24 @@ class TestCommissionRun(MlmCommissionCommon):
         self.assertIn("Айгүль Жұмабаева", text)
         self.assertIn(self.env.company.name, text)
         self.assertIn("74.95", text)
+
+    def test_genealogy_cards_show_the_period_volume(self):
+        """The backend hierarchy cards read PV/GV of the open period's statements, all cards in one query."""
+        self.period.action_compute_now()
+        people = self.root | self.alice | self.bob | self.carol | self.dave | self.erin | self.frank
+        people.invalidate_recordset()
+        with freeze_time(self.period.date_from + timedelta(days=5)):
+            before = self.env.cr.sql_log_count
+            figures = [(d.period_pv, d.period_gv) for d in people]
+            queries = self.env.cr.sql_log_count - before
+        self.assertEqual(figures[:3], [(100.0, 1020.0), (200.0, 720.0), (50.0, 200.0)])
+        self.assertLessEqual(queries, 4, "one query for all the cards, not one per card")
+        people.invalidate_recordset()
+        with freeze_time(self.period.date_to + timedelta(days=40)):  # no period yet: zero, not an error
+            self.assertEqual((self.root.period_pv, self.root.period_gv), (0.0, 0.0))
+        arch = self.env["mlm.distributor"].get_views([(False, "hierarchy")])["views"]["hierarchy"]["arch"]
+        self.assertIn('name="period_pv"', arch)
+        self.assertIn("o_mlm_leg", arch)
 
     def test_statement_pdf_summarises_a_huge_statement(self):
         """Above the detail limit the PDF sums the lines per bonus and level (the XLSX keeps every line)."""
