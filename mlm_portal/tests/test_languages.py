@@ -1,3 +1,4 @@
+import logging
 import re
 import unittest
 
@@ -6,6 +7,8 @@ import lxml.html
 from odoo.tests import HttpCase, tagged
 
 from .common import PASSWORD, MlmPortalCommon
+
+_logger = logging.getLogger(__name__)
 
 
 @tagged("post_install", "-at_install")
@@ -155,7 +158,21 @@ class TestTranslationCoverage(HttpCase, MlmPortalCommon):
         for prefix in ("ru", "kk"):
             coverage = self._coverage(prefix)
             for url, (page, own, english) in coverage.items():
-                print(f"{prefix} {url}: page {page:.1%}, own content {own:.1%}; English: {english[:12]}")
+                _logger.info(
+                    "%s %s: page %.1f%%, own content %.1f%%; English: %s",
+                    prefix,
+                    url,
+                    page * 100,
+                    own * 100,
+                    english[:12],
+                )
                 if own < 0.98 and url not in ODOO_PAGES:
                     low[f"{prefix}{url}"] = f"{own:.1%}"
         self.assertFalse(low, "our own content below 98 %")
+
+    def test_odoo_terms_from_i18n_extra(self):
+        """mlm_portal/i18n_extra/kk.po translates Odoo's own portal terms that Odoo leaves English in Kazakh."""
+        self.authenticate("alice", PASSWORD)
+        texts = visible_texts(self.url_open("/kk/my/network").text)
+        self.assertIn("Мазмұнға өту", texts)
+        self.assertNotIn("Skip to Content", texts)
