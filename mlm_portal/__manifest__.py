@@ -2,7 +2,7 @@
     "name": "MLM Portal",
     "summary": "The distributor's back office on the portal and website: network, genealogy, volumes, rank progress, "
     "commissions, referral sign-up, shop attribution, team news and goals",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/Multi-Level Marketing",
     "website": "https://github.com/mlm-odoo/mlm-odoo",
     "author": "MLM Odoo contributors",

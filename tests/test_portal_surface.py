@@ -82,6 +82,8 @@ PORTAL_FIELDS = {
     "mlm.distributor.mlm_notify_rank": "their own notification switches (/my/notifications)",
     "mlm.distributor.mlm_notify_statement": "their own notification switches (/my/notifications)",
     "mlm.distributor.mlm_notify_autoship": "their own notification switches (/my/notifications)",
+    "mlm.distributor.ref_greeting": "their own personal page's greeting (/my/referral; public on /ref/<ID>)",
+    "mlm.distributor.ref_product_ids": "their own personal page's featured products (published products only)",
     "mlm.distributor.privacy_version": "the privacy policy they accepted",
     "mlm.distributor.privacy_date": "the privacy policy they accepted",
     "mlm.distributor.announcement_ids": "their own team news",

@@ -34,6 +34,21 @@ class MlmDistributor(models.Model):
         help="Every rule of the next rank as the commission engine tests it, with what is still missing.",
     )
 
+    period_pv = fields.Float(
+        string="PV (Current Period)",
+        compute="_compute_period_volume",
+        digits="Product Unit of Measure",
+        groups="mlm_network.group_mlm_user",
+        help="Personal volume of the open period as of its last computation (preview or close).",
+    )
+    period_gv = fields.Float(
+        string="GV (Current Period)",
+        compute="_compute_period_volume",
+        digits="Product Unit of Measure",
+        groups="mlm_network.group_mlm_user",
+        help="Group volume of the open period as of its last computation (preview or close).",
+    )
+
     def init(self):
         res = super().init()
         # the real-time projection asks "did anything in this subtree change since the preview?"
@@ -41,6 +56,29 @@ class MlmDistributor(models.Model):
             SQL("CREATE INDEX IF NOT EXISTS mlm_distributor_write_date_idx ON mlm_distributor (write_date)")
         )
         return res
+
+    def _compute_period_volume(self):
+        """PV and GV of the current period's statements for all the records at once (the genealogy cards): one
+        query per company, never one per card."""
+        figures = {}
+        today = fields.Date.context_today(self)
+        Period = self.env["mlm.commission.period"].sudo()
+        self.env["mlm.commission.statement"].flush_model(["period_id", "distributor_id", "pv", "gv"])
+        for company in self.company_id:
+            period = Period._get_current_period(company, today)[0]
+            ids = [d._origin.id for d in self if d.company_id == company and d._origin.id]
+            if period and ids:
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT distributor_id, pv, gv FROM mlm_commission_statement"
+                        " WHERE period_id = %s AND distributor_id = ANY(%s)",
+                        period.id,
+                        ids,
+                    )
+                )
+                figures.update({row[0]: row[1:] for row in self.env.cr.fetchall()})
+        for distributor in self:
+            distributor.period_pv, distributor.period_gv = figures.get(distributor._origin.id, (0.0, 0.0))
 
     def _compute_mlm_rank_progress_html(self):
         QWeb = self.env["ir.qweb"]

@@ -1,16 +1,23 @@
 import io
 import zipfile
+from datetime import timedelta
 from unittest.mock import patch
+
+from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.sql_db import db_connect
 from odoo.tests import tagged
 from odoo.tools import SQL, mute_logger
+from odoo.tools.pdf import PdfReader
 
 from ..models import mlm_commission_statement as statement_module
 from ..models.mlm_commission_period import RUN_LOCK_NAMESPACE
 from .common import MlmCommissionCommon
+
+# a 1x1 PNG: the company logo of the letterhead test
+LOGO_PNG = b"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 
 UNILEVEL, FAST_START, ADVANCEMENT, MATCHING, POOL = "1", "2", "3", "4", "5"
 
@@ -320,6 +327,56 @@ class TestCommissionRun(MlmCommissionCommon):
         with zipfile.ZipFile(io.BytesIO(content)) as xlsx:
             sheet = xlsx.read("xl/worksheets/sheet1.xml").decode()
         self.assertIn("74.95", sheet)
+
+    def test_statement_pdf_letterhead_and_cyrillic(self):
+        """The letterhead is in the page body (Debian's wkhtmltopdf drops headers) and Cyrillic survives the PDF."""
+        self.env.company.write(
+            {
+                "logo": LOGO_PNG,
+                "street": "ул. Ленина, 1",
+                "city": "Алматы",
+                "vat": "123456789012",
+            }
+        )
+        self.root.partner_id.name = "Айгүль Жұмабаева"
+        self.period.action_compute_now()
+        statement = self._statement(self.period, self.root)
+        Report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
+        html = Report._render_qweb_html("mlm_commission.report_commission_statement", statement.ids)[0].decode()
+        self.assertNotIn("o_company_%s_layout" % self.env.company.id, html, "no external layout")
+        self.assertIn("o_mlm_letterhead", html)
+        self.assertIn(self.env.company.name, html)
+        self.assertIn("ул. Ленина, 1", html)
+        self.assertIn("Алматы", html)
+        self.assertIn("123456789012", html)
+        self.assertIn('src="data:image/png;base64,', html)
+        self.assertIn("DejaVu Sans", html)
+        pdf, report_type = Report._render_qweb_pdf("mlm_commission.report_commission_statement", statement.ids)
+        self.assertEqual(report_type, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF"))
+        # wkhtmltopdf places words apart: PyPDF2 reads the gaps as tabs and new lines
+        text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+        self.assertIn("Айгүль Жұмабаева", text)
+        self.assertIn(self.env.company.name, text)
+        self.assertIn("74.95", text)
+
+    def test_genealogy_cards_show_the_period_volume(self):
+        """The backend hierarchy cards read PV/GV of the open period's statements, all cards in one query."""
+        self.period.action_compute_now()
+        people = self.root | self.alice | self.bob | self.carol | self.dave | self.erin | self.frank
+        people.invalidate_recordset()
+        with freeze_time(self.period.date_from + timedelta(days=5)):
+            before = self.env.cr.sql_log_count
+            figures = [(d.period_pv, d.period_gv) for d in people]
+            queries = self.env.cr.sql_log_count - before
+        self.assertEqual(figures[:3], [(100.0, 1020.0), (200.0, 720.0), (50.0, 200.0)])
+        self.assertLessEqual(queries, 4, "one query for all the cards, not one per card")
+        people.invalidate_recordset()
+        with freeze_time(self.period.date_to + timedelta(days=40)):  # no period yet: zero, not an error
+            self.assertEqual((self.root.period_pv, self.root.period_gv), (0.0, 0.0))
+        arch = self.env["mlm.distributor"].get_views([(False, "hierarchy")])["views"]["hierarchy"]["arch"]
+        self.assertIn('name="period_pv"', arch)
+        self.assertIn("o_mlm_leg", arch)
 
     def test_statement_pdf_summarises_a_huge_statement(self):
         """Above the detail limit the PDF sums the lines per bonus and level (the XLSX keeps every line)."""

@@ -5,12 +5,14 @@ from urllib.parse import urlencode
 
 from werkzeug.exceptions import NotFound
 
-from odoo import fields, http
+from odoo import Command, fields, http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+from ..models.mlm_distributor import REF_PRODUCT_LIMIT
 
 PAGE_SIZE = 20
 STATEMENT_PAGE_SIZE = 100
@@ -389,8 +391,38 @@ class MlmPortal(CustomerPortal):
             campaigns=campaigns,
             campaign=campaign,
             by_campaign=by_campaign,
+            ref_saved=bool(kw.get("saved")),
+            ref_products=request.env["product.template"]
+            .sudo()
+            .search(
+                [("is_published", "=", True), ("sale_ok", "=", True), ("company_id", "in", (False, me.company_id.id))],
+                order="website_sequence, name",
+                limit=200,
+            ),
+            ref_limit=REF_PRODUCT_LIMIT,
         )
         return request.render("mlm_portal.portal_my_referral", values)
+
+    @http.route("/my/referral/page", type="http", auth="user", website=True, methods=["POST"])
+    def portal_my_referral_page(self, greeting="", **post):
+        """Save the greeting and the featured products of the distributor's personal page (/ref/<ID>)."""
+        me = self._mlm_me()
+        ids = [int(value) for value in request.httprequest.form.getlist("product_ids") if str(value).isdigit()]
+        products = (
+            request.env["product.template"]
+            .sudo()
+            .search(
+                [
+                    ("id", "in", ids),
+                    ("is_published", "=", True),
+                    ("sale_ok", "=", True),
+                    ("company_id", "in", (False, me.company_id.id)),
+                ],
+                limit=REF_PRODUCT_LIMIT,
+            )
+        )
+        me.write({"ref_greeting": (greeting or "").strip()[:1000], "ref_product_ids": [Command.set(products.ids)]})
+        return request.redirect("/my/referral?saved=1")
 
     # ------------------------------------------------------------------ profile and identity
     @http.route("/my/profile", type="http", auth="user", website=True, methods=["GET", "POST"])

@@ -5,6 +5,7 @@ from odoo import fields, http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 from odoo.tools import email_normalize, escape_psql
+from odoo.tools.image import image_data_uri
 
 from odoo.addons.auth_signup.models.res_partner import SignupError
 
@@ -57,11 +58,28 @@ class MlmSignup(http.Controller):
 
     @http.route("/ref/<string:code>", type="http", auth="public", website=True, sitemap=False)
     def referral_shop(self, code, **kw):
-        """A customer's referral link: remember the distributor, then open the shop."""
+        """A customer's referral link: remember the distributor, then show their personal page (photo, greeting,
+        featured products, contact, "Shop now" and "Join")."""
         sponsor = self._sponsor(code)
         if not sponsor:
             return self._render_unknown(code)
-        return self._remember_referral(request.redirect("/shop"), sponsor)
+        return self._remember_referral(request.render("mlm_portal.ref_page", self._ref_page_values(sponsor)), sponsor)
+
+    def _ref_page_values(self, sponsor_sudo):
+        partner_sudo = sponsor_sudo.partner_id
+        company = request.website.company_id
+        shared = sponsor_sudo.portal_share_contact
+        return {
+            "sponsor": sponsor_sudo,
+            "company": company,
+            "photo": image_data_uri(partner_sudo.image_256) if partner_sudo.image_256 else False,
+            "initials": sponsor_sudo._ref_page_initials(),
+            "products": sponsor_sudo._ref_page_products(),
+            "email": shared and partner_sudo.email,
+            "phone": shared and (partner_sudo.phone or partner_sudo.mobile),
+            "brand_style": f"--mlm-primary: {company.primary_color or '#714B67'}; "
+            f"--mlm-secondary: {company.secondary_color or '#017E84'};",
+        }
 
     @http.route("/join/<string:code>", type="http", auth="public", website=True, sitemap=False, methods=["GET", "POST"])
     def join(self, code, **post):

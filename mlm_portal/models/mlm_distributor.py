@@ -1,7 +1,10 @@
 from werkzeug import urls
 
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL
+
+REF_PRODUCT_LIMIT = 6  # featured products on a distributor's personal page
 
 # Columns the portal's network list may be sorted by (URL value -> SQL), never user text in ORDER BY.
 NETWORK_ORDERS = {
@@ -25,10 +28,43 @@ class MlmDistributor(models.Model):
         string="Show My Contact Details to My Upline",
         help="When set, the distributors above you see your e-mail, phone and city on your member card.",
     )
+    ref_greeting = fields.Text(
+        string="Personal Page Greeting",
+        help="The distributor's own words on their personal page (/ref/<ID>), shown to the visitors they invite.",
+    )
+    ref_product_ids = fields.Many2many(
+        "product.template",
+        "mlm_distributor_ref_product_rel",
+        "distributor_id",
+        "product_tmpl_id",
+        string="Featured Products",
+        help="Up to six published products the distributor shows on their personal page.",
+    )
     privacy_version = fields.Char(string="Privacy Policy Version", readonly=True)
     privacy_date = fields.Datetime(string="Privacy Policy Accepted On", readonly=True)
     announcement_ids = fields.One2many("mlm.portal.announcement", "author_id", string="Team Announcements")
     goal_ids = fields.One2many("mlm.portal.goal", "distributor_id", string="Personal Goals")
+
+    @api.constrains("ref_product_ids")
+    def _check_ref_product_ids(self):
+        for distributor in self:
+            if len(distributor.ref_product_ids) > REF_PRODUCT_LIMIT:
+                raise ValidationError(
+                    self.env._("A personal page features at most %(limit)s products.", limit=REF_PRODUCT_LIMIT)
+                )
+
+    def _ref_page_products(self):
+        """The featured products a visitor may see: published, for sale, in the distributor's company or shared."""
+        self.ensure_one()
+        return self.ref_product_ids.sudo().filtered(
+            lambda p: p.is_published and p.sale_ok and p.company_id in (self.company_id, self.env["res.company"])
+        )[:REF_PRODUCT_LIMIT]
+
+    def _ref_page_initials(self):
+        """Up to two initials of the distributor's name, shown when they have no photo."""
+        self.ensure_one()
+        words = (self.partner_id.sudo().name or self.code or "").split()
+        return "".join(word[0] for word in words[:2]).upper()
 
     # ------------------------------------------------------------------ public links (mails)
     def _mlm_public_url(self, path=""):

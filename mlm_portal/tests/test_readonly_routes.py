@@ -31,6 +31,7 @@ READ_WRITE_ROUTES = {
     "/my",
     "/my/home",
     "/my/profile",
+    "/my/referral/page",
     "/my/commissions/<int:statement_id>/pdf",
     "/my/team/announce",
     "/my/team/goal",

@@ -1,9 +1,10 @@
 from datetime import timedelta
 
 from odoo import Command, fields
+from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, tagged
 
-from .common import MlmPortalCommon
+from .common import PASSWORD, MlmPortalCommon
 
 
 @tagged("post_install", "-at_install")
@@ -18,8 +19,8 @@ class TestReferralShop(HttpCase, MlmPortalCommon):
 
     def test_referral_cookie_attributes_the_order(self):
         response = self.url_open(f"/ref/{self.carol.code}", allow_redirects=False)
-        self.assertEqual(response.status_code, 303)
-        self.assertTrue(response.headers["Location"].endswith("/shop"))
+        self.assertEqual(response.status_code, 200)  # carol's personal page, its "Shop now" button opens /shop
+        self.assertIn('href="/shop"', response.text)
         self.assertEqual(self.opener.cookies.get("mlm_ref"), self.carol.code)
         page = self.url_open(f"/shop/{self.product.product_tmpl_id.id}").text
         self.assertIn("o_mlm_product_pv", page)
@@ -117,3 +118,84 @@ class TestReferralShop(HttpCase, MlmPortalCommon):
         move_lines = order.picking_ids.move_ids.move_line_ids
         self.assertEqual(move_lines.lot_id, fresh)
         self.assertEqual(sum(move_lines.mapped("quantity")), 3.0)
+
+
+@tagged("post_install", "-at_install")
+class TestPersonalPage(HttpCase, MlmPortalCommon):
+    """/ref/<ID>: the distributor's photo or initials, greeting, featured products, contact, shop and join."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.featured = cls.product.product_tmpl_id
+        cls.featured.write({"is_published": True, "name": "Vitamin Pack"})
+        cls.hidden = cls.env["product.template"].create({"name": "Unpublished Serum", "is_published": False})
+
+    def test_personal_page(self):
+        self.carol.partner_id.email = "carol@example.com"
+        self.carol.write(
+            {
+                "ref_greeting": "Привет! <b>Try these</b>",
+                "ref_product_ids": [Command.set((self.featured | self.hidden).ids)],
+            }
+        )
+        self.env.flush_all()
+        page = self.url_open(f"/ref/{self.carol.code}").text
+        self.assertEqual(self.opener.cookies.get("mlm_ref"), self.carol.code)
+        self.assertIn("o_mlm_ref_page", page)
+        self.assertIn(self.carol.partner_id.name, page)
+        self.assertIn("o_mlm_ref_initials", page)  # no photo: the initials
+        self.assertIn("Привет! &lt;b&gt;Try these&lt;/b&gt;", page)  # escaped
+        self.assertIn(f'href="/join/{self.carol.code}"', page)
+        self.assertIn('href="/shop"', page)
+        self.assertIn("Vitamin Pack", page)
+        self.assertNotIn("Unpublished Serum", page)
+        # carol shares her contact details: e-mail and phone buttons
+        self.assertIn("mailto:carol@example.com", page)
+        self.assertIn("tel:+7 701 000 0001", page)
+        self.carol.portal_share_contact = False
+        self.env.flush_all()
+        page = self.url_open(f"/ref/{self.carol.code}").text
+        self.assertNotIn("o_mlm_ref_contact", page)
+        self.assertNotIn("carol@example.com", page)
+        self.assertNotIn("+7 701 000 0001", page)
+
+    def test_photo(self):
+        self.carol.partner_id.image_1920 = (
+            b"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+        )
+        self.env.flush_all()
+        page = self.url_open(f"/ref/{self.carol.code}").text
+        self.assertIn("o_mlm_ref_photo", page)
+        self.assertIn('src="data:image/png;base64,', page)
+
+    def test_distributor_edits_the_page(self):
+        self.authenticate("carol", PASSWORD)
+        page = self.url_open("/my/referral").text
+        marker = 'name="csrf_token" value="'
+        start = page.index(marker) + len(marker)
+        token = page[start : page.index('"', start)]
+        self.assertIn("o_mlm_ref_edit", page)
+        self.assertIn("Vitamin Pack", page)
+        self.assertNotIn("Unpublished Serum", page)
+        response = self.url_open(
+            "/my/referral/page",
+            data={
+                "csrf_token": token,
+                "greeting": "  Welcome to my shop  ",
+                "product_ids": [str(self.featured.id), str(self.hidden.id), "x"],
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("o_mlm_ref_saved", response.text)
+        self.assertEqual(self.carol.ref_greeting, "Welcome to my shop")
+        self.assertEqual(self.carol.ref_product_ids, self.featured)  # never an unpublished product
+        # without the CSRF token the form is refused
+        response = self.url_open("/my/referral/page", data={"greeting": "hacked"})
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(self.carol.ref_greeting, "Welcome to my shop")
+
+    def test_at_most_six_products(self):
+        products = self.env["product.template"].create([{"name": f"P{i}", "is_published": True} for i in range(7)])
+        with self.assertRaises(ValidationError):
+            self.carol.ref_product_ids = [Command.set(products.ids)]

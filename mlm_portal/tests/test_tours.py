@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.tests import HttpCase, tagged
 
 from .common import MlmPortalCommon
@@ -46,6 +47,13 @@ class TestPortalPhoneTour(HttpCase, MlmPortalCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.user_root.password = cls.user_root.login  # start_tour logs in with the login as password
+        # the personal page with a long greeting and a product of a long name must fit too
+        cls.product.product_tmpl_id.write(
+            {"is_published": True, "name": "Vitamin Pack with an Unusually Long Name for a Narrow Phone Screen"}
+        )
+        cls.root.write(
+            {"ref_greeting": "Hello! " * 40, "ref_product_ids": [Command.set(cls.product.product_tmpl_id.ids)]}
+        )
 
     def test_network_and_tree_on_a_phone(self):
         self.start_tour("/my/network", "mlm_portal_network_tour", login=self.user_root.login)

@@ -108,5 +108,16 @@ registry.category("web_tour.tours").add("mlm_portal_phone_fit_tour", {
         go("/my/commissions"),
         { trigger: ".o_mlm_commission_list_phone a, .o_mlm_statement_row a", run: "click", expectUnloadPage: true },
         fits("a statement"),
+        go("/my/referral"),
+        {
+            content: "open my personal page (/ref/<ID>)",
+            trigger: "a.o_mlm_ref_preview",
+            run: () => {
+                window.location.href = document.querySelector("a.o_mlm_ref_preview").href;
+            },
+            expectUnloadPage: true,
+        },
+        { content: "the personal page shows", trigger: ".o_mlm_ref_page .o_mlm_ref_shop" },
+        fits("the personal page"),
     ],
 });

@@ -62,6 +62,8 @@ registry.category("web_tour.tours").add("mlm_portal_statement_tour", {
 
 registry.category("web_tour.tours").add("mlm_portal_shop_tour", {
     steps: () => [
+        { content: "The distributor's personal page", trigger: ".o_mlm_ref_name:contains(Carol)" },
+        { trigger: "a.o_mlm_ref_shop", run: "click", expectUnloadPage: true },
         { trigger: "a:contains(Vitamin Pack)", run: "click", expectUnloadPage: true },
         { content: "The PV shows next to the price", trigger: ".o_mlm_product_pv:contains(40.00 PV)" },
         { trigger: "#add_to_cart", run: "click" },
