@@ -1,7 +1,7 @@
 {
     "name": "MLM Commissions",
     "summary": "Volumes from real sales, versioned compensation plans, fast exact commission runs, accounting, payouts",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/Multi-Level Marketing",
     "website": "https://github.com/mlm-odoo/mlm-odoo",
     "author": "MLM Odoo contributors",
