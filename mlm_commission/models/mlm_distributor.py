@@ -153,12 +153,11 @@ class MlmDistributor(models.Model):
         if period is not None and not isinstance(period, models.BaseModel):
             period = None  # over RPC: the open period, never a record id chosen by the caller
         me = self.sudo()
-        Period = self.env["mlm.commission.period"].sudo()
-        today = fields.Date.context_today(self)
         if period:
             date_from, date_to = period.date_from, period.date_to
         else:
-            period, date_from, date_to = Period._get_current_period(me.company_id, today)
+            Period = self.env["mlm.commission.period"].sudo()
+            period, date_from, date_to = Period._get_current_period(me.company_id, fields.Date.context_today(self))
         plan = period.plan_id or me.company_id.mlm_plan_id
         if not plan:
             return {}

@@ -218,12 +218,16 @@ class SharedProjection:
 
     # ------------------------------------------------------------------ reads
     def header(self):
-        """(slots, company BV cents, pending changes) of a state current for this period and plan, else None."""
+        """(slots, company BV cents, pending changes) of a state current for this period and plan (and the closes
+        it knows: a close writes the highest ranks), else None."""
+        self.env["mlm.commission.period"].flush_model(["state", "company_id"])
         cr = self.env.cr
         cr.execute(
             SQL(
                 """
-                SELECT s.slots, s.company_bv_cents, s.closed_periods,
+                SELECT s.slots, s.company_bv_cents,
+                       s.closed_periods = (SELECT count(*) FROM mlm_commission_period p
+                                            WHERE p.company_id = s.company_id AND p.state IN ('closed', 'paid')),
                        (SELECT count(*) FROM (SELECT 1 FROM mlm_projection_delta p WHERE p.company_id = s.company_id
                                               LIMIT %(limit)s) t)
                   FROM mlm_projection_state s
@@ -238,7 +242,7 @@ class SharedProjection:
             )
         )
         row = cr.fetchone()
-        if not row or row[2] != closed_periods(self.env, self.company) or row[3] > MAX_PENDING:
+        if not row or not row[2] or row[3] > MAX_PENDING:
             return None
         return row[0], row[1], row[3]
 

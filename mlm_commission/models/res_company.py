@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from . import mlm_distributor_projection as projection
 
@@ -95,6 +95,8 @@ class ResCompany(models.Model):
     def cron_mlm_projection_fold(self):
         """Enqueue the fold of the shared projection (``mlm_distributor_projection.fold``) of every company with a
         plan whose state misses changes, is for another period or plan, or does not exist yet."""
+        if not self.env.su and not self.env.user.has_group("mlm_network.group_mlm_manager"):
+            raise AccessError(self.env._("Only the scheduler and MLM managers refresh the real-time projection."))
         companies = self.sudo().search([("mlm_plan_id", "!=", False)])
         stale = companies.filtered(lambda company: company._mlm_projection_stale())
         stale._mlm_projection_enqueue_fold()
