@@ -222,9 +222,10 @@ class Child:
             cr.commit()  # a benchmark, not business code: the sale must be visible to the next request
 
     def phase_sales(self):
-        first, leader, sample, values = self.calls(self.args.calls, self.add_sale)
-        _old, _secs = self.call(self.leader, "old")
-        same = comparable(values) == comparable(_old)
+        first, leader, sample, _values = self.calls(self.args.calls, self.add_sale)
+        values, _secs = self.call(self.leader)  # after the last sale
+        old, _secs = self.call(self.leader, "old")
+        same = comparable(values) == comparable(old)
         return self.report("sales", first, leader, sample, pending=self.pending(), same=same, **self.write_cost())
 
     def write_cost(self):

@@ -12,6 +12,8 @@ change:
 - PV, BV, fast-start window BV and activity of ``x``;
 - group volume, paid rank and best rank in the leg of ``x``'s ancestors (recomputed bottom-up from their
   recruits, as the engine's rank pass does);
+- (the legs' sums of the rank rules are the stored sums moved by the recruits on the paths: a float sum in another
+  order than a full run's, equal to far below the engine's comparison tolerance);
 - the unilevel rows ``(x, ancestor)``: one row each, recomputed with the new BV (``round(base x rate x
   coefficient)``, the engine's own rounding), hence the unilevel earnings of those ancestors, hence the matching
   rows they source, and the fast-start row ``(x, sponsor)``; the leadership pool through the company's BV and the
@@ -27,6 +29,8 @@ its own run: its bonus types, its ranks), and read as is while nothing is pendin
 formula of the default engine may declare ``projection_incremental = True`` in its class body
 (:func:`incremental`).
 """
+
+import itertools
 
 import numpy as np
 
@@ -51,6 +55,7 @@ NODE_COLUMNS = (
     ("highest_rank", "int4"),
     ("paid", "int4"),
     ("best_in_leg", "int4"),
+    ("best_below", "int4"),
     ("active_above", "int4"),
     ("unilevel_cents", "int8"),
     ("legs_qualified", "int4"),
@@ -79,7 +84,8 @@ def _in_window(plan, join_day, day):
 
 def node_arrays(inputs, plan, result, ids):
     """Per-distributor arrays stored by a run (``ids``: distributor ids in the engine order), plus ``legs_holding``
-    (slots x distributors) and ``slots`` (leg-rank thresholds in slot order)."""
+    (slots x distributors), ``legs_capped`` (ranks x distributors: the legs' GV each rank rule counts, summed as
+    the engine sums them) and ``slots`` (leg-rank thresholds in slot order)."""
     n = inputs.size
     sponsor = inputs.sponsor_idx
     levels = DepthLevels(sponsor)
@@ -96,6 +102,15 @@ def node_arrays(inputs, plan, result, ids):
         nodes = levels.nodes_at(depth)
         up = sponsor[nodes]
         active_above[nodes] = active_above[up] + active[up]
+    children = np.flatnonzero(sponsor >= 0)
+    best_below = np.full(n, -1, dtype=np.int64)  # the best rank in any leg: max of the recruits' best_in_leg
+    np.maximum.at(best_below, sponsor[children], best[children])
+    legs_capped = np.zeros((len(plan.ranks), n), dtype=np.float64)  # the engine's legs sum of each rank rule
+    for r, rule in enumerate(plan.ranks):
+        legs = result.gv[children]
+        if rule.max_leg_share < 1.0:
+            legs = np.minimum(legs, rule.max_leg_share * rule.min_gv)
+        legs_capped[r] = np.bincount(sponsor[children], weights=legs, minlength=n)
     unilevel = getattr(result, "unilevel_cents", None)
     if unilevel is None:
         unilevel = np.zeros(n, dtype=np.int64)
@@ -115,11 +130,13 @@ def node_arrays(inputs, plan, result, ids):
         "highest_rank": inputs.highest_rank,
         "paid": result.paid_rank,
         "best_in_leg": best,
+        "best_below": best_below,
         "active_above": active_above,
         "unilevel_cents": unilevel,
         "legs_qualified": result.legs_qualified,
         "total_cents": result.total_cents,
         "legs_holding": result.legs_holding,
+        "legs_capped": legs_capped,
         "slots": slots,
     }
 
@@ -149,8 +166,9 @@ def _amount(base_cents, rate, coefficient):
 class Pending:
     """One distributor's figures from the stored state and the pending lines below it (see the module doc).
 
-    ``rows``: {id: stored node (a mapping of :data:`NODE_COLUMNS` plus ``legs_holding``, a list per slot)} for every
-    node on the paths and every recruit of those nodes; ``kids``: {path node: [recruit ids in id order]};
+    ``rows``: {id: stored node (a mapping of :data:`NODE_COLUMNS` plus ``legs_holding``, a list per slot, and
+    ``legs_capped``, a list per rank)} for every node on the paths and the recruits of the distributor asked
+    about; ``kids``: {that distributor: [its recruit ids in id order]};
     ``paths``: {x: [x, its sponsor, ..., top]} (ids, bottom-up); ``lines``: [(x, pv, bv cents, day)];
     ``slots``: leg-rank thresholds in slot order.
     """
@@ -204,29 +222,49 @@ class Pending:
         return getattr(self, name).get(d, self.rows[d][name])
 
     def _ranks(self):
-        """Paid rank, legs holding and best rank in the leg of every path node, deepest first (the engine's
-        bottom-up step on each node's recruits)."""
-        ranks = self.plan.ranks
-        self.paid, self.best_in_leg, self.holding = {}, {}, {}
+        """Paid rank, legs holding and best rank in the leg of every path node, deepest first: the engine's
+        bottom-up step, from the node's stored sums over its recruits moved by the recruits on the paths."""
+        ranks, rows = self.plan.ranks, self.rows
+        path_kids = {}
+        for path in self.paths.values():
+            for child, parent in itertools.pairwise(path):
+                path_kids.setdefault(parent, set()).add(child)
+        self.paid, self.best_in_leg, self.holding, self.lost = {}, {}, {}, False
         for d in self.nodes:
-            kids = self.kids.get(d, [])
-            kid_gv = np.array([self._value("gv", k) for k in kids], dtype=np.float64)
-            kid_best = np.array([self._value("best_in_leg", k) for k in kids], dtype=np.int64)
-            holding = {t: int(np.count_nonzero(kid_best >= t)) for t in self.slots}
+            row = rows[d]
+            holding = {t: row["legs_holding"][i] for t, i in self.slots.items()}
+            capped = list(row["legs_capped"])
+            best_below = row["best_below"]
+            for k in sorted(path_kids.get(d, ())):
+                old_gv, new_gv = rows[k]["gv"], self._value("gv", k)
+                if new_gv != old_gv:
+                    for r, rule in enumerate(ranks):
+                        if rule.max_leg_share < 1.0:
+                            cap = rule.max_leg_share * rule.min_gv
+                            capped[r] += min(new_gv, cap) - min(old_gv, cap)
+                        else:
+                            capped[r] += new_gv - old_gv
+                old_best, new_best = rows[k]["best_in_leg"], self.best_in_leg[k]
+                if new_best != old_best:
+                    for t in holding:
+                        holding[t] += (new_best >= t) - (old_best >= t)
+                    if new_best > best_below:
+                        best_below = new_best
+                    elif old_best == row["best_below"]:
+                        self.lost = True  # the best leg went down: the next best is not stored
             pv = self._value("pv", d)
             paid = 0
             for r in range(1, len(ranks)):
                 rule = ranks[r]
-                legs = np.minimum(kid_gv, rule.max_leg_share * rule.min_gv) if rule.max_leg_share < 1.0 else kid_gv
                 if (
                     pv >= rule.min_pv - EPS
-                    and pv + legs.sum() >= rule.min_gv - EPS
+                    and pv + capped[r] >= rule.min_gv - EPS
                     and holding[rule.leg_rank] >= rule.min_legs
                 ):
                     paid = r
             self.paid[d] = paid
             self.holding[d] = holding
-            self.best_in_leg[d] = max(paid, int(kid_best.max()) if len(kids) else -1)
+            self.best_in_leg[d] = max(paid, best_below)
 
     # ------------------------------------------------------------------ checks
     def _below(self, x, d):
@@ -256,7 +294,7 @@ class Pending:
         """False when a pending line changes ``b``'s figures beyond what rows follow (see the module doc)."""
         rows = self.rows
         old, new = rows[b]["paid"], self.paid[b]
-        if b in self.flipped:
+        if b in self.flipped or self.lost:
             return False
         if self.paid_levels[old] != self.paid_levels[new] or self.generations[old] != self.generations[new]:
             return False
@@ -399,8 +437,8 @@ class Pending:
 def project_pending(plan, slots, b, lines, path_of, rows_of, earnings, members_of, company_bv_cents, check=None):
     """Distributor ``b``'s figures with the pending ``lines`` [(x, pv, bv cents, day)] of the company, or None.
 
-    ``path_of(x)``: ids from the root down to ``x``; ``rows_of(ids)``: {id: stored node} of ``ids`` and of their
-    recruits; ``earnings``: b's stored {bonus type: (cents, rows)}; ``members_of()``: {id: gv} of the stored
+    ``path_of(x)``: ids from the root down to ``x``; ``rows_of(ids, b)``: {id: stored node} of ``ids`` and of
+    ``b``'s recruits; ``earnings``: b's stored {bonus type: (cents, rows)}; ``members_of()``: {id: gv} of the stored
     leadership pool members; ``company_bv_cents``: the stored company BV; ``check(rows, pooled)``: False when
     another pending change concerns the loaded nodes (``pooled``: the paths go up to the roots). The lines below
     ``b`` are applied on the paths up to ``b``; when the pool may pay ``b`` (before or after), every line is
@@ -410,14 +448,13 @@ def project_pending(plan, slots, b, lines, path_of, rows_of, earnings, members_o
     for x, *_rest in lines:
         if x not in paths:
             paths[x] = path_of(x)[::-1]
-    below = [line for line in lines if b in paths[line[0]]]
-    cut = {x: path[: path.index(b) + 1] for x, path in paths.items() if b in path}
-    values = _project(plan, slots, b, below, cut, rows_of, earnings, check, None)
     pooled = bool(plan.pool_rate) and plan.pool_min_rank is not None
-    if values is None or not pooled:
-        return values
-    if values["paid_rank"] < plan.pool_min_rank and spec_mod.BONUS_POOL not in earnings:
-        return values  # paid by the pool neither before nor after the lines
+    if not pooled or spec_mod.BONUS_POOL not in earnings:
+        below = [line for line in lines if b in paths[line[0]]]
+        cut = {x: path[: path.index(b) + 1] for x, path in paths.items() if b in path}
+        values = _project(plan, slots, b, below, cut, rows_of, earnings, check, None)
+        if values is None or not pooled or values["paid_rank"] < plan.pool_min_rank:
+            return values  # not paid by the pool, before nor after the lines
     pool = (members_of(), company_bv_cents + sum(int(line[2]) for line in lines))
     return _project(plan, slots, b, lines, paths, rows_of, earnings, check, pool)
 
@@ -426,12 +463,10 @@ def _project(plan, slots, b, lines, paths, rows_of, earnings, check, pool):
     paths = dict(paths)
     paths.setdefault(b, [b])
     nodes = sorted({d for path in paths.values() for d in path})
-    rows = rows_of(nodes)
+    rows = rows_of(nodes, b)
     if any(d not in rows for d in nodes) or (check is not None and not check(rows, pool is not None)):
         return None
-    kids = {}
-    for d in sorted(rows):
-        kids.setdefault(rows[d]["sponsor_id"], []).append(d)
+    kids = {b: sorted(d for d, row in rows.items() if row["sponsor_id"] == b)}
     state = Pending(plan, slots, rows, kids, paths, lines)
     share = state.pool(b, *pool) if pool is not None else None
     return state.values(b, earnings, share)

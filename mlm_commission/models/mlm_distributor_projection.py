@@ -57,8 +57,12 @@ DDL = [
     ),
     SQL(
         "CREATE TABLE IF NOT EXISTS mlm_projection_node (company_id int4 NOT NULL, %s, legs_holding int4[] NOT NULL,"
-        " PRIMARY KEY (company_id, distributor_id))",
+        " legs_capped float8[] NOT NULL, PRIMARY KEY (company_id, distributor_id))",
         SQL(", ").join(SQL("%s %s NOT NULL", SQL.identifier(name), SQL(pgtype)) for name, pgtype in NODE_COLUMNS),
+    ),
+    *(
+        SQL("ALTER TABLE mlm_projection_node ADD COLUMN IF NOT EXISTS %s %s", SQL.identifier(name), SQL(pgtype))
+        for name, pgtype in [*NODE_COLUMNS, ("legs_holding", "int4[]"), ("legs_capped", "float8[]")]
     ),
     SQL("CREATE INDEX IF NOT EXISTS mlm_projection_node_sponsor_idx ON mlm_projection_node (company_id, sponsor_id)"),
     SQL("CREATE INDEX IF NOT EXISTS mlm_projection_node_paid_idx ON mlm_projection_node (company_id, paid)"),
@@ -164,8 +168,11 @@ def fold(env, company, period=None):
     nodes = node_arrays(inputs, spec, result, data.ids)
     slots = nodes.pop("slots")
     holding = nodes.pop("legs_holding")
+    capped = nodes.pop("legs_capped")
     columns = list(NODE_COLUMNS) + [(f"lh_{i}", "int8") for i in range(len(slots))]
+    columns += [(f"lc_{r}", "float8") for r in range(len(capped))]
     arrays = dict(nodes, **{f"lh_{i}": holding[i] for i in range(len(slots))})
+    arrays.update({f"lc_{r}": capped[r] for r in range(len(capped))})
     cr.execute(
         SQL(
             "CREATE TEMP TABLE mlm_projection_node_stage (%s) ON COMMIT DROP",
@@ -175,11 +182,13 @@ def fold(env, company, period=None):
     pgcopy.copy_in(cr._obj, "mlm_projection_node_stage", arrays, columns)
     cr.execute(
         SQL(
-            "INSERT INTO mlm_projection_node (company_id, %(cols)s, legs_holding)"
-            " SELECT %(company)s, %(cols)s, ARRAY[%(holding)s]::int4[] FROM mlm_projection_node_stage",
+            "INSERT INTO mlm_projection_node (company_id, %(cols)s, legs_holding, legs_capped)"
+            " SELECT %(company)s, %(cols)s, ARRAY[%(holding)s]::int4[], ARRAY[%(capped)s]::float8[]"
+            " FROM mlm_projection_node_stage",
             cols=NODE_SQL_COLUMNS,
             company=company.id,
             holding=SQL(", ").join(SQL.identifier(f"lh_{i}") for i in range(len(slots))),
+            capped=SQL(", ").join(SQL.identifier(f"lc_{r}") for r in range(len(capped))),
         )
     )
     cr.execute(SQL("DROP TABLE mlm_projection_node_stage"))
@@ -249,13 +258,13 @@ class SharedProjection:
     def _nodes(self, where):
         self.env.cr.execute(
             SQL(
-                "SELECT %s, legs_holding FROM mlm_projection_node WHERE company_id = %s AND %s",
+                "SELECT %s, legs_holding, legs_capped FROM mlm_projection_node WHERE company_id = %s AND %s",
                 NODE_SQL_COLUMNS,
                 self.company.id,
                 where,
             )
         )
-        names = [name for name, _pgtype in NODE_COLUMNS] + ["legs_holding"]
+        names = [name for name, _pgtype in NODE_COLUMNS] + ["legs_holding", "legs_capped"]
         return {row[0]: dict(zip(names, row, strict=True)) for row in self.env.cr.fetchall()}
 
     def _earnings(self, distributor_id):
@@ -327,8 +336,8 @@ class SharedProjection:
         def path_of(x):
             return [int(i) for i in parent_paths[x].rstrip("/").split("/")]
 
-        def rows_of(ids):
-            return self._nodes(SQL("(distributor_id = ANY(%s) OR sponsor_id = ANY(%s))", ids, ids))
+        def rows_of(ids, b):
+            return self._nodes(SQL("(distributor_id = ANY(%s) OR sponsor_id = %s)", ids, b))
 
         def members_of():
             self.env.cr.execute(

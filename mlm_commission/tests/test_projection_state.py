@@ -59,10 +59,12 @@ class Stored:
         nodes = node_arrays(inputs, plan, self.result, ids)
         self.slots = nodes.pop("slots")
         holding = nodes.pop("legs_holding")
+        capped = nodes.pop("legs_capped")
         self.rows = {}
         for i in range(n):
             row = {name: values[i].item() for name, values in nodes.items()}
             row["legs_holding"] = [int(holding[s, i]) for s in range(len(self.slots))]
+            row["legs_capped"] = [float(capped[r, i]) for r in range(len(capped))]
             self.rows[i + 1] = row
         earnings = earning_arrays(self.result, ids)
         self.earnings = {}
@@ -80,9 +82,9 @@ class Stored:
             i = self.sponsor[i]
         return path[::-1]
 
-    def rows_of(self, ids):
+    def rows_of(self, ids, b):
         ids = set(ids)
-        return {d: dict(row) for d, row in self.rows.items() if d in ids or row["sponsor_id"] in ids}
+        return {d: dict(row) for d, row in self.rows.items() if d in ids or row["sponsor_id"] == b}
 
     def members(self):
         plan = self.plan
