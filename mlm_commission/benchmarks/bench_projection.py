@@ -189,6 +189,8 @@ class Child:
 
         with self.registry.cursor() as cr:
             env = self.env(cr)
+            projection.create_tables(cr)  # a database updated before the last column was added
+            cr.commit()
             start = time.perf_counter()
             stored = projection.fold(
                 env, env["res.company"].browse(self.company_id), env["mlm.commission.period"].browse(self.period_id)

@@ -158,6 +158,33 @@ def earning_arrays(result, ids):
     }
 
 
+def empty_period_values(plan, status, coefficient, highest_rank, kids):
+    """The figures of a distributor in a period without any ledger line, for a plan where no rank above the
+    lowest is reached without volume (else None): nobody has volume, so everybody holds the lowest rank.
+    ``status``: active status; ``highest_rank``: plan rank index (-1: none); ``kids``: recruit ids."""
+    if any(rule.min_pv <= EPS and rule.min_gv <= EPS for rule in plan.ranks[1:]):
+        return None
+    thresholds = sorted({rule.leg_rank for rule in plan.ranks})
+    holding = {t: len(kids) if t <= 0 else 0 for t in thresholds}
+    earnings = {}
+    lowest = plan.ranks[0]
+    if lowest.advancement_bonus_cents and status and highest_rank < 0:
+        amount = _amount(lowest.advancement_bonus_cents, 1.0, coefficient)
+        if amount:
+            earnings[spec_mod.BONUS_RANK_ADVANCEMENT] = amount
+    return {
+        "pv": 0.0,
+        "gv": 0.0,
+        "active": bool(status) and plan.min_pv <= EPS,
+        "paid_rank": 0,
+        "legs": [(k, 0.0) for k in kids],
+        "legs_qualified": holding[lowest.leg_rank],
+        "legs_holding": holding,
+        "earnings_cents": earnings,
+        "total_cents": sum(earnings.values()),
+    }
+
+
 def _amount(base_cents, rate, coefficient):
     """One row's amount, rounded as the engine rounds it."""
     return int(round_half_up(np.array([base_cents], dtype=np.int64) * rate * coefficient)[0])

@@ -29,6 +29,7 @@ from ..engine.projection import (
     EARNING_COLUMNS,
     NODE_COLUMNS,
     earning_arrays,
+    empty_period_values,
     incremental,
     node_arrays,
     project_pending,
@@ -52,9 +53,11 @@ DDL = [
         CREATE TABLE IF NOT EXISTS mlm_projection_state (
             company_id int4 PRIMARY KEY, date_from date NOT NULL, date_to date NOT NULL, plan_key text NOT NULL,
             slots int4[] NOT NULL, company_bv_cents int8 NOT NULL, closed_periods int4 NOT NULL,
-            distributors int4 NOT NULL, built_at timestamp NOT NULL)
+            distributors int4 NOT NULL, built_at timestamp NOT NULL, pool_ids int4[], pool_gv float8[])
         """
     ),
+    SQL("ALTER TABLE mlm_projection_state ADD COLUMN IF NOT EXISTS pool_ids int4[]"),
+    SQL("ALTER TABLE mlm_projection_state ADD COLUMN IF NOT EXISTS pool_gv float8[]"),
     SQL(
         "CREATE TABLE IF NOT EXISTS mlm_projection_node (company_id int4 NOT NULL, %s, legs_holding int4[] NOT NULL,"
         " legs_capped float8[] NOT NULL, PRIMARY KEY (company_id, distributor_id))",
@@ -65,7 +68,6 @@ DDL = [
         for name, pgtype in [*NODE_COLUMNS, ("legs_holding", "int4[]"), ("legs_capped", "float8[]")]
     ),
     SQL("CREATE INDEX IF NOT EXISTS mlm_projection_node_sponsor_idx ON mlm_projection_node (company_id, sponsor_id)"),
-    SQL("CREATE INDEX IF NOT EXISTS mlm_projection_node_paid_idx ON mlm_projection_node (company_id, paid)"),
     SQL(
         "CREATE TABLE IF NOT EXISTS mlm_projection_earning (company_id int4 NOT NULL, %s,"
         " PRIMARY KEY (company_id, distributor_id, bonus_type))",
@@ -142,15 +144,17 @@ def closed_periods(env, company):
 
 def fold(env, company, period=None):
     """Rebuild ``company``'s shared state for its current period (or ``period``; the job, see the module doc).
-    Returns the number of distributors stored, or None when another fold of the company holds the lock."""
+    Returns the number of distributors stored, or None when another fold of the company holds the lock.
+
+    Only rows whose figures changed are written (most of a big network does not move between two folds): staged by
+    binary COPY, then one ``UPDATE ... WHERE ... IS DISTINCT FROM``, one ``INSERT`` of the new and one ``DELETE`` of
+    the vanished rows per table, so readers keep a compact table."""
     cr = env.cr
     cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", FOLD_LOCK, company.id))
     if not cr.fetchone()[0]:
         return None
     # first statement of the transaction's snapshot: the changes deleted are exactly the changes read below
     cr.execute(SQL("DELETE FROM mlm_projection_delta WHERE company_id = %s", company.id))
-    cr.execute(SQL("DELETE FROM mlm_projection_node WHERE company_id = %s", company.id))
-    cr.execute(SQL("DELETE FROM mlm_projection_earning WHERE company_id = %s", company.id))
     cr.execute(SQL("DELETE FROM mlm_projection_state WHERE company_id = %s", company.id))
     if period:
         date_from, date_to = period.date_from, period.date_to
@@ -159,6 +163,8 @@ def fold(env, company, period=None):
         period, date_from, date_to = Period._get_current_period(company, fields.Date.context_today(env.user))
     plan = period.plan_id or company.mlm_plan_id
     if not plan:
+        cr.execute(SQL("DELETE FROM mlm_projection_node WHERE company_id = %s", company.id))
+        cr.execute(SQL("DELETE FROM mlm_projection_earning WHERE company_id = %s", company.id))
         return 0
     ranks = plan._get_ranks()
     spec = plan._get_engine_spec()
@@ -173,34 +179,43 @@ def fold(env, company, period=None):
     columns += [(f"lc_{r}", "float8") for r in range(len(capped))]
     arrays = dict(nodes, **{f"lh_{i}": holding[i] for i in range(len(slots))})
     arrays.update({f"lc_{r}": capped[r] for r in range(len(capped))})
-    cr.execute(
-        SQL(
-            "CREATE TEMP TABLE mlm_projection_node_stage (%s) ON COMMIT DROP",
-            SQL(", ").join(SQL("%s %s", SQL.identifier(name), SQL(pgtype)) for name, pgtype in columns),
-        )
+    names = [name for name, _pgtype in NODE_COLUMNS]
+    staged = [SQL("s.%s", SQL.identifier(name)) for name in names]
+    staged.append(
+        SQL("ARRAY[%s]::int4[]", SQL(", ").join(SQL("s.%s", SQL.identifier(f"lh_{i}")) for i in range(len(slots))))
     )
-    pgcopy.copy_in(cr._obj, "mlm_projection_node_stage", arrays, columns)
-    cr.execute(
-        SQL(
-            "INSERT INTO mlm_projection_node (company_id, %(cols)s, legs_holding, legs_capped)"
-            " SELECT %(company)s, %(cols)s, ARRAY[%(holding)s]::int4[], ARRAY[%(capped)s]::float8[]"
-            " FROM mlm_projection_node_stage",
-            cols=NODE_SQL_COLUMNS,
-            company=company.id,
-            holding=SQL(", ").join(SQL.identifier(f"lh_{i}") for i in range(len(slots))),
-            capped=SQL(", ").join(SQL.identifier(f"lc_{r}") for r in range(len(capped))),
-        )
+    staged.append(
+        SQL("ARRAY[%s]::float8[]", SQL(", ").join(SQL("s.%s", SQL.identifier(f"lc_{r}")) for r in range(len(capped))))
     )
-    cr.execute(SQL("DROP TABLE mlm_projection_node_stage"))
+    _write_changed(
+        cr,
+        company,
+        "mlm_projection_node",
+        columns,
+        arrays,
+        [*names, "legs_holding", "legs_capped"],
+        staged,
+        ["distributor_id"],
+    )
     earnings = earning_arrays(result, data.ids)
-    earnings["company_id"] = np.full(len(earnings["cents"]), company.id, dtype=np.int64)
-    pgcopy.copy_in(cr._obj, "mlm_projection_earning", earnings, [("company_id", "int4"), *EARNING_COLUMNS])
+    _write_changed(
+        cr,
+        company,
+        "mlm_projection_earning",
+        list(EARNING_COLUMNS),
+        earnings,
+        [name for name, _pgtype in EARNING_COLUMNS],
+        [SQL("s.%s", SQL.identifier(name)) for name, _pgtype in EARNING_COLUMNS],
+        ["distributor_id", "bonus_type"],
+    )
+    pooled = spec.pool_rate and spec.pool_min_rank is not None
+    members = np.flatnonzero((result.paid_rank >= spec.pool_min_rank) & inputs.active_status) if pooled else []
     cr.execute(
         SQL(
             """
             INSERT INTO mlm_projection_state (company_id, date_from, date_to, plan_key, slots, company_bv_cents,
-                                              closed_periods, distributors, built_at)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now() AT TIME ZONE 'UTC')
+                                              closed_periods, distributors, built_at, pool_ids, pool_gv)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now() AT TIME ZONE 'UTC', %s, %s)
             """,
             company.id,
             date_from,
@@ -210,9 +225,65 @@ def fold(env, company, period=None):
             int(result.bv_cents.sum()),
             closed_periods(env, company),
             data.size,
+            [int(data.ids[m]) for m in members],
+            [float(result.gv[m]) for m in members],
         )
     )
     return data.size
+
+
+def _write_changed(cr, company, table, columns, arrays, names, staged, key):
+    """Make ``table``'s rows of ``company`` the staged ones: COPY ``arrays`` into a temporary table, then update
+    the rows that differ (``names`` from the expressions ``staged``), insert the new ones, delete the vanished."""
+    stage = f"{table}_stage"
+    cr.execute(
+        SQL(
+            "CREATE TEMP TABLE %s (%s) ON COMMIT DROP",
+            SQL.identifier(stage),
+            SQL(", ").join(SQL("%s %s", SQL.identifier(name), SQL(pgtype)) for name, pgtype in columns),
+        )
+    )
+    pgcopy.copy_in(cr._obj, stage, arrays, columns)
+    target = SQL.identifier(table)
+    cols = SQL(", ").join(SQL.identifier(name) for name in names)
+    values = SQL(", ").join(staged)
+    same_key = SQL(" AND ").join(SQL("n.%s = s.%s", SQL.identifier(k), SQL.identifier(k)) for k in key)
+    cr.execute(
+        SQL(
+            "UPDATE %(target)s n SET (%(cols)s) = ROW(%(values)s) FROM %(stage)s s"
+            " WHERE n.company_id = %(company)s AND %(same)s AND ROW(%(current)s) IS DISTINCT FROM ROW(%(values)s)",
+            target=target,
+            cols=cols,
+            values=values,
+            stage=SQL.identifier(stage),
+            company=company.id,
+            same=same_key,
+            current=SQL(", ").join(SQL("n.%s", SQL.identifier(name)) for name in names),
+        )
+    )
+    cr.execute(
+        SQL(
+            "INSERT INTO %(target)s (company_id, %(cols)s) SELECT %(company)s, %(values)s FROM %(stage)s s"
+            " WHERE NOT EXISTS (SELECT 1 FROM %(target)s n WHERE n.company_id = %(company)s AND %(same)s)",
+            target=target,
+            cols=cols,
+            values=values,
+            stage=SQL.identifier(stage),
+            company=company.id,
+            same=same_key,
+        )
+    )
+    cr.execute(
+        SQL(
+            "DELETE FROM %(target)s n WHERE n.company_id = %(company)s"
+            " AND NOT EXISTS (SELECT 1 FROM %(stage)s s WHERE %(same)s)",
+            target=target,
+            company=company.id,
+            stage=SQL.identifier(stage),
+            same=same_key,
+        )
+    )
+    cr.execute(SQL("DROP TABLE %s", SQL.identifier(stage)))
 
 
 class SharedProjection:
@@ -234,7 +305,7 @@ class SharedProjection:
         cr.execute(
             SQL(
                 """
-                SELECT s.slots, s.company_bv_cents,
+                SELECT s.slots, s.company_bv_cents, s.pool_ids, s.pool_gv,
                        s.closed_periods = (SELECT count(*) FROM mlm_commission_period p
                                             WHERE p.company_id = s.company_id AND p.state IN ('closed', 'paid')),
                        (SELECT count(*) FROM (SELECT 1 FROM mlm_projection_delta p WHERE p.company_id = s.company_id
@@ -251,9 +322,10 @@ class SharedProjection:
             )
         )
         row = cr.fetchone()
-        if not row or not row[2] or row[3] > MAX_PENDING:
+        if not row or not row[4] or row[5] > MAX_PENDING:
             return None
-        return row[0], row[1], row[3]
+        self.pool_members = dict(zip(row[2] or [], row[3] or [], strict=True))
+        return row[0], row[1], row[5]
 
     def _nodes(self, where):
         self.env.cr.execute(
@@ -303,13 +375,40 @@ class SharedProjection:
         state cannot give them exactly now."""
         header = self.header()
         if header is None:
-            return None
+            return self._empty(me)
         slots, company_bv, pending = header
         if not pending:
             return self._stored(me, slots)
         if not self.incremental:
             return None
         return self._with_pending(me, slots, company_bv)
+
+    def _empty(self, me):
+        """A period without ledger lines yet (a month's start, before its first fold): everybody at the lowest
+        rank without volume, when the plan pays no rank above it without volume (else None)."""
+        if not self.incremental:
+            return None
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                SELECT EXISTS(SELECT 1 FROM mlm_volume_line v WHERE v.company_id = %(company)s
+                                 AND v.date >= %(start)s AND v.date <= %(end)s),
+                       ARRAY(SELECT d.id FROM mlm_distributor d WHERE d.sponsor_id = %(me)s ORDER BY d.id)
+                """,
+                company=self.company.id,
+                start=self.date_from,
+                end=self.date_to,
+                me=me.id,
+            )
+        )
+        has_lines, kids = cr.fetchone()
+        if has_lines:
+            return None
+        highest = self.env["mlm.commission.period"]._plan_rank_indexes(
+            self.plan._get_ranks(), np.array([me.highest_rank_id.id], dtype=np.int64)
+        )[0]
+        return empty_period_values(self.spec, me.status == "active", me.mlm_coefficient, int(highest), kids)
 
     def _stored(self, me, slots):
         rows = self._nodes(SQL("(distributor_id = %s OR sponsor_id = %s)", me.id, me.id))
@@ -340,15 +439,7 @@ class SharedProjection:
             return self._nodes(SQL("(distributor_id = ANY(%s) OR sponsor_id = %s)", ids, b))
 
         def members_of():
-            self.env.cr.execute(
-                SQL(
-                    "SELECT distributor_id, gv FROM mlm_projection_node"
-                    " WHERE company_id = %s AND paid >= %s AND active_status",
-                    self.company.id,
-                    self.spec.pool_min_rank,
-                )
-            )
-            return dict(self.env.cr.fetchall())
+            return self.pool_members
 
         def check(rows, pooled):
             return not self._others_concern(me, others, rows, pooled)

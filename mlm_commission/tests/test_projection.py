@@ -170,6 +170,33 @@ class TestProjection(MlmCommissionCommon):
             ).header()
         )
 
+    def test_empty_period_is_answered_without_state(self):
+        """A period without volume yet (a month's start, before its first fold): everybody at the lowest rank,
+        answered without the engine, as a preview of that period computes it."""
+        period = self.next_period
+        self.assertFalse(
+            self.env["mlm.volume.line"].search_count([("date", ">=", period.date_from), ("date", "<=", period.date_to)])
+        )
+        shared = projection.SharedProjection(
+            self.env, self.company, period.date_from, period.date_to, self.plan, self.plan._get_engine_spec()
+        )
+        self.assertIsNone(shared.header())
+        self.assertTrue(all(shared.values(dist) is not None for dist in self.network))
+        projected = {dist: self._figures(dist.get_mlm_projection(period=period)) for dist in self.network}
+        period.action_compute_now()
+        labels = dict(self.plan._get_bonus_type_selection())
+        expected = {}
+        for dist in self.network:
+            statement = self._statement(period, dist)
+            earnings = {}
+            for line in period.line_ids.filtered(lambda line, d=dist: line.beneficiary_id == d):
+                earnings[labels[line.bonus_type]] = self.currency.round(
+                    earnings.get(labels[line.bonus_type], 0.0) + line.amount
+                )
+            expected[dist] = (statement.pv, statement.gv, statement.paid_rank_id.id, statement.total, earnings)
+        self.assertEqual(projected, expected)
+        self.assertEqual(projected[self.root][:3], (0.0, 0.0, self.rank_member.id))
+
     def test_cron_folds_stale_companies(self):
         """The cron enqueues the fold of a company without a state (run at once in tests: queue_job's no-delay)."""
         company = self.company
