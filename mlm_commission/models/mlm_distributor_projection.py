@@ -44,6 +44,8 @@ SMALL_TEAM = 20_000
 MAX_PENDING = 5_000
 # A change of this many rows or more enqueues the fold at once (smaller ones wait for the cron).
 BULK_CHANGE = 1_000
+# Rows per binary COPY payload of the fold.
+COPY_CHUNK = 200_000
 # Advisory lock class of the fold (with the company id): one fold per company at a time.
 FOLD_LOCK = 0x4D4C4D50
 
@@ -172,6 +174,16 @@ def fold(env, company, period=None):
     inputs = data.inputs()
     result = compute_period(inputs, spec, engine_class=plan._get_engine_class())
     nodes = node_arrays(inputs, spec, result, data.ids)
+    earnings = earning_arrays(result, data.ids)
+    pooled = spec.pool_rate and spec.pool_min_rank is not None
+    members = np.flatnonzero((result.paid_rank >= spec.pool_min_rank) & inputs.active_status) if pooled else []
+    header = (
+        int(result.bv_cents.sum()),
+        data.size,
+        [int(data.ids[m]) for m in members],
+        [float(result.gv[m]) for m in members],
+    )
+    del data, inputs, result  # the run's rows and the ledger: not needed for writing (peak memory)
     slots = nodes.pop("slots")
     holding = nodes.pop("legs_holding")
     capped = nodes.pop("legs_capped")
@@ -197,7 +209,6 @@ def fold(env, company, period=None):
         staged,
         ["distributor_id"],
     )
-    earnings = earning_arrays(result, data.ids)
     _write_changed(
         cr,
         company,
@@ -208,8 +219,7 @@ def fold(env, company, period=None):
         [SQL("s.%s", SQL.identifier(name)) for name, _pgtype in EARNING_COLUMNS],
         ["distributor_id", "bonus_type"],
     )
-    pooled = spec.pool_rate and spec.pool_min_rank is not None
-    members = np.flatnonzero((result.paid_rank >= spec.pool_min_rank) & inputs.active_status) if pooled else []
+    company_bv, size, pool_ids, pool_gv = header
     cr.execute(
         SQL(
             """
@@ -222,14 +232,14 @@ def fold(env, company, period=None):
             date_to,
             plan_key(plan, spec),
             [int(t) for t in slots],
-            int(result.bv_cents.sum()),
+            company_bv,
             closed_periods(env, company),
-            data.size,
-            [int(data.ids[m]) for m in members],
-            [float(result.gv[m]) for m in members],
+            size,
+            pool_ids,
+            pool_gv,
         )
     )
-    return data.size
+    return size
 
 
 def _write_changed(cr, company, table, columns, arrays, names, staged, key):
@@ -243,7 +253,11 @@ def _write_changed(cr, company, table, columns, arrays, names, staged, key):
             SQL(", ").join(SQL("%s %s", SQL.identifier(name), SQL(pgtype)) for name, pgtype in columns),
         )
     )
-    pgcopy.copy_in(cr._obj, stage, arrays, columns)
+    size = len(arrays[columns[0][0]])
+    for start in range(0, size, COPY_CHUNK):  # bounded COPY payloads (peak memory)
+        pgcopy.copy_in(
+            cr._obj, stage, {name: arrays[name][start : start + COPY_CHUNK] for name, _t in columns}, columns
+        )
     target = SQL.identifier(table)
     cols = SQL(", ").join(SQL.identifier(name) for name in names)
     values = SQL(", ").join(staged)
