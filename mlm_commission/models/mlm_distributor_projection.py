@@ -6,8 +6,8 @@ Every worker reads the same state, kept in PostgreSQL; no process keeps anything
   ``mlm_projection_node`` (per distributor: the engine's figures and what moving them forward needs) and
   ``mlm_projection_earning`` (per distributor and bonus type: cents and rows) are written by
   :func:`fold`, a queue_job job (one engine run of the company through the one reader; the rows that changed
-  written from a binary COPY), enqueued every minute by ``res.company.cron_mlm_projection_fold`` for companies with pending changes,
-  and at once after a bulk change.
+  written from a binary COPY), enqueued every minute by ``res.company.cron_mlm_projection_fold`` for companies
+  with pending changes, and at once after a bulk change.
 - ``mlm_projection_delta`` is written by the transactions that change the inputs, in the same transaction:
   a row per new ledger line (``l``), per distributor whose status, coefficient, join date or highest rank changed
   (``d``), per new distributor (``n``) and per change of the tree (``t``: a move, a deletion, another sponsor or
