@@ -180,6 +180,6 @@ server_wide_modules = base,web,queue_job
 [queue_job]
 ; two jobs at a time; commission runs of a company one at a time (plus a per-company identity and lock);
 ; genealogy imports one at a time
-channels = root:2,root.mlm_commission:1,root.mlm_import:1
+channels = root:2,root.mlm_commission:1,root.mlm_import:1,root.mlm_projection:1
 CONF
 }

@@ -210,18 +210,9 @@ class MlmAutoship(models.Model):
         return result
 
     def _touch_distributors(self):
-        """The plan's autoship rule reads each distributor's active autoships: mark the distributors as changed so
-        that the real-time projection (which applies the distributors written since it was built) sees it."""
-        distributors = self.filtered(lambda a: a.owner_type == "distributor").distributor_id
-        if distributors:
-            self.env["mlm.distributor"].flush_model(["write_date"])
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE mlm_distributor SET write_date = now() AT TIME ZONE 'UTC' WHERE id = ANY(%s)",
-                    distributors.ids,
-                )
-            )
-            distributors.invalidate_recordset(["write_date"])
+        """The plan's autoship rule reads each distributor's active autoships: tell the shared real-time projection
+        that these distributors changed (mlm_commission), so that it does not answer from a stale state."""
+        self.filtered(lambda a: a.owner_type == "distributor").distributor_id._mlm_projection_changed()
 
     # ------------------------------------------------------------------ actions (backend)
     def action_pause(self):

@@ -7,10 +7,12 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, formatLang
 
 from ..engine import compute_period, rank_standing
-from ..engine.projection import ProjectionState, state_class_for
 from ..tools.result_table import restricted_ids
+from . import mlm_distributor_projection as projection
 from .mlm_commission_data import InputReader, InputScope
-from .mlm_distributor_projection import SMALL_TEAM, ProjectionCache
+
+# fields whose change the shared projection follows (sponsor and company: a change of the tree)
+PROJECTION_FIELDS = {"status", "mlm_coefficient", "join_date", "highest_rank_id"}
 
 
 class MlmDistributor(models.Model):
@@ -55,6 +57,7 @@ class MlmDistributor(models.Model):
         self.env.cr.execute(
             SQL("CREATE INDEX IF NOT EXISTS mlm_distributor_write_date_idx ON mlm_distributor (write_date)")
         )
+        projection.create_tables(self.env.cr)  # the shared projection's tables (no ORM model: no RPC surface)
         return res
 
     def _compute_period_volume(self):
@@ -144,6 +147,40 @@ class MlmDistributor(models.Model):
         period reader for the plan's standing rule. None here: ``mlm_autoship`` adds the active autoships."""
         return SQL("0::float8")
 
+    # ------------------------------------------------------------------ changes the projection follows
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        self.flush_model(["company_id", "parent_path"])
+        projection.record_changes(self.env, "n", distributors=records.ids)
+        return records
+
+    def write(self, vals):
+        res = super().write(vals)
+        kind = "t" if {"sponsor_id", "company_id"} & set(vals) else "d" if PROJECTION_FIELDS & set(vals) else None
+        if kind and self:
+            self.flush_recordset(["company_id"])
+            projection.record_changes(self.env, kind, distributors=self.ids)
+        return res
+
+    def _mlm_projection_changed(self):
+        """Tell the shared projection that a figure the period reader reads for these distributors changed
+        outside their own fields (e.g. ``mlm_autoship``'s standing orders): pending until the next fold."""
+        if self:
+            self.flush_recordset(["company_id"])
+            projection.record_changes(self.env, "d", distributors=self.ids)
+
+    def unlink(self):
+        if self:
+            self.flush_recordset(["company_id"])
+            projection.record_changes(self.env, "t", distributors=self.ids)
+        return super().unlink()
+
+    def _move_in_genealogy(self, new_sponsor, option, reason):
+        res = super()._move_in_genealogy(new_sponsor, option, reason)
+        projection.record_changes(self.env, "t", distributors=self.ids)
+        return res
+
     # ------------------------------------------------------------------ real-time projection
     @api.readonly  # over RPC it only reads: served from the replica when db_replica_host is set
     def get_mlm_projection(self, period=None):
@@ -151,15 +188,15 @@ class MlmDistributor(models.Model):
 
         Exactly what a preview run would give this distributor now (leadership pool included). In order:
 
-        1. the per-process projection cache of the company's period (see :class:`ProjectionCache`), moved forward
-           by the ledger lines added since it was built: a few milliseconds, whatever the size of the network
-           (for an engine class a plan type installs: its engine run again on the cached inputs after a change);
+        1. the shared state of the company's period in PostgreSQL (see :mod:`.mlm_distributor_projection`): the
+           figures the last fold stored, moved forward by the ledger lines added since (a few index lookups,
+           whatever the size of the network, in every worker, with nothing kept between requests);
         2. the period's preview, when nothing in this distributor's subtree changed since it ran;
         3. for a small team: the engine on this distributor's subtree, read by two binary COPYs over index range
            scans of ``parent_path`` (when the distributor is not in the leadership pool, which needs the company,
-           and the plan uses the default engine, whose figures depend on the subtree only);
-        4. otherwise the cache is built: the company's tree and period ledger read as a preview reads them and
-           one engine run (about the time of the read part of a preview), then kept for the next calls.
+           and the plan's engine class is projected incrementally, its figures depending on the subtree only);
+        4. otherwise the engine on the company, in this request (until the next fold, every minute, catches up
+           with a change the state cannot follow: a move, new distributors, a status change near this one).
         """
         self.ensure_one()
         # projected earnings of others are for MLM staff; a distributor sees their own (the portal pages)
@@ -167,26 +204,25 @@ class MlmDistributor(models.Model):
         if period is not None and not isinstance(period, models.BaseModel):
             period = None  # over RPC: the open period, never a record id chosen by the caller
         me = self.sudo()
-        Period = self.env["mlm.commission.period"].sudo()
-        today = fields.Date.context_today(self)
         if period:
             date_from, date_to = period.date_from, period.date_to
         else:
-            period, date_from, date_to = Period._get_current_period(me.company_id, today)
+            Period = self.env["mlm.commission.period"].sudo()
+            period, date_from, date_to = Period._get_current_period(me.company_id, fields.Date.context_today(self))
         plan = period.plan_id or me.company_id.mlm_plan_id
         if not plan:
             return {}
         ranks = plan._get_ranks()
         spec = plan._get_engine_spec()
-        # the default engine's figures depend on the subtree only (the pool aside); another engine class may
-        # read the whole company: it is projected from the company's state (or a current preview) only
-        subtree_exact = state_class_for(plan._get_engine_class()) is ProjectionState
         self.env["mlm.distributor"].flush_model()
         self.env["mlm.volume.line"].flush_model()
-        cache = ProjectionCache(self.env, me.company_id, date_from, date_to, plan, ranks, spec)
-        values = cache.projection(me, build=False)
-        if values:
-            return values
+        shared = projection.SharedProjection(self.env, me.company_id, date_from, date_to, plan, spec)
+        values = shared.values(me)
+        if values is not None:
+            return self._projection_format(me, plan, ranks, spec, values, date_from, date_to)
+        # the default engine's figures depend on the subtree only (the pool aside); another engine class may
+        # read the whole company: it is projected from the company (or a current preview) only
+        subtree_exact = shared.incremental
         low, high = me._subtree_range()
         has_pool = spec.pool_min_rank is not None and bool(spec.pool_rate)
         if (
@@ -196,11 +232,53 @@ class MlmDistributor(models.Model):
             and me._preview_is_current(period, low, high, company_wide=has_pool or not subtree_exact)
         ):
             return self._projection_from_preview(me, period, plan, ranks)
-        if subtree_exact and me._subtree_smaller_than(low, high, SMALL_TEAM):
+        if subtree_exact and me._subtree_smaller_than(low, high, projection.SMALL_TEAM):
             values, paid = self._projection_from_subtree(me, plan, ranks, spec, low, high, date_from, date_to)
             if not has_pool or paid < spec.pool_min_rank:
                 return values
-        return cache.projection(me, build=True) or {}
+        return self._projection_from_company(me, plan, ranks, spec, date_from, date_to)
+
+    def _projection_from_company(self, me, plan, ranks, spec, date_from, date_to):
+        """The engine on the whole company, in this request (the shared state cannot answer yet)."""
+        data = InputReader(self.env, me.company_id, date_from, date_to, ranks).read_inputs(InputScope.company())
+        result = compute_period(data.inputs(), spec, engine_class=plan._get_engine_class())
+        i = int(data.index.positions([me.id])[0])
+        if i < 0:
+            return {}
+        return self._projection_values(me, plan, ranks, result, i, data.index, data.sponsor_idx, date_from, date_to)
+
+    def _projection_format(self, me, plan, ranks, spec, values, date_from, date_to):
+        """The dict of ``get_mlm_projection`` from the figures of the shared state."""
+        currency = me.company_id.currency_id
+        labels = dict(plan._get_bonus_type_selection())
+        paid = values["paid_rank"]
+        next_rank = self._mlm_next_rank(
+            ranks,
+            spec,
+            paid,
+            values["pv"],
+            [volume for _k, volume in values["legs"]],
+            lambda threshold: values["legs_holding"][threshold],
+        )
+        return {
+            "date_from": date_from,
+            "date_to": date_to,
+            "pv": values["pv"],
+            "gv": values["gv"],
+            "active": values["active"],
+            "legs": sorted(
+                ({"distributor_id": int(k), "volume": volume} for k, volume in values["legs"]),
+                key=lambda leg: -leg["volume"],
+            ),
+            "paid_rank_id": ranks[paid].rank_id.id if paid >= 0 else False,
+            "paid_rank": ranks[paid].rank_id.name if paid >= 0 else "",
+            "next_rank": next_rank,
+            "earnings": {
+                labels[str(code)]: currency.round(cents / 100.0) for code, cents in values["earnings_cents"].items()
+            },
+            "projected_total": currency.round(values["total_cents"] / 100.0),
+            "currency_id": currency.id,
+        }
 
     def _subtree_smaller_than(self, low, high, limit):
         self.env.cr.execute(

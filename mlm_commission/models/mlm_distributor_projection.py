@@ -1,353 +1,501 @@
-"""Per-process cache behind ``mlm.distributor.get_mlm_projection`` (not a model: a helper of that method).
+"""The shared real-time projection behind ``mlm.distributor.get_mlm_projection`` (not a model: its helpers).
 
-One entry per database, company and period holds a :class:`~..engine.projection.ProjectionState` (or, for an engine
-class a plan type installs, an :class:`~..engine.projection.EngineState`): the engine's per-distributor state of the
-whole company, built once by the reader of a preview (:class:`InputReader`, company scope) plus one engine run.
-What changed since is read by the same reader (changes scope). Each
-call applies what changed since the entry (distributors written, ledger lines added) to the state, then computes
-the distributor's bonuses from it: milliseconds instead of an engine run over the whole downline.
+Every worker reads the same state, kept in PostgreSQL; no process keeps anything between requests.
 
-Exactness:
-
-- distributors written or created since the entry are read (an index range on ``write_date``) and compared with
-  it: a status, coefficient or highest-rank change, or a new distributor, is applied to the state; a changed
-  sponsor or join date, a move in the genealogy, a deletion, another plan version or rank order rebuild it;
-- ledger lines are append-only (corrections are new lines), so new lines are the only ledger change. Lines are
-  read from ``DELTA_WINDOW`` ids below the highest id already applied, and the ids already applied in that
-  window are skipped, so a transaction that commits its lines after a later one is still picked up; every
-  ``MAX_AGE`` seconds the entry's line count is checked against the period's (a rebuild when they differ), which
-  bounds what a very long transaction could slip past the window;
-- a transaction that has written anything itself (its own, uncommitted lines or distributors) works on a private
-  copy and never changes the shared entry: a rollback cannot leave anything behind.
+- ``mlm_projection_state`` (one row per company: the period, plan and leg-rank slots the state is for),
+  ``mlm_projection_node`` (per distributor: the engine's figures and what moving them forward needs) and
+  ``mlm_projection_earning`` (per distributor and bonus type: cents and rows) are written by
+  :func:`fold`, a queue_job job (one engine run of the company through the one reader; the rows that changed
+  written from a binary COPY), enqueued every minute by ``res.company.cron_mlm_projection_fold`` for companies
+  with pending changes, and at once after a bulk change.
+- ``mlm_projection_delta`` is written by the transactions that change the inputs, in the same transaction:
+  a row per new ledger line (``l``), per distributor whose status, coefficient, join date or highest rank changed
+  (``d``), per new distributor (``n``) and per change of the tree (``t``: a move, a deletion, another sponsor or
+  company). The fold deletes the rows its snapshot sees (Odoo's transactions are REPEATABLE READ: exactly the
+  changes its run read), so what a reader sees pending is exactly what the state misses.
+- :class:`SharedProjection` reads one distributor: its stored row, its recruits and its earnings when nothing
+  pending concerns it (three index lookups); with pending ledger lines below it, the rows of their paths and
+  applies them exactly (``engine.projection.Pending``); otherwise it answers ``None`` and the caller falls back
+  to the engine (subtree or company), exactly but slower, until the next fold.
 """
-
-import copy
-import threading
-import time
-from datetime import timedelta
 
 import numpy as np
 
+from odoo import fields
 from odoo.tools import SQL
 
-from ..engine import IdIndex, compute_period
-from ..engine.projection import state_class_for
+from ..engine import compute_period
+from ..engine.projection import (
+    EARNING_COLUMNS,
+    NODE_COLUMNS,
+    earning_arrays,
+    empty_period_values,
+    incremental,
+    node_arrays,
+    project_pending,
+    stored_values,
+)
+from ..tools import pgcopy
 from .mlm_commission_data import InputReader, InputScope
 
-# A team smaller than this is projected by running the engine on its subtree when no cache is warm.
+# A team smaller than this is projected by running the engine on its subtree when the shared state cannot answer.
 SMALL_TEAM = 20_000
-# Ledger ids re-read below the highest applied id (lines committed out of id order).
-DELTA_WINDOW = 2_000
-# Seconds after which an entry is checked against the database (its ledger line count) before it is used again.
-MAX_AGE = 900.0
-# More distributors than this touched by new lines: rebuilding is cheaper than walking their paths.
-MAX_TOUCHED = 2_000
-# Entries kept per process (company periods).
-SLOTS = 4
+# More pending changes than this in a company: the state is not moved forward in a request (the fold catches up).
+MAX_PENDING = 5_000
+# A change of this many rows or more enqueues the fold at once (smaller ones wait for the cron).
+BULK_CHANGE = 1_000
+# Rows per binary COPY payload of the fold.
+COPY_CHUNK = 200_000
+# Advisory lock class of the fold (with the company id): one fold per company at a time.
+FOLD_LOCK = 0x4D4C4D50
 
-_entries = {}
-_entries_lock = threading.Lock()
+DDL = [
+    SQL(
+        """
+        CREATE TABLE IF NOT EXISTS mlm_projection_state (
+            company_id int4 PRIMARY KEY, date_from date NOT NULL, date_to date NOT NULL, plan_key text NOT NULL,
+            slots int4[] NOT NULL, company_bv_cents int8 NOT NULL, closed_periods int4 NOT NULL,
+            distributors int4 NOT NULL, built_at timestamp NOT NULL, pool_ids int4[], pool_gv float8[])
+        """
+    ),
+    SQL("ALTER TABLE mlm_projection_state ADD COLUMN IF NOT EXISTS pool_ids int4[]"),
+    SQL("ALTER TABLE mlm_projection_state ADD COLUMN IF NOT EXISTS pool_gv float8[]"),
+    SQL(
+        "CREATE TABLE IF NOT EXISTS mlm_projection_node (company_id int4 NOT NULL, %s, legs_holding int4[] NOT NULL,"
+        " legs_capped float8[] NOT NULL, PRIMARY KEY (company_id, distributor_id))",
+        SQL(", ").join(SQL("%s %s NOT NULL", SQL.identifier(name), SQL(pgtype)) for name, pgtype in NODE_COLUMNS),
+    ),
+    *(
+        SQL("ALTER TABLE mlm_projection_node ADD COLUMN IF NOT EXISTS %s %s", SQL.identifier(name), SQL(pgtype))
+        for name, pgtype in [*NODE_COLUMNS, ("legs_holding", "int4[]"), ("legs_capped", "float8[]")]
+    ),
+    SQL("CREATE INDEX IF NOT EXISTS mlm_projection_node_sponsor_idx ON mlm_projection_node (company_id, sponsor_id)"),
+    SQL(
+        "CREATE TABLE IF NOT EXISTS mlm_projection_earning (company_id int4 NOT NULL, %s,"
+        " PRIMARY KEY (company_id, distributor_id, bonus_type))",
+        SQL(", ").join(SQL("%s %s NOT NULL", SQL.identifier(name), SQL(pgtype)) for name, pgtype in EARNING_COLUMNS),
+    ),
+    SQL(
+        """
+        CREATE TABLE IF NOT EXISTS mlm_projection_delta (
+            id bigserial PRIMARY KEY, company_id int4 NOT NULL, distributor_id int4, line_id int4,
+            kind char(1) NOT NULL)
+        """
+    ),
+    SQL("CREATE INDEX IF NOT EXISTS mlm_projection_delta_company_idx ON mlm_projection_delta (company_id)"),
+]
+NODE_SQL_COLUMNS = SQL(", ").join(SQL.identifier(name) for name, _pgtype in NODE_COLUMNS)
 
 
-class _Entry:
-    """One company period's state, the ids it maps and the ledger position it reflects."""
-
-    def __init__(self, version, state, index, high, seen, built_at, count):
-        self.version = version
-        self.count = count  # ledger lines of the period in the state
-        self.state = state
-        self.index = index
-        self.high = high  # highest ledger line id applied
-        self.seen = seen  # ids above ``high - DELTA_WINDOW`` applied already (sorted)
-        self.built_at = built_at  # database time of the build
-        self.built = time.monotonic()
-        self.lock = threading.Lock()
-
-    def private_copy(self):
-        """A copy for one transaction that has written: moving it forward leaves this entry as it is."""
-        other = copy.copy(self)
-        other.state = self.state.duplicate()
-        other.lock = threading.Lock()
-        return other
+def create_tables(cr):
+    for query in DDL:
+        cr.execute(query)
 
 
-def clear():
-    """Forget every entry of this process (tests, benchmarks)."""
-    with _entries_lock:
-        _entries.clear()
+def record_changes(env, kind, distributors=None, lines=None):
+    """Record changes of the projection's inputs in the writing transaction: ``lines`` (ledger line ids) or
+    ``distributors`` (ids) with ``kind`` (``l``, ``d``, ``n``, ``t``: see the module doc). Returns the rows
+    written; a bulk change enqueues the fold of the companies concerned."""
+    cr = env.cr
+    if lines:
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO mlm_projection_delta (company_id, distributor_id, line_id, kind)
+                SELECT company_id, distributor_id, id, 'l' FROM mlm_volume_line WHERE id = ANY(%s)
+                RETURNING company_id
+                """,
+                list(lines),
+            )
+        )
+    elif distributors:
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO mlm_projection_delta (company_id, distributor_id, kind)
+                SELECT company_id, id, %s FROM mlm_distributor WHERE id = ANY(%s)
+                RETURNING company_id
+                """,
+                kind,
+                list(distributors),
+            )
+        )
+    else:
+        return 0
+    companies = [row[0] for row in cr.fetchall()]
+    if len(companies) >= BULK_CHANGE:
+        env["res.company"].sudo().browse(sorted(set(companies)))._mlm_projection_enqueue_fold()
+    return len(companies)
 
 
-class ProjectionCache:
-    """The projection cache of one company period, seen from one transaction."""
+def plan_key(plan, spec):
+    engine_class = plan._get_engine_class()
+    return f"{plan.id}:{engine_class.__module__}.{engine_class.__qualname__}:{spec!r}"
 
-    def __init__(self, env, company, date_from, date_to, plan, ranks, spec):
+
+def closed_periods(env, company):
+    env["mlm.commission.period"].flush_model(["state", "company_id"])
+    env.cr.execute(
+        SQL(
+            "SELECT count(*) FROM mlm_commission_period WHERE company_id = %s AND state IN ('closed', 'paid')",
+            company.id,
+        )
+    )
+    return env.cr.fetchone()[0]
+
+
+def fold(env, company, period=None):
+    """Rebuild ``company``'s shared state for its current period (or ``period``; the job, see the module doc).
+    Returns the number of distributors stored, or None when another fold of the company holds the lock.
+
+    Only rows whose figures changed are written (most of a big network does not move between two folds): staged by
+    binary COPY, then one ``UPDATE ... WHERE ... IS DISTINCT FROM``, one ``INSERT`` of the new and one ``DELETE`` of
+    the vanished rows per table, so readers keep a compact table."""
+    cr = env.cr
+    cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", FOLD_LOCK, company.id))
+    if not cr.fetchone()[0]:
+        return None
+    # first statement of the transaction's snapshot: the changes deleted are exactly the changes read below
+    cr.execute(SQL("DELETE FROM mlm_projection_delta WHERE company_id = %s", company.id))
+    cr.execute(SQL("DELETE FROM mlm_projection_state WHERE company_id = %s", company.id))
+    if period:
+        date_from, date_to = period.date_from, period.date_to
+    else:
+        Period = env["mlm.commission.period"].sudo()
+        period, date_from, date_to = Period._get_current_period(company, fields.Date.context_today(env.user))
+    plan = period.plan_id or company.mlm_plan_id
+    if not plan:
+        cr.execute(SQL("DELETE FROM mlm_projection_node WHERE company_id = %s", company.id))
+        cr.execute(SQL("DELETE FROM mlm_projection_earning WHERE company_id = %s", company.id))
+        return 0
+    ranks = plan._get_ranks()
+    spec = plan._get_engine_spec()
+    data = InputReader(env, company, date_from, date_to, ranks).read_inputs(InputScope.company())
+    inputs = data.inputs()
+    result = compute_period(inputs, spec, engine_class=plan._get_engine_class())
+    nodes = node_arrays(inputs, spec, result, data.ids)
+    earnings = earning_arrays(result, data.ids)
+    pooled = spec.pool_rate and spec.pool_min_rank is not None
+    members = np.flatnonzero((result.paid_rank >= spec.pool_min_rank) & inputs.active_status) if pooled else []
+    header = (
+        int(result.bv_cents.sum()),
+        data.size,
+        [int(data.ids[m]) for m in members],
+        [float(result.gv[m]) for m in members],
+    )
+    del data, inputs, result  # the run's rows and the ledger: not needed for writing (peak memory)
+    slots = nodes.pop("slots")
+    holding = nodes.pop("legs_holding")
+    capped = nodes.pop("legs_capped")
+    columns = list(NODE_COLUMNS) + [(f"lh_{i}", "int8") for i in range(len(slots))]
+    columns += [(f"lc_{r}", "float8") for r in range(len(capped))]
+    arrays = dict(nodes, **{f"lh_{i}": holding[i] for i in range(len(slots))})
+    arrays.update({f"lc_{r}": capped[r] for r in range(len(capped))})
+    names = [name for name, _pgtype in NODE_COLUMNS]
+    staged = [SQL("s.%s", SQL.identifier(name)) for name in names]
+    staged.append(
+        SQL("ARRAY[%s]::int4[]", SQL(", ").join(SQL("s.%s", SQL.identifier(f"lh_{i}")) for i in range(len(slots))))
+    )
+    staged.append(
+        SQL("ARRAY[%s]::float8[]", SQL(", ").join(SQL("s.%s", SQL.identifier(f"lc_{r}")) for r in range(len(capped))))
+    )
+    _write_changed(
+        cr,
+        company,
+        "mlm_projection_node",
+        columns,
+        arrays,
+        [*names, "legs_holding", "legs_capped"],
+        staged,
+        ["distributor_id"],
+    )
+    _write_changed(
+        cr,
+        company,
+        "mlm_projection_earning",
+        list(EARNING_COLUMNS),
+        earnings,
+        [name for name, _pgtype in EARNING_COLUMNS],
+        [SQL("s.%s", SQL.identifier(name)) for name, _pgtype in EARNING_COLUMNS],
+        ["distributor_id", "bonus_type"],
+    )
+    company_bv, size, pool_ids, pool_gv = header
+    cr.execute(
+        SQL(
+            """
+            INSERT INTO mlm_projection_state (company_id, date_from, date_to, plan_key, slots, company_bv_cents,
+                                              closed_periods, distributors, built_at, pool_ids, pool_gv)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now() AT TIME ZONE 'UTC', %s, %s)
+            """,
+            company.id,
+            date_from,
+            date_to,
+            plan_key(plan, spec),
+            [int(t) for t in slots],
+            company_bv,
+            closed_periods(env, company),
+            size,
+            pool_ids,
+            pool_gv,
+        )
+    )
+    return size
+
+
+def _write_changed(cr, company, table, columns, arrays, names, staged, key):
+    """Make ``table``'s rows of ``company`` the staged ones: COPY ``arrays`` into a temporary table, then update
+    the rows that differ (``names`` from the expressions ``staged``), insert the new ones, delete the vanished."""
+    stage = f"{table}_stage"
+    cr.execute(
+        SQL(
+            "CREATE TEMP TABLE %s (%s) ON COMMIT DROP",
+            SQL.identifier(stage),
+            SQL(", ").join(SQL("%s %s", SQL.identifier(name), SQL(pgtype)) for name, pgtype in columns),
+        )
+    )
+    size = len(arrays[columns[0][0]])
+    for start in range(0, size, COPY_CHUNK):  # bounded COPY payloads (peak memory)
+        pgcopy.copy_in(
+            cr._obj, stage, {name: arrays[name][start : start + COPY_CHUNK] for name, _t in columns}, columns
+        )
+    target = SQL.identifier(table)
+    cols = SQL(", ").join(SQL.identifier(name) for name in names)
+    values = SQL(", ").join(staged)
+    same_key = SQL(" AND ").join(SQL("n.%s = s.%s", SQL.identifier(k), SQL.identifier(k)) for k in key)
+    cr.execute(
+        SQL(
+            "UPDATE %(target)s n SET (%(cols)s) = ROW(%(values)s) FROM %(stage)s s"
+            " WHERE n.company_id = %(company)s AND %(same)s AND ROW(%(current)s) IS DISTINCT FROM ROW(%(values)s)",
+            target=target,
+            cols=cols,
+            values=values,
+            stage=SQL.identifier(stage),
+            company=company.id,
+            same=same_key,
+            current=SQL(", ").join(SQL("n.%s", SQL.identifier(name)) for name in names),
+        )
+    )
+    cr.execute(
+        SQL(
+            "INSERT INTO %(target)s (company_id, %(cols)s) SELECT %(company)s, %(values)s FROM %(stage)s s"
+            " WHERE NOT EXISTS (SELECT 1 FROM %(target)s n WHERE n.company_id = %(company)s AND %(same)s)",
+            target=target,
+            cols=cols,
+            values=values,
+            stage=SQL.identifier(stage),
+            company=company.id,
+            same=same_key,
+        )
+    )
+    cr.execute(
+        SQL(
+            "DELETE FROM %(target)s n WHERE n.company_id = %(company)s"
+            " AND NOT EXISTS (SELECT 1 FROM %(stage)s s WHERE %(same)s)",
+            target=target,
+            company=company.id,
+            stage=SQL.identifier(stage),
+            same=same_key,
+        )
+    )
+    cr.execute(SQL("DROP TABLE %s", SQL.identifier(stage)))
+
+
+class SharedProjection:
+    """One company period's shared state, seen from one transaction (see the module doc)."""
+
+    def __init__(self, env, company, date_from, date_to, plan, spec):
         self.env = env
         self.company = company
         self.date_from, self.date_to = date_from, date_to
-        self.plan, self.ranks, self.spec = plan, ranks, spec
-        self.key = (env.cr.dbname, company.id, date_from, date_to)
+        self.plan, self.spec = plan, spec
+        # pending lines are applied on the stored rows only where their rank and activity rules are the default
+        # engine's: the standing-order rule (mlm_autoship) reads a figure the rows do not keep, so such plans take
+        # the engine while changes are pending (exact, slower)
+        standing = spec.standing_min_pv > 0 or any(rule.standing_counts for rule in spec.ranks)
+        self.incremental = incremental(plan._get_engine_class()) and not standing
 
-    # ------------------------------------------------------------------ entry
-    def _version(self):
-        """(what forces a rebuild, whether this transaction has written nothing yet).
-
-        A rebuild follows a move in the genealogy (a move log), a deleted distributor (PostgreSQL's count of
-        deleted rows of the table, committed plus this transaction's own) or another plan version or rank order:
-        index probes and catalog reads, no scan of the company's distributors. Created and written distributors
-        are applied to the entry (``_catch_up_distributors``).
-        """
+    # ------------------------------------------------------------------ reads
+    def header(self):
+        """(slots, company BV cents, pending changes) of a state current for this period and plan (and the closes
+        it knows: a close writes the highest ranks), else None."""
+        self.env["mlm.commission.period"].flush_model(["state", "company_id"])
         cr = self.env.cr
         cr.execute(
             SQL(
                 """
-                SELECT (SELECT max(id) FROM mlm_move_log),
-                       (SELECT n_tup_del FROM pg_stat_all_tables WHERE relid = 'mlm_distributor'::regclass)
-                       + pg_stat_get_xact_tuples_deleted('mlm_distributor'::regclass),
-                       pg_current_xact_id_if_assigned() IS NULL
-                """
+                SELECT s.slots, s.company_bv_cents, s.pool_ids, s.pool_gv,
+                       s.closed_periods = (SELECT count(*) FROM mlm_commission_period p
+                                            WHERE p.company_id = s.company_id AND p.state IN ('closed', 'paid')),
+                       (SELECT count(*) FROM (SELECT 1 FROM mlm_projection_delta p WHERE p.company_id = s.company_id
+                                              LIMIT %(limit)s) t)
+                  FROM mlm_projection_state s
+                 WHERE s.company_id = %(company)s AND s.date_from = %(start)s AND s.date_to = %(end)s
+                   AND s.plan_key = %(key)s
+                """,
+                company=self.company.id,
+                start=self.date_from,
+                end=self.date_to,
+                key=plan_key(self.plan, self.spec),
+                limit=MAX_PENDING + 1,
             )
         )
-        last_move, deleted, clean = cr.fetchone()
-        ranks = tuple((rule.rank_id.id, rule.rank_id.sequence) for rule in self.ranks)
-        return (last_move, deleted, ranks, self.spec), clean
+        row = cr.fetchone()
+        if not row or not row[4] or row[5] > MAX_PENDING:
+            return None
+        self.pool_members = dict(zip(row[2] or [], row[3] or [], strict=True))
+        return row[0], row[1], row[5]
 
-    def entry(self, build):
-        """The entry moved to the current genealogy and ledger (the shared one, or a private copy when this
-        transaction has written), or None when none is warm and ``build`` is false."""
-        version, shared = self._version()
-        with _entries_lock:
-            entry = _entries.get(self.key)
-        if entry is None or entry.version != version:
-            if not build:
-                return None
-            return self._build(version, shared)
-        with entry.lock:
-            target = entry if shared else entry.private_copy()
-            changes = self._read_changes(target)
-            if (
-                self._catch_up_distributors(target, changes)
-                and self._catch_up(target, changes)
-                and self._checked(target, shared)
-            ):
-                return target
-        if shared:
-            with _entries_lock:
-                if _entries.get(self.key) is entry:
-                    del _entries[self.key]  # half moved: never serve it again
-        return self._build(version, shared) if build else None
+    def _nodes(self, where):
+        self.env.cr.execute(
+            SQL(
+                "SELECT %s, legs_holding, legs_capped FROM mlm_projection_node WHERE company_id = %s AND %s",
+                NODE_SQL_COLUMNS,
+                self.company.id,
+                where,
+            )
+        )
+        names = [name for name, _pgtype in NODE_COLUMNS] + ["legs_holding", "legs_capped"]
+        return {row[0]: dict(zip(names, row, strict=True)) for row in self.env.cr.fetchall()}
 
-    def _checked(self, entry, shared):
-        """False when an entry older than ``MAX_AGE`` misses ledger lines (committed too late for the id window):
-        one count of the period's lines, instead of a rebuild."""
-        if time.monotonic() - entry.built <= MAX_AGE:
-            return True
-        if self._ledger_count() != entry.count:
-            return False
-        if shared:
-            self.env.cr.execute(SQL("SELECT now() AT TIME ZONE 'UTC'"))
-            entry.built_at = self.env.cr.fetchone()[0]
-            entry.built = time.monotonic()
-        return True
+    def _earnings(self, distributor_id):
+        self.env.cr.execute(
+            SQL(
+                "SELECT bonus_type, cents, row_count FROM mlm_projection_earning"
+                " WHERE company_id = %s AND distributor_id = %s",
+                self.company.id,
+                distributor_id,
+            )
+        )
+        return {code: (cents, count) for code, cents, count in self.env.cr.fetchall()}
 
-    def _ledger_count(self):
+    def _pending(self):
+        """Pending changes: [(kind, distributor id, parent path, pv, bv cents, day)] (line figures for lines of
+        the period, else None)."""
         self.env.cr.execute(
             SQL(
                 """
-                SELECT count(*) FROM mlm_volume_line
-                 WHERE company_id = %(company)s AND date >= %(start)s AND date <= %(end)s
+                SELECT p.kind, p.distributor_id, d.parent_path,
+                       v.pv::float8, round(v.bv * 100)::int8, (COALESCE(v.origin_date, v.date) - DATE '0001-01-01' + 1)
+                  FROM mlm_projection_delta p
+                  LEFT JOIN mlm_distributor d ON d.id = p.distributor_id
+                  LEFT JOIN mlm_volume_line v ON v.id = p.line_id AND v.date >= %(start)s AND v.date <= %(end)s
+                 WHERE p.company_id = %(company)s
                 """,
                 company=self.company.id,
                 start=self.date_from,
                 end=self.date_to,
             )
         )
-        return self.env.cr.fetchone()[0]
+        return self.env.cr.fetchall()
 
-    def _store(self, entry):
-        with _entries_lock:
-            _entries[self.key] = entry
-            while len(_entries) > SLOTS:
-                del _entries[min(_entries, key=lambda k: _entries[k].built)]
+    def values(self, me):
+        """The projection figures of ``me`` (see ``engine.projection.stored_values``), or None when the shared
+        state cannot give them exactly now."""
+        header = self.header()
+        if header is None:
+            return self._empty(me)
+        slots, company_bv, pending = header
+        if not pending:
+            return self._stored(me, slots)
+        if not self.incremental:
+            return None
+        return self._with_pending(me, slots, company_bv)
 
-    def _reader(self):
-        return InputReader(self.env, self.company, self.date_from, self.date_to, self.ranks)
-
-    def _build(self, version, shared):
-        """The company's tree and period ledger read as a preview reads them, and one engine run."""
-        data = self._reader().read_inputs(InputScope.company())
-        high, window = self._window_ids()
-        self.env.cr.execute(SQL("SELECT now() AT TIME ZONE 'UTC'"))
-        built_at = self.env.cr.fetchone()[0]
-        inputs = data.inputs()
-        engine_class = self.plan._get_engine_class()
-        result = compute_period(inputs, self.spec, engine_class=engine_class)
-        state = state_class_for(engine_class)(inputs, self.spec, result, engine_class)
-        entry = _Entry(version, state, data.index, high, window, built_at, self._ledger_count())
-        if shared:
-            self._store(entry)
-        return entry
-
-    def _window_ids(self):
-        """Highest ledger id, and the ids of this period's lines in the window below it."""
+    def _empty(self, me):
+        """A period without ledger lines yet (a month's start, before its first fold): everybody at the lowest
+        rank without volume, when the plan pays no rank above it without volume (else None)."""
+        if not self.incremental:
+            return None
         cr = self.env.cr
-        cr.execute(SQL("SELECT COALESCE(max(id), 0) FROM mlm_volume_line"))
-        high = cr.fetchone()[0]
         cr.execute(
             SQL(
                 """
-                SELECT id FROM mlm_volume_line
-                 WHERE id > %(low)s AND company_id = %(company)s AND date >= %(start)s AND date <= %(end)s
-                 ORDER BY id
+                SELECT EXISTS(SELECT 1 FROM mlm_volume_line v WHERE v.company_id = %(company)s
+                                 AND v.date >= %(start)s AND v.date <= %(end)s),
+                       ARRAY(SELECT d.id FROM mlm_distributor d WHERE d.sponsor_id = %(me)s ORDER BY d.id)
                 """,
-                low=high - DELTA_WINDOW,
                 company=self.company.id,
                 start=self.date_from,
                 end=self.date_to,
+                me=me.id,
             )
         )
-        return high, np.array([row[0] for row in cr.fetchall()], dtype=np.int64)
-
-    def _read_changes(self, entry):
-        """What was written since the entry (the reader's changes scope): distributors written ``MAX_AGE``
-        seconds before the entry was built or later, ledger lines from ``DELTA_WINDOW`` ids below its highest."""
-        return self._reader().read_inputs(
-            InputScope.changes(
-                ledger_after=entry.high - DELTA_WINDOW, written_after=entry.built_at - timedelta(seconds=MAX_AGE)
-            )
-        )
-
-    def _catch_up_distributors(self, entry, changes=None):
-        """Apply the distributors written since the entry was built (statuses, coefficients, highest ranks,
-        new distributors); False when a rebuild is needed (a sponsor or join date changed, ...).
-
-        Rows are compared with the state, so reading a row twice is harmless: the changes re-read ``MAX_AGE``
-        seconds before the entry was built, for transactions that committed after it but started before.
-        """
-        changes = changes or self._read_changes(entry)
-        rows = {
-            "id": changes.ids,
-            "sponsor": changes.sponsor_ids,
-            "active": changes.active,
-            "coefficient": changes.coefficient,
-            "join_day": changes.join_day,
-            "ours": changes.ours,
-        }
-        highest = changes.highest_rank
-        if not len(rows["id"]):
-            return True
-        state = entry.state
-        at = entry.index.positions(rows["id"])
-        known = at >= 0
-        if (known & ~rows["ours"]).any() or len(rows["id"][~known & rows["ours"]]) > MAX_TOUCHED:
-            return False
-        k = at[known]
-        if (entry.index.positions(rows["sponsor"][known]) != state.sponsor[k]).any() or (
-            rows["join_day"][known] != state.join_day[k]
-        ).any():
-            return False
-        changed = (
-            (rows["active"][known] != state.active_status[k])
-            | (rows["coefficient"][known] != state.coefficient[k])
-            | (highest[known] != state.highest_rank[k])
-            | (changes.standing_pv[known] != state.standing_pv[k])
-        )
-        if np.count_nonzero(changed) > MAX_TOUCHED:
-            return False
-        for i in np.flatnonzero(known)[changed]:
-            state.set_distributor(
-                int(at[i]),
-                bool(rows["active"][i]),
-                float(rows["coefficient"][i]),
-                int(highest[i]),
-                float(changes.standing_pv[i]),
-            )
-        new = np.flatnonzero(~known & rows["ours"])
-        if len(new):
-            ids = entry.index.ids
-            if rows["id"][new[0]] <= ids.max():
-                return False  # the engine order is the id order: a new id must come last
-            for i in new:
-                sponsor = int(entry.index.positions([rows["sponsor"][i]])[0]) if rows["sponsor"][i] else -1
-                if rows["sponsor"][i] and sponsor < 0:
-                    return False
-                state.add_leaf(
-                    sponsor,
-                    bool(rows["active"][i]),
-                    float(rows["coefficient"][i]),
-                    int(rows["join_day"][i]),
-                    int(highest[i]),
-                )
-                ids = np.append(ids, rows["id"][i])
-                entry.index = IdIndex(ids)
-        return True
-
-    def _catch_up(self, entry, changes=None):
-        """Apply the ledger lines added since the entry; False when a rebuild is needed instead."""
-        changes = changes or self._read_changes(entry)
-        rows = {
-            "id": changes.line_id,
-            "dist": changes.line_dist_id,
-            "pv": changes.line_pv,
-            "bv_cents": changes.line_bv_cents,
-            "day": changes.line_day,
-            "customer": changes.line_customer,
-        }
-        new = ~np.isin(rows["id"], entry.seen, assume_unique=True)
-        if not new.any():
-            return True
-        dist = entry.index.positions(rows["dist"][new])
-        if dist.min() < 0 or len(np.unique(dist)) > MAX_TOUCHED:
-            return False
-        entry.state.apply(dist, rows["pv"][new], rows["bv_cents"][new], rows["day"][new], rows["customer"][new])
-        entry.count += int(np.count_nonzero(new))
-        entry.high = max(entry.high, int(rows["id"].max()))
-        seen = np.union1d(entry.seen, rows["id"][new])
-        entry.seen = seen[seen > entry.high - DELTA_WINDOW]
-        return True
-
-    # ------------------------------------------------------------------ projection
-    def projection(self, me, build):
-        """The projection values of ``me`` (the dict of ``get_mlm_projection``), or None (see ``entry``)."""
-        entry = self.entry(build)
-        if entry is None:
+        has_lines, kids = cr.fetchone()
+        if has_lines:
             return None
-        i = int(entry.index.positions([me.id])[0])
-        if i < 0:
-            return None
-        with entry.lock:
-            values = entry.state.values(i)
-        return self._format(me, values, entry)
+        highest = self.env["mlm.commission.period"]._plan_rank_indexes(
+            self.plan._get_ranks(), np.array([me.highest_rank_id.id], dtype=np.int64)
+        )[0]
+        return empty_period_values(self.spec, me.status == "active", me.mlm_coefficient, int(highest), kids)
 
-    def _format(self, me, values, entry):
-        currency = me.company_id.currency_id
-        labels = dict(self.plan._get_bonus_type_selection())
-        ranks = self.ranks
-        paid = values["paid_rank"]
-        next_rank = me._mlm_next_rank(
-            ranks,
-            self.spec,
-            paid,
-            values["pv"],
-            [volume for _k, volume in values["legs"]],
-            lambda threshold: values["legs_holding"][threshold],
+    def _stored(self, me, slots):
+        rows = self._nodes(SQL("(distributor_id = %s OR sponsor_id = %s)", me.id, me.id))
+        if me.id not in rows:
+            return None
+        kids = sorted((d, row["gv"]) for d, row in rows.items() if row["sponsor_id"] == me.id and d != me.id)
+        return stored_values(rows[me.id], slots, kids, self._earnings(me.id))
+
+    def _with_pending(self, me, slots, company_bv):
+        """Apply the pending changes concerning ``me`` (see the module doc); None when one needs the engine."""
+        lines, others, parent_paths = [], [], {}
+        for kind, dist_id, path, pv, bv_cents, day in self._pending():
+            if path is None:
+                return None  # a distributor deleted since
+            parent_paths[dist_id] = path
+            if kind == "l":
+                if pv is not None:  # a line of the period
+                    lines.append((dist_id, pv, bv_cents, day))
+            else:
+                others.append((kind, dist_id, path))
+        if any(kind == "t" for kind, _d, _p in others):
+            return None  # a change of the tree: ranks and levels the rows cannot follow
+
+        def path_of(x):
+            return [int(i) for i in parent_paths[x].rstrip("/").split("/")]
+
+        def rows_of(ids, b):
+            return self._nodes(SQL("(distributor_id = ANY(%s) OR sponsor_id = %s)", ids, b))
+
+        def members_of():
+            return self.pool_members
+
+        def check(rows, pooled):
+            return not self._others_concern(me, others, rows, pooled)
+
+        return project_pending(
+            self.spec, slots, me.id, lines, path_of, rows_of, self._earnings(me.id), members_of, company_bv, check
         )
-        ids = entry.index.ids
-        return {
-            "date_from": self.date_from,
-            "date_to": self.date_to,
-            "pv": values["pv"],
-            "gv": values["gv"],
-            "active": values["active"],
-            "legs": sorted(
-                ({"distributor_id": int(ids[k]), "volume": volume} for k, volume in values["legs"]),
-                key=lambda leg: -leg["volume"],
-            ),
-            "paid_rank_id": ranks[paid].rank_id.id if paid >= 0 else False,
-            "paid_rank": ranks[paid].rank_id.name if paid >= 0 else "",
-            "next_rank": next_rank,
-            "earnings": {
-                labels[str(code)]: currency.round(cents / 100.0) for code, cents in values["earnings_cents"].items()
-            },
-            "projected_total": currency.round(values["total_cents"] / 100.0),
-            "currency_id": currency.id,
-        }
+
+    def _others_concern(self, me, others, rows, pool):
+        """True when a changed or new distributor may change ``me``'s figures: ``me`` itself, a new distributor
+        below it (one more leg: ranks), a changed one below it near enough to pay it unilevel, matching or fast
+        start; in the pool, a new distributor, or a changed one of a pool rank or on the paths."""
+        spec = self.spec
+        # a matching source within G generations, itself within L compressed levels above the change
+        generations, levels = len(spec.matching_rates) + 1, len(spec.level_rates) + len(spec.matching_rates) + 1
+        mine = rows[me.id]
+        concerned = [(kind, d, path) for kind, d, path in others if pool or path.startswith(me.parent_path)]
+        if not concerned:
+            return False
+        if any(kind == "n" or d == me.id for kind, d, _path in concerned):
+            return True
+        self.env.cr.execute(
+            SQL(
+                "SELECT distributor_id, depth, active_above, paid FROM mlm_projection_node"
+                " WHERE company_id = %s AND distributor_id = ANY(%s)",
+                self.company.id,
+                [d for _kind, d, _path in concerned],
+            )
+        )
+        found = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        for _kind, dist_id, path in concerned:
+            if dist_id not in found:
+                return True
+            depth, active_above, paid = found[dist_id]
+            if pool and (paid >= spec.pool_min_rank or dist_id in rows):
+                return True
+            if path.startswith(me.parent_path) and (
+                depth - mine["depth"] <= generations or active_above - mine["active_above"] <= levels
+            ):
+                return True
+        return False

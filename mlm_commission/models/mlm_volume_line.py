@@ -5,6 +5,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL, float_is_zero
 
+from . import mlm_distributor_projection as projection
+
 _logger = logging.getLogger(__name__)
 
 # Object-valued context marker (as OCA queue_job does): it cannot travel through JSON-RPC, so only server code
@@ -107,7 +109,10 @@ class MlmVolumeLine(models.Model):
                     "Volume ledger lines are created by the system only: use a sale, an invoice or a manual adjustment."
                 )
             )
-        return super().create(vals_list)
+        lines = super().create(vals_list)
+        self.flush_model()
+        projection.record_changes(self.env, "l", lines=lines.ids)
+        return lines
 
     def write(self, vals):
         if PROTECTED_FIELDS.intersection(vals) and not self._is_system():
@@ -290,7 +295,9 @@ class MlmVolumeLine(models.Model):
                 SQL(", ").join(rows),
             )
         )
-        return self.browse([row[0] for row in self.env.cr.fetchall()])
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        projection.record_changes(self.env, "l", lines=ids)  # the shared projection's pending lines
+        return self.browse(ids)
 
     @api.model
     def _create_adjustment(self, distributor, pv, bv, date, reason):

@@ -1,5 +1,9 @@
-from odoo import fields, models
-from odoo.exceptions import UserError
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from . import mlm_distributor_projection as projection
+
+PROJECTION_CHANNEL = "root.mlm_projection"
 
 
 class ResCompany(models.Model):
@@ -85,3 +89,39 @@ class ResCompany(models.Model):
                 )
             )
         return journal, account
+
+    # ------------------------------------------------------------------ shared projection
+    @api.model
+    def cron_mlm_projection_fold(self):
+        """Enqueue the fold of the shared projection (``mlm_distributor_projection.fold``) of every company with a
+        plan whose state misses changes, is for another period or plan, or does not exist yet."""
+        if not self.env.su and not self.env.user.has_group("mlm_network.group_mlm_manager"):
+            raise AccessError(self.env._("Only the scheduler and MLM managers refresh the real-time projection."))
+        companies = self.sudo().search([("mlm_plan_id", "!=", False)])
+        stale = companies.filtered(lambda company: company._mlm_projection_stale())
+        stale._mlm_projection_enqueue_fold()
+        return True
+
+    def _mlm_projection_stale(self):
+        self.ensure_one()
+        Period = self.env["mlm.commission.period"].sudo()
+        period, date_from, date_to = Period._get_current_period(self, fields.Date.context_today(self.env.user))
+        plan = period.plan_id or self.mlm_plan_id
+        shared = projection.SharedProjection(self.env, self, date_from, date_to, plan, plan._get_engine_spec())
+        header = shared.header()
+        return header is None or bool(header[2])
+
+    def _mlm_projection_enqueue_fold(self):
+        for company in self:
+            company.with_delay(
+                channel=PROJECTION_CHANNEL,
+                identity_key=f"mlm_projection_fold:{company.id}",
+                description=self.env._("Shared projection of %(company)s", company=company.name),
+                max_retries=3,
+            )._mlm_projection_fold()
+        return True
+
+    def _mlm_projection_fold(self):
+        """Job: rebuild this company's shared projection state (one engine run, written by binary COPY)."""
+        self.ensure_one()
+        return projection.fold(self.env, self)

@@ -11,8 +11,8 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from odoo.addons.mlm_commission.engine import CommissionEngine
-from odoo.addons.mlm_commission.engine.projection import EngineState, ProjectionState, state_class_for
-from odoo.addons.mlm_commission.models import mlm_distributor_projection as projection_cache
+from odoo.addons.mlm_commission.engine.projection import incremental
+from odoo.addons.mlm_commission.models import mlm_distributor_projection as projection
 from odoo.addons.mlm_commission.models.mlm_commission_data import InputReader, InputScope
 from odoo.addons.mlm_commission.models.mlm_volume_line import SYSTEM_MARKER
 
@@ -33,7 +33,7 @@ class CompanyBonusEngine(CommissionEngine):
 class IncrementalEngine(CommissionEngine):
     """An engine keeping the default steps, declared so."""
 
-    projection_state = ProjectionState
+    projection_incremental = True
 
 
 class DataPathCommon(MlmCommissionCommon):
@@ -151,8 +151,6 @@ class TestEngineClassProjection(DataPathCommon):
 
     def setUp(self):
         super().setUp()
-        projection_cache.clear()
-        self.addCleanup(projection_cache.clear)
         Plan = type(self.env["mlm.plan"])
         labels = Plan._get_bonus_type_selection
         self.startPatcher(patch.object(Plan, "_get_engine_class", lambda plan: CompanyBonusEngine))
@@ -177,23 +175,24 @@ class TestEngineClassProjection(DataPathCommon):
             figures[dist] = (statement.pv, statement.gv, statement.paid_rank_id.id, statement.total, earnings)
         return figures
 
-    def test_state_class(self):
-        self.assertIs(state_class_for(CommissionEngine), ProjectionState)
-        self.assertIs(state_class_for(CompanyBonusEngine), EngineState)
-        self.assertIs(state_class_for(IncrementalEngine), ProjectionState)
+    def test_incremental_classes(self):
+        self.assertTrue(incremental(CommissionEngine))
+        self.assertFalse(incremental(CompanyBonusEngine))
+        self.assertTrue(incremental(IncrementalEngine))
 
     def test_projection_equals_preview_with_a_plan_types_engine(self):
-        cache = projection_cache.ProjectionCache(
+        self.env.flush_all()
+        projection.fold(self.env, self.company, self.period)
+        shared = projection.SharedProjection(
             self.env,
             self.company,
             self.period.date_from,
             self.period.date_to,
             self.plan,
-            self.plan._get_ranks(),
             self.plan._get_engine_spec(),
         )
-        entry = cache._build(cache._version()[0], shared=False)
-        self.assertIsInstance(entry.state, EngineState)
+        self.assertFalse(shared.incremental)
+        self.assertTrue(all(shared.values(dist) is not None for dist in self.network), "read from the state")
         before = {dist: self._figures(dist.get_mlm_projection(period=self.period)) for dist in self.network}
         expected = self._preview()
         self.assertEqual(before, expected)
@@ -201,24 +200,19 @@ class TestEngineClassProjection(DataPathCommon):
         # coefficient is hers only), part of the totals
         self.assertEqual(expected[self.erin][4]["Company bonus"], 8.21)
         self.assertEqual(expected[self.alice][4]["Company bonus"], 12.31)  # coefficient 1.5
-        # a sale in bob's branch changes frank's company bonus too (no subtree could tell): the cached state
-        # moved forward gives the new preview
+        # a sale in bob's branch changes frank's company bonus too (no subtree could tell): pending changes of
+        # an engine the rows cannot follow make the engine run on the company, until the next fold
         self._invoice(self.bob.partner_id, quantity=2.0)
         self.carol.mlm_coefficient = 2.0
         self.env.flush_all()
-        changes = cache._read_changes(entry)
-        self.assertTrue(cache._catch_up_distributors(entry, changes) and cache._catch_up(entry, changes))
-        moved = {
-            dist: self._figures(
-                cache._format(dist, entry.state.values(int(entry.index.positions([dist.id])[0])), entry)
-            )
-            for dist in self.network
-        }
+        self.assertTrue(all(shared.values(dist) is None for dist in self.network))
         after = {dist: self._figures(dist.get_mlm_projection(period=self.period)) for dist in self.network}
         expected = self._preview()
         self.assertNotEqual(expected[self.frank], before[self.frank])
-        self.assertEqual(moved, expected)
         self.assertEqual(after, expected)
+        projection.fold(self.env, self.company, self.period)
+        folded = {dist: self._figures(dist.get_mlm_projection(period=self.period)) for dist in self.network}
+        self.assertEqual(folded, expected)
 
 
 @tagged("post_install", "-at_install")

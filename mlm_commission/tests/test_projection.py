@@ -1,8 +1,9 @@
-"""The real-time projection gives every distributor the figures of a full preview run, before and after a sale."""
+"""The real-time projection gives every distributor the figures of a full preview run, before and after a sale,
+from the state every worker shares (PostgreSQL) and the changes pending since its last fold."""
 
-import numpy as np
+from odoo.tools import SQL
 
-from odoo.addons.mlm_commission.models import mlm_distributor_projection as projection_cache
+from odoo.addons.mlm_commission.models import mlm_distributor_projection as projection
 
 from .common import MlmCommissionCommon
 
@@ -20,11 +21,6 @@ class TestProjection(MlmCommissionCommon):
         )
         cls.dave.join_date = cls.period_start
         cls.alice.mlm_coefficient = 1.5
-
-    def setUp(self):
-        super().setUp()
-        projection_cache.clear()
-        self.addCleanup(projection_cache.clear)
 
     def _preview_figures(self, network=None):
         """{distributor: (pv, gv, paid rank, total, {bonus label: amount})} of a fresh preview."""
@@ -44,87 +40,167 @@ class TestProjection(MlmCommissionCommon):
     def _figures(values):
         return (values["pv"], values["gv"], values["paid_rank_id"], values["projected_total"], values["earnings"])
 
-    def _state_figures(self, cache, entry, network=None):
-        """The figures of every distributor read from a cache entry's state."""
-        return {
-            dist: self._figures(
-                cache._format(dist, entry.state.values(int(entry.index.positions([dist.id])[0])), entry)
-            )
-            for dist in network or self.network
-        }
-
-    def _cache(self):
-        return projection_cache.ProjectionCache(
+    def _shared(self):
+        return projection.SharedProjection(
             self.env,
             self.company,
             self.period.date_from,
             self.period.date_to,
             self.plan,
-            self.plan._get_ranks(),
             self.plan._get_engine_spec(),
         )
 
+    def _fold(self):
+        self.env.flush_all()
+        return projection.fold(self.env, self.company, self.period)
+
+    def _from_state(self, network=None):
+        """{distributor: figures} the shared state answers (None: it declines, the engine answers)."""
+        Distributor = self.env["mlm.distributor"]
+        plan, ranks, spec = self.plan, self.plan._get_ranks(), self.plan._get_engine_spec()
+        shared = self._shared()
+        self.env.flush_all()
+        result = {}
+        for dist in network or self.network:
+            values = shared.values(dist)
+            result[dist] = values and self._figures(
+                Distributor._projection_format(
+                    dist, plan, ranks, spec, values, self.period.date_from, self.period.date_to
+                )
+            )
+        return result
+
+    def _pending(self):
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL("SELECT kind, count(*) FROM mlm_projection_delta WHERE company_id = %s GROUP BY kind", self.company.id)
+        )
+        return dict(self.env.cr.fetchall())
+
     def test_projection_equals_preview_before_and_after_a_sale(self):
+        self.assertEqual(self._fold(), len(self.network))
+        self.assertEqual(self._pending(), {})
+        stored = self._from_state()
         before = {dist: self._figures(dist.get_mlm_projection(period=self.period)) for dist in self.network}
-        # the state the cache starts from, built before the sale
-        cache = self._cache()
-        entry = cache._build(cache._version()[0], shared=False)
         expected = self._preview_figures()
         self.assertEqual(before, expected)
+        self.assertEqual(stored, expected, "every distributor is read from the shared state")
         # root: unilevel 46.00 + matching 10 % of alice's 59.29 = 5.93 + advancement 25.00 + pool 4.81
         self.assertEqual(expected[self.root][3], 81.74)
-        self.assertEqual(self._state_figures(cache, entry), expected)
 
-        # a real sale: bob buys 2 packs (PV 80): bob becomes active, which changes compression above frank
-        self._invoice(self.bob.partner_id, quantity=2.0)
+        # a sale to an active distributor: applied to the state by the reader, in the same transaction
+        self._invoice(self.carol.partner_id, quantity=1.0)
+        self.assertEqual(self._pending(), {"l": 1})
+        moved = self._from_state()
         after = {dist: self._figures(dist.get_mlm_projection(period=self.period)) for dist in self.network}
-        self.assertTrue(cache._catch_up_distributors(entry) and cache._catch_up(entry), "applied to the state")
-        moved = self._state_figures(cache, entry)
         expected = self._preview_figures()
         self.assertNotEqual(expected[self.root], before[self.root])
         self.assertEqual(after, expected)
-        self.assertEqual(moved, expected)
-        self.assertEqual(expected[self.bob][:3], (130.0, 280.0, self.rank_member.id))
+        self.assertEqual(moved[self.root], expected[self.root], "root's figures moved by the pending line")
+        self.assertGreaterEqual(sum(v is not None for v in moved.values()), len(self.network) - 2)
+        self.assertEqual(
+            {d: v for d, v in moved.items() if v is not None},
+            {d: expected[d] for d, v in moved.items() if v is not None},
+        )
 
-    def test_genealogy_changes_are_applied(self):
-        """A new distributor with a sale, a status change and a new coefficient, applied to a built state, give the
-        figures of a new preview; a move in the genealogy makes the cache rebuild."""
-        cache = self._cache()
-        entry = cache._build(cache._version()[0], shared=False)
-        # grace joins under frank and buys 3 packs (PV 120, BV 90.00): frank and bob's legs grow
+        # a real sale that changes activity: bob buys 2 packs (PV 80), which changes compression above frank
+        self._invoice(self.bob.partner_id, quantity=2.0)
+        moved = self._from_state()
+        after = {dist: self._figures(dist.get_mlm_projection(period=self.period)) for dist in self.network}
+        expected = self._preview_figures()
+        self.assertEqual(after, expected)
+        self.assertEqual(
+            {d: v for d, v in moved.items() if v is not None},
+            {d: expected[d] for d, v in moved.items() if v is not None},
+        )
+        self.assertEqual(expected[self.bob][:3], (130.0, 280.0, self.rank_member.id))
+        # the fold takes every pending change in: the state alone gives the preview again
+        self._fold()
+        self.assertEqual(self._pending(), {})
+        self.assertEqual(self._from_state(), expected)
+
+    def test_genealogy_changes(self):
+        """A new distributor with a sale, a status change and a new coefficient are recorded as pending changes;
+        the projection stays the preview's (the engine answers where the state cannot), and after the fold the
+        state gives it alone. A change the projection ignores (a phone number) records nothing."""
+        self._fold()
+        self.carol.phone = "+7 700 000 00 00"
+        self.assertEqual(self._pending(), {})
         partner = self.env["res.partner"].create({"name": "Grace"})
         grace = self.env["mlm.distributor"].enroll(partner, sponsor=self.frank)
         self._invoice(partner, quantity=3.0)
         self.dave.action_deactivate()
         self.carol.mlm_coefficient = 2.0
-        self.env.flush_all()
-        self.assertTrue(cache._catch_up_distributors(entry) and cache._catch_up(entry), "applied to the state")
-        self.assertEqual(entry.index.ids[-1], grace.id, "grace is appended to the state")
+        pending = self._pending()
+        self.assertEqual((pending["n"], pending["l"]), (1, 1))
+        self.assertGreaterEqual(pending["d"], 2)
         network = self.network | grace
+        moved = self._from_state(network)
+        after = {dist: self._figures(dist.get_mlm_projection(period=self.period)) for dist in network}
         expected = self._preview_figures(network)
-        self.assertEqual(self._state_figures(cache, entry, network), expected)
+        self.assertEqual(after, expected)
+        self.assertEqual(
+            {d: v for d, v in moved.items() if v is not None},
+            {d: expected[d] for d, v in moved.items() if v is not None},
+        )
+        self.assertIsNone(moved[grace], "not in the state yet")
         self.assertEqual(expected[grace][:3], (120.0, 120.0, self.rank_member.id))
-        self.assertEqual(entry.state.values(int(entry.index.positions([self.dave.id])[0]))["active"], False)
-        version = cache._version()[0]
+        self._fold()
+        self.assertEqual(self._from_state(network), expected)
+        # a move is a change of the tree: the state declines every distributor until the next fold
         self.erin._move_in_genealogy(self.alice, "with_downline", "test")
-        self.assertNotEqual(cache._version()[0], version, "a move changes the version: the entry is rebuilt")
+        self.assertEqual(self._pending(), {"t": 1})
+        self.assertEqual(set(self._from_state().values()), {None})
+        self._fold()
+        self.assertNotIn(None, self._from_state().values())
 
-    def test_old_entry_is_checked_by_its_line_count(self):
-        """Past MAX_AGE an entry is used again only if it holds as many ledger lines as the period: a line that
-        slipped past the id window (simulated by marking it seen) makes the check fail, hence a rebuild."""
-        cache = self._cache()
-        entry = cache._build(cache._version()[0], shared=False)
-        entry.built -= projection_cache.MAX_AGE + 1
-        self.assertTrue(cache._checked(entry, shared=False))
-        line = self._adjust(self.frank, 10, 5.0)
-        entry.seen = np.union1d(entry.seen, line.ids)
-        self.assertTrue(cache._catch_up(entry))
-        self.assertFalse(cache._checked(entry, shared=False))
+    def test_state_of_another_period_or_plan_is_not_used(self):
+        self._fold()
+        self.assertTrue(self._shared().header())
+        self.plan.level_ids[:1].rate += 1.0
+        self.assertIsNone(self._shared().header(), "the plan changed")
+        self.assertIsNone(
+            projection.SharedProjection(
+                self.env,
+                self.company,
+                self.next_period.date_from,
+                self.next_period.date_to,
+                self.plan,
+                self.plan._get_engine_spec(),
+            ).header()
+        )
 
-    def test_cache_is_private_to_a_writing_transaction(self):
-        """A transaction that wrote (its lines may roll back) never fills the shared cache."""
-        self.root.get_mlm_projection(period=self.period)
-        self.assertFalse(projection_cache._entries)
-        values = self._cache().projection(self.root, build=True)
-        self.assertEqual(values["gv"], 1020.0)
-        self.assertFalse(projection_cache._entries)
+    def test_empty_period_is_answered_without_state(self):
+        """A period without volume yet (a month's start, before its first fold): everybody at the lowest rank,
+        answered without the engine, as a preview of that period computes it."""
+        period = self.next_period
+        self.assertFalse(
+            self.env["mlm.volume.line"].search_count([("date", ">=", period.date_from), ("date", "<=", period.date_to)])
+        )
+        shared = projection.SharedProjection(
+            self.env, self.company, period.date_from, period.date_to, self.plan, self.plan._get_engine_spec()
+        )
+        self.assertIsNone(shared.header())
+        self.assertTrue(all(shared.values(dist) is not None for dist in self.network))
+        projected = {dist: self._figures(dist.get_mlm_projection(period=period)) for dist in self.network}
+        # a preview writes no statement without volume: the engine run on the company is the reference
+        Distributor, spec = self.env["mlm.distributor"], self.plan._get_engine_spec()
+        expected = {
+            dist: self._figures(
+                Distributor._projection_from_company(
+                    dist, self.plan, self.plan._get_ranks(), spec, period.date_from, period.date_to
+                )
+            )
+            for dist in self.network
+        }
+        self.assertEqual(projected, expected)
+        self.assertEqual(projected[self.root][:3], (0.0, 0.0, self.rank_member.id))
+
+    def test_cron_folds_stale_companies(self):
+        """The cron enqueues the fold of a company without a state (run at once in tests: queue_job's no-delay)."""
+        company = self.company
+        self.assertTrue(company._mlm_projection_stale())
+        company.cron_mlm_projection_fold()
+        self.assertFalse(company._mlm_projection_stale())
+        self._adjust(self.frank, 10, 5.0)
+        self.assertTrue(company._mlm_projection_stale())

@@ -1,8 +1,9 @@
 from odoo import fields
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from ..engine import RankRule, rank_standing
-from ..models import mlm_distributor_projection as projection_cache
+from ..models import mlm_distributor_projection as shared_projection
 from .common import MlmCommissionCommon
 
 
@@ -19,11 +20,6 @@ class TestRankProgress(MlmCommissionCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls._load_reference_volume()
-
-    def setUp(self):
-        super().setUp()
-        projection_cache.clear()
-        self.addCleanup(projection_cache.clear)
 
     def _requirements(self, projection):
         return {req["key"]: req for req in projection["next_rank"]["requirements"]}
@@ -61,19 +57,12 @@ class TestRankProgress(MlmCommissionCommon):
     def test_root_sees_the_leg_cap_on_every_path(self):
         # the engine on root's subtree (no preview, no warm cache)
         self._check_root(self.root.get_mlm_projection(period=self.period))
-        # the projection cache (the whole company's state)
-        cache = projection_cache.ProjectionCache(
-            self.env,
-            self.company,
-            self.period.date_from,
-            self.period.date_to,
-            self.plan,
-            self.plan._get_ranks(),
-            self.plan._get_engine_spec(),
-        )
-        self._check_root(cache.projection(self.root.sudo(), build=True))
+        # the shared state (the whole company's, folded)
+        self.env.flush_all()
+        shared_projection.fold(self.env, self.company, self.period)
+        self._check_root(self.root.get_mlm_projection(period=self.period))
         # the period's preview
-        projection_cache.clear()
+        self.env.cr.execute(SQL("DELETE FROM mlm_projection_state"))
         self.period.action_compute_now()
         self._check_root(self.root.get_mlm_projection(period=self.period))
 
