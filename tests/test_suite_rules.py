@@ -62,6 +62,10 @@ class TestSuiteRules(TransactionCase):
                 field = self.env[field_record.model]._fields.get(field_record.name)
                 if not field or field.inherited or not any(word in field.name for word in sensitive):
                     continue
+                if field._module not in ADDONS or field.type in ("many2one", "one2many", "many2many"):
+                    # a field of an Odoo mixin a model of ours inherits (portal.mixin's access token), or a
+                    # reference to a record (a saved card) that the target model's own access rules protect
+                    continue
                 if field.type in ("integer", "boolean") or field.name.endswith("_count"):
                     continue  # counters and switches carry no secret
                 with self.subTest(field=f"{field_record.model}.{field.name}"):
