@@ -78,6 +78,8 @@ PORTAL_FIELDS = {
     "mlm.distributor.anonymized_date": "their own erasure",
     "mlm.distributor.move_log_ids": "ids only: the logs are not readable by them",
     "mlm.distributor.portal_share_contact": "their own privacy choice (profile page)",
+    "product.pricelist.item.product_id": "Odoo's own field (the shop's prices); mlm_onec_bridge only indexes it",
+    "product.pricelist.item.product_tmpl_id": "Odoo's own field (the shop's prices); mlm_onec_bridge only indexes it",
     "mlm.distributor.mlm_notify_recruit": "their own notification switches (/my/notifications)",
     "mlm.distributor.mlm_notify_rank": "their own notification switches (/my/notifications)",
     "mlm.distributor.mlm_notify_statement": "their own notification switches (/my/notifications)",
