@@ -5,7 +5,7 @@ from odoo.addons.mlm_network.tools.genealogy import prefix_upper_bound
 
 
 class MlmDistributor(models.Model):
-    _inherit = "mlm.distributor"
+    _inherit = "mlm.distributor"  # pylint: disable=consider-merging-classes-inherited
 
     def _placement_leg_volumes(self):
         """The current period's volumes of each placement leg: ``pv`` of the leg's first member, ``gv`` of the

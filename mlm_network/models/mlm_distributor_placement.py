@@ -40,11 +40,10 @@ class MlmDistributor(models.Model):
     followed by ``/``), kept by set-based SQL; Odoo's ``_parent_store`` already serves the sponsor tree.
     """
 
-    _inherit = "mlm.distributor"
+    _inherit = "mlm.distributor"  # pylint: disable=consider-merging-classes-inherited
 
     placement_parent_id = fields.Many2one(
         "mlm.distributor",
-        string="Placement Parent",
         index=True,
         ondelete="restrict",
         check_company=True,
@@ -90,7 +89,7 @@ class MlmDistributor(models.Model):
     def init(self):
         if not self.env.su:  # Odoo's registry hook (run as superuser), public by name: not for RPC callers
             raise AccessError(self.env._("Only the server sets up the database."))
-        super().init()
+        res = super().init()
         # Two sign-ups never take the same position.
         self.env.cr.execute(
             SQL(
@@ -106,6 +105,7 @@ class MlmDistributor(models.Model):
                     ' ON mlm_distributor (placement_path COLLATE "C")'
                 )
             )
+        return res
 
     @api.depends("placement_parent_id.code")
     def _compute_placement_parent_code(self):

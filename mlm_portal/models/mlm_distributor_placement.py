@@ -8,7 +8,7 @@ SEARCH_LIMIT = 20
 
 
 class MlmDistributor(models.Model):
-    _inherit = "mlm.distributor"
+    _inherit = "mlm.distributor"  # pylint: disable=consider-merging-classes-inherited
 
     def _portal_placement_levels(self, levels):
         """The placement tree under ``self`` (a placed distributor, sudo) for the portal, level by level:
