@@ -98,27 +98,24 @@ class _TimedCursor:
         return self._timed(self._raw.copy_expert, query, *args, **kwargs)
 
 
-def setup_company(env, size, seed, lines_per):
-    company = env["res.company"].search([("name", "=", f"Benchmark {size}")], limit=1)
-    if company and env["mlm.distributor"].search_count([("company_id", "=", company.id)]) >= size:
-        return company
-    company = company or env["res.company"].create({"name": f"Benchmark {size}"})
+def create_company(env, name, size, seed, plan_name="Benchmark plan"):
+    """A new company ``name`` with a generated network of ``size`` (mlm.network.generator), the generic chart of
+    accounts and the sample plan. Returns the company (the caller's user may use it)."""
+    company = env["res.company"].search([("name", "=", name)], limit=1) or env["res.company"].create({"name": name})
     env = env(context=dict(env.context, allowed_company_ids=[company.id]))
     env.user.company_ids |= company
     print(f"generating {size} distributors (mlm.network.generator) ...")
     timed("network generation", env["mlm.network.generator"].generate, size=size, seed=seed, company=company)
     # the chart of accounts before the ledger: loading it later rewrites every ledger line's stored currency
     env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
-    plan = env["mlm.plan"]._create_sample_plan(company, "Benchmark plan")
+    plan = env["mlm.plan"]._create_sample_plan(company, plan_name)
     company.write({"mlm_plan_id": plan.id, "mlm_volume_trigger": "invoice"})
-    today = fields.Date.context_today(env.user)
-    start = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-    period = env["mlm.commission.period"]._get_or_create_period(company, start)
-    print(f"inserting ~{lines_per} ledger lines per distributor (one INSERT ... SELECT) ...")
-    env.cr.execute(SQL("SELECT setseed(0.42)"))
-    timed(
-        "ledger insert",
-        env.cr.execute,
+    return company
+
+
+def insert_ledger(env, company, period, lines_per, key="bench"):
+    """~``lines_per`` ledger lines per distributor in ``period`` (one INSERT ... SELECT; keys ``key:...``)."""
+    env.cr.execute(
         SQL(
             """
         INSERT INTO mlm_volume_line (company_id, currency_id, date, distributor_id, volume_type, pv, bv,
@@ -126,7 +123,7 @@ def setup_company(env, size, seed, lines_per):
         SELECT d.company_id, %(currency)s, %(start)s::date + (random() * (%(end)s::date - %(start)s::date))::int,
                d.id, CASE WHEN random() < 0.3 THEN 'customer' ELSE 'personal' END,
                round((10 + random() * 50)::numeric, 2), round((8 + random() * 40)::numeric, 2),
-               'bench:' || d.id || ':' || g, 1, 'benchmark', 1, 1, now(), now()
+               %(key)s || ':' || d.id || ':' || g, 1, 'benchmark', 1, 1, now(), now()
           FROM mlm_distributor d
           CROSS JOIN generate_series(1, %(per)s) g
          WHERE d.company_id = %(company)s AND d.status NOT IN ('terminated', 'prospect')
@@ -137,9 +134,24 @@ def setup_company(env, size, seed, lines_per):
             end=period.date_to,
             per=lines_per + 1,
             company=company.id,
+            key=key,
         ),
     )
     env.cr.execute(SQL("ANALYZE mlm_volume_line"))
+
+
+def setup_company(env, size, seed, lines_per):
+    company = env["res.company"].search([("name", "=", f"Benchmark {size}")], limit=1)
+    if company and env["mlm.distributor"].search_count([("company_id", "=", company.id)]) >= size:
+        return company
+    company = create_company(env, f"Benchmark {size}", size, seed)
+    env = env(context=dict(env.context, allowed_company_ids=[company.id]))
+    today = fields.Date.context_today(env.user)
+    start = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    period = env["mlm.commission.period"]._get_or_create_period(company, start)
+    print(f"inserting ~{lines_per} ledger lines per distributor (one INSERT ... SELECT) ...")
+    env.cr.execute(SQL("SELECT setseed(0.42)"))
+    timed("ledger insert", insert_ledger, env, company, period, lines_per)
     env.cr.execute(SQL("ANALYZE mlm_distributor"))
     env.cr.commit()  # a benchmark script, not business code: keep the generated data
     return company
