@@ -19,6 +19,11 @@ Then, each step committed and timed on the wall clock:
 3. the real-time projection of the top leader (whole network below them): cold and warm (the figures after a
    new sale, against the old path, are in ``bench_projection.py``);
 4. the ledger cost of posting a 20-line customer invoice.
+
+``--plan binary``: a company "Binary benchmark <size>" of its own, whose generated network gets its placement tree
+from the job for an existing network (``mlm.distributor._placement_build_tree``, timed) and whose sample plan gets
+a binary team commission; the binary plan's preview run is timed twice beside the same network's run with a
+unilevel copy of the plan (the baseline: what the binary plan type adds end to end in Odoo). No ORM baselines.
 """
 
 # a command-line report: printing is its output
@@ -44,6 +49,13 @@ def parse():
     parser.add_argument("--lines-per", type=int, default=7)
     parser.add_argument("--sample", type=int, default=300)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--plan",
+        choices=("unilevel", "binary"),
+        default="unilevel",
+        help="binary: a company of its own whose placement tree is built by the job for an existing network; "
+        "times the binary plan's run beside the same network's unilevel run (no ORM baselines)",
+    )
     return parser.parse_args()
 
 
@@ -140,12 +152,15 @@ def insert_ledger(env, company, period, lines_per, key="bench"):
     env.cr.execute(SQL("ANALYZE mlm_volume_line"))
 
 
-def setup_company(env, size, seed, lines_per):
-    company = env["res.company"].search([("name", "=", f"Benchmark {size}")], limit=1)
+def setup_company(env, size, seed, lines_per, plan="unilevel"):
+    name = f"Benchmark {size}" if plan == "unilevel" else f"Binary benchmark {size}"
+    company = env["res.company"].search([("name", "=", name)], limit=1)
     if company and env["mlm.distributor"].search_count([("company_id", "=", company.id)]) >= size:
         return company
-    company = create_company(env, f"Benchmark {size}", size, seed)
+    company = create_company(env, name, size, seed)
     env = env(context=dict(env.context, allowed_company_ids=[company.id]))
+    if plan == "binary":
+        make_binary(env, company)
     today = fields.Date.context_today(env.user)
     start = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
     period = env["mlm.commission.period"]._get_or_create_period(company, start)
@@ -155,6 +170,45 @@ def setup_company(env, size, seed, lines_per):
     env.cr.execute(SQL("ANALYZE mlm_distributor"))
     env.cr.commit()  # a benchmark script, not business code: keep the generated data
     return company
+
+
+def make_binary(env, company):
+    """The company's network gets a binary placement tree (the job for an existing network, timed) and its plan
+    becomes the sample plan + a binary team commission (10 % of the weaker leg, 1:1)."""
+    company.write({"mlm_placement_type": "binary", "mlm_placement_preference": "spillover"})
+    result, _secs = timed(
+        "placement tree of the existing network (job)",
+        env["mlm.distributor"]._placement_build_tree,
+        company.id,
+    )
+    print(f"    {result}")
+    company.mlm_plan_id.write({"plan_type": "binary", "binary_rate": 10.0})
+
+
+def binary_runs(env, company, period):
+    """The binary plan's preview run (twice) beside the same network's run with the plan made unilevel (a copy of
+    the plan without the binary type): what the binary plan type adds end to end in Odoo."""
+    cr = env.cr
+    plan = company.mlm_plan_id
+    unilevel = plan.copy({"name": "Benchmark unilevel baseline", "plan_type": "unilevel", "active": False})
+    cr.commit()
+    figures = {}
+    for label, version in (("binary", plan), ("unilevel (baseline)", unilevel), ("binary", plan)):
+        cr.execute(
+            SQL("UPDATE mlm_commission_period SET plan_id = %s, state = 'open' WHERE id = %s", version.id, period.id)
+        )
+        env.invalidate_all()
+        result, secs = timed(f"run, {label} plan", lambda: (period._compute_commissions(), cr.commit())[0])
+        figures.setdefault(label, []).append(secs)
+        stages = ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
+        print(f"    {result.row_count} lines, {period.statement_count} statements; engine: {stages}")
+    best = min(figures["binary"])
+    base = min(figures["unilevel (baseline)"])
+    print(
+        f"  binary plan run (best of 2) {best:.1f} s; unilevel baseline {base:.1f} s; binary adds {best - base:.1f} s"
+    )
+    cr.execute(SQL("UPDATE mlm_commission_period SET plan_id = %s WHERE id = %s", plan.id, period.id))
+    cr.commit()
 
 
 FAIR_BATCH = 5_000
@@ -329,7 +383,7 @@ def main():
     registry = odoo.modules.registry.Registry(args.database)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        company = setup_company(env, args.size, args.seed, args.lines_per)
+        company = setup_company(env, args.size, args.seed, args.lines_per, plan=args.plan)
         env = env(context=dict(env.context, allowed_company_ids=[company.id]))
         period = env["mlm.commission.period"].search([("company_id", "=", company.id)], order="date_from", limit=1)
         cr.execute(SQL("SELECT count(*) FROM mlm_distributor WHERE company_id = %s", company.id))
@@ -345,6 +399,10 @@ def main():
         m = cr.fetchone()[0]
         print(f"\nnetwork: {n} distributors, {m} ledger lines in period {period.name}")
         print(f"machine load average (1, 5, 15 min) at start: {os.getloadavg()}")
+        if args.plan == "binary":
+            binary_runs(env, company, period)
+            print(f"machine load average (1, 5, 15 min) at the end: {os.getloadavg()}")
+            return
         print("\nfull preview run (read by COPY, engine, bulk write of lines and statements, commit):")
         stages = {}
 
