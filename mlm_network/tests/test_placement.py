@@ -1,3 +1,4 @@
+import random
 import threading
 import time
 from datetime import timedelta
@@ -40,6 +41,28 @@ class TestPlacementDecisions(BaseCase):
         self.assertEqual(placement.decide(children, 1, "spillover", "binary", 2), (2, 2))
         self.assertEqual(placement.decide(children, 1, "right", "binary", 2), (3, 2))
         self.assertEqual(placement.decide({}, 1, "left", "matrix", 3), (1, 1))
+
+    def test_placer_decides_like_decide_from_scratch(self):
+        """Placer keeps its frontiers and edges between decisions: on random sequences of recruits it takes the
+        positions found from scratch each time (the bottom of the outside edge, the first free breadth-first)."""
+        rng = random.Random(7)
+        for tree_type, width, max_levels in (("binary", 2, 0), ("matrix", 3, 3), ("matrix", 2, 0)):
+            children, nodes = {}, [1]
+            placer = placement.Placer(children, tree_type, width, max_levels)
+            for node in range(2, 400):
+                sponsor = rng.choice(nodes)
+                pref = rng.choice(["left", "right", "spillover", "outer"]) if tree_type == "binary" else "spillover"
+                facts = {"sponsor_slot": rng.choice([1, 2])} if pref == "outer" else {}
+                if tree_type == "binary" and pref != "spillover":
+                    expected = placement.outside_edge(children, sponsor, placement.binary_side(pref, **facts))
+                elif tree_type == "binary":
+                    expected = placement.first_free_breadth_first(children, sponsor, 2)
+                else:
+                    expected = placement.first_free_breadth_first(children, sponsor, width, max_levels)
+                self.assertEqual(placer.decide(sponsor, pref, **facts), expected)
+                if expected:
+                    placement.take(children, expected[0], expected[1], node)
+                    nodes.append(node)
 
 
 class PlacementCommon(TransactionCase):
