@@ -271,7 +271,9 @@ class MlmPlanSandbox(models.Model):
         import xlsxwriter  # external dependency, loaded on use
 
         buffer = io.BytesIO()
-        workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "constant_memory": True})
+        # names are text, never formulas or links (and not run through xlsxwriter's per-string pattern checks)
+        options = {"in_memory": True, "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+        workbook = xlsxwriter.Workbook(buffer, options)
         bold = workbook.add_format({"bold": True})
         money = workbook.add_format({"num_format": "#,##0.00"})
         env = self.env
@@ -308,13 +310,16 @@ class MlmPlanSandbox(models.Model):
         sheet = workbook.add_worksheet(env._("Distributors"))
         heads = [env._("Distributor ID"), env._("Name"), env._("Paid"), env._("Draft"), env._("Difference")]
         sheet.write_row(0, 0, heads, bold)
-        for row, (dist, paid, draft) in enumerate(zip(ids.tolist(), old.tolist(), new.tolist(), strict=True), 1):
-            code, name = names.get(dist, ("", ""))
-            sheet.write(row, 0, code)
-            sheet.write(row, 1, name)
-            sheet.write_number(row, 2, paid / 100.0, money)
-            sheet.write_number(row, 3, draft / 100.0, money)
-            sheet.write_number(row, 4, (draft - paid) / 100.0, money)
+        # the amounts converted by numpy; each cell written by its typed method (no type dispatch per cell)
+        amounts = zip((old / 100.0).tolist(), (new / 100.0).tolist(), ((new - old) / 100.0).tolist(), strict=True)
+        write_string, write_number, blank = sheet.write_string, sheet.write_number, ("", "")
+        for row, (dist, (paid, draft, diff)) in enumerate(zip(ids.tolist(), amounts, strict=True), 1):
+            code, name = names.get(dist, blank)
+            write_string(row, 0, code)
+            write_string(row, 1, name)
+            write_number(row, 2, paid, money)
+            write_number(row, 3, draft, money)
+            write_number(row, 4, diff, money)
         workbook.close()
         return buffer.getvalue()
 

@@ -647,6 +647,7 @@ class MlmDistributor(models.Model):
         preferences = {row[0]: row[7] for row in rows}
         width = self._placement_width(company)
         placer = Placer(children, tree_type, width, company.mlm_matrix_depth)
+        default_preference = company.mlm_placement_preference
         weaker = tree_type == "binary" and (
             company.mlm_placement_preference == "weaker" or "weaker" in {row[7] for row in rows}
         )
@@ -660,7 +661,7 @@ class MlmDistributor(models.Model):
             if sponsor not in paths:
                 held.append(node)
                 continue
-            pref = "spillover" if tree_type == "matrix" else preferences[sponsor] or company.mlm_placement_preference
+            pref = "spillover" if tree_type == "matrix" else preferences[sponsor] or default_preference
             facts = {}
             if tree_type == "binary" and pref in ("weaker", "outer", "alternate"):
                 legs = children.get(sponsor, {})
@@ -702,15 +703,19 @@ class MlmDistributor(models.Model):
         for parent in parents:
             if parent:
                 per_parent[parent] = per_parent.get(parent, 0) + 1
-        if per_parent:
+        # each row is written once (every row version costs an entry in each of the table's ~20 indexes): the
+        # parents placed by this job get their filled positions in the same UPDATE, the others by a second one
+        new = set(nodes)
+        earlier = {parent: n for parent, n in per_parent.items() if parent not in new}
+        if earlier:
             cr.execute(
                 SQL(
                     """
                     UPDATE mlm_distributor p SET placement_child_count = COALESCE(p.placement_child_count, 0) + v.n
                       FROM unnest(%s::int[], %s::int[]) AS v(id, n) WHERE p.id = v.id
                     """,
-                    list(per_parent),
-                    list(per_parent.values()),
+                    list(earlier),
+                    list(earlier.values()),
                 )
             )
         binary = company.mlm_placement_type == "binary"
@@ -720,9 +725,10 @@ class MlmDistributor(models.Model):
                 UPDATE mlm_distributor d
                    SET placement_parent_id = v.parent, placement_slot = v.slot, placement_position = v.position,
                        placement_path = v.path, placement_depth = v.depth, placement_state = 'placed',
-                       placement_deadline = NULL, placement_date = now() AT TIME ZONE 'UTC'
-                  FROM unnest(%s::int[], %s::int[], %s::int[], %s::varchar[], %s::varchar[], %s::int[])
-                       AS v(id, parent, slot, position, path, depth)
+                       placement_deadline = NULL, placement_date = now() AT TIME ZONE 'UTC',
+                       placement_child_count = COALESCE(d.placement_child_count, 0) + v.n
+                  FROM unnest(%s::int[], %s::int[], %s::int[], %s::varchar[], %s::varchar[], %s::int[], %s::int[])
+                       AS v(id, parent, slot, position, path, depth, n)
                  WHERE d.id = v.id AND d.placement_state IS NULL
                 """,
                 nodes,
@@ -731,6 +737,7 @@ class MlmDistributor(models.Model):
                 [POSITION_OF_SLOT.get(s) if binary and s else None for s in slot_list],
                 [paths[n] for n in nodes],
                 [depths[n] for n in nodes],
+                [per_parent.get(n, 0) for n in nodes],
             )
         )
         if cr.rowcount != len(nodes):
