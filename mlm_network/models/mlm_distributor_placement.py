@@ -18,7 +18,10 @@ from ..tools.placement import (
     subtree_size,
     take,
 )
-from .mlm_distributor_import_job import IMPORT_JOB_THRESHOLD
+from .mlm_distributor_import_job import IMPORT_CHANNEL, IMPORT_JOB_THRESHOLD
+
+# distributors placed by one job of the placement tree for an existing network (the next job places the rest)
+BUILD_CHUNK = 25_000
 
 # Kept by the placement methods with SQL: never written through write().
 PLACEMENT_FIELDS = {
@@ -602,14 +605,16 @@ class MlmDistributor(models.Model):
         return [("placement_state", "=", "holding"), ("placement_deadline", "<=", fields.Datetime.now())]
 
     # ------------------------------------------------------------------ a tree for an existing network
-    def _placement_build_tree(self, company_id):
+    def _placement_build_tree(self, company_id, limit=BUILD_CHUNK):
         """The job of ``res.company.action_mlm_build_placement_tree``: place every distributor of the company that
         has never been placed (a network that ran a unilevel plan before switching to binary or matrix), with the
         rules of placement at enrolment: no sponsor, a root; otherwise the sponsor's preference (the company's
         by default; spillover breadth-first in a matrix) under the sponsor's placement, sponsors before their
         recruits. Recruits whose sponsor waits in the holding tank, or whose sponsor's matrix is full, go to the
         holding tank, due now (the hourly cron places them when it can). Those in the holding tank already stay
-        there. Idempotent: a second run finds nobody left to place.
+        there. Idempotent: a second run finds nobody left to place. One job writes at most ``limit`` of them (the
+        first in that order, whose positions do not depend on the others) and enqueues the next job for the rest,
+        so that each job fits a worker's time limit (the rows of mlm_distributor are wide: ~1 ms per row written).
 
         One read of the company's tree, the decisions in Python on one snapshot (``Placer``), then one UPDATE of
         the placements from arrays, one of the parents' filled positions, and the audit log by one INSERT (a
@@ -653,7 +658,8 @@ class MlmDistributor(models.Model):
         )
         volumes = self.browse({row[1] for row in todo if row[1]})._placement_leg_volumes() if weaker else {}
         placed, held = [], []
-        for node, sponsor, *_rest in todo:
+        more = len(todo) > limit
+        for node, sponsor, *_rest in todo[:limit]:
             if not sponsor or sponsor not in sponsor_of:
                 placed.append((node, None, None))
                 paths[node], depths[node] = f"{node}/", 0
@@ -686,6 +692,12 @@ class MlmDistributor(models.Model):
             placed.append((node, parent, slot))
         self._placement_write_many(company, placed, paths, depths)
         self.browse(held)._placement_hold(fields.Datetime.now())
+        if more:
+            self.with_delay(
+                channel=IMPORT_CHANNEL,
+                description=self.env._("Build the placement tree of %(company)s", company=company.name),
+                max_retries=3,
+            )._placement_build_tree(company_id, limit)
         return {"placed": len(placed), "held": len(held)}
 
     def _placement_write_many(self, company, placed, paths, depths):

@@ -443,6 +443,21 @@ class TestPlacementBuild(PlacementCommon):
         self.assertEqual(set(logs.mapped("option")), {"auto_place"})
         log_f = logs.filtered(lambda ln: ln.distributor_id == self.f)
         self.assertEqual((log_f.new_placement_parent_id, log_f.new_placement_slot), (self.d, 1))
+        # the same tree built three distributors per job (each job enqueues the next)
+        self.env.cr.execute("SAVEPOINT chunked")
+        self.env["mlm.distributor"].flush_model()
+        self.env.cr.execute(
+            "UPDATE mlm_distributor SET placement_state = NULL, placement_parent_id = NULL, placement_slot = NULL,"
+            " placement_path = NULL, placement_child_count = 0 WHERE id = ANY(%s)",
+            [self.network.ids],
+        )
+        self.env.cr.execute("UPDATE mlm_distributor SET placement_child_count = 0 WHERE id = %s", [self.root.id])
+        self.env.invalidate_all()
+        self.assertEqual(self.env["mlm.distributor"]._placement_build_tree(self.company.id, limit=3)["placed"], 3)
+        self.assertEqual({x: self._spot(x) for x in expected}, expected)
+        self.assertPlacementInvariants()
+        self.env.cr.execute("ROLLBACK TO SAVEPOINT chunked")
+        self.env.invalidate_all()
         # a second run places nobody and logs nothing
         result = self.env["mlm.distributor"]._placement_build_tree(self.company.id)
         self.assertEqual(result, {"placed": 0, "held": 0})
