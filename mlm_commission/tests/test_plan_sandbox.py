@@ -95,9 +95,10 @@ class TestPlanSandboxKeptInputs(MlmCommissionCommon):
         cls.root_paid = cls.period.statement_ids.filtered(lambda s: s.distributor_id == cls.root).total
 
     def _change_network(self):
-        """After the close: alice and erin lose their status, frank is sponsored by carol, and bob's team is
-        placed under dave (root's right leg is empty today)."""
+        """After the close: alice and erin lose their status, frank is sponsored by carol, bob's team is placed
+        under dave (root's right leg is empty today), and a new distributor joins under root."""
         (self.alice | self.erin).write({"status": "inactive"})
+        self.late = self._make_distributor("Late Joiner", self.root)
         self.env["mlm.distributor"].flush_model()
         self.env.cr.execute(
             SQL(
@@ -133,6 +134,7 @@ class TestPlanSandboxKeptInputs(MlmCommissionCommon):
         live = self.period._read_inputs(InputScope.company(carried=True))
         self.assertEqual(live.placement_parent_ids[live.index.positions([self.bob.id])[0]], self.dave.id)
         self.assertFalse(live.active[live.index.positions([self.alice.id])[0]])
+        self.assertGreaterEqual(live.index.positions([self.late.id])[0], 0)
         today = compute_period(live.inputs(), self.plan._get_engine_spec(), engine_class=self.plan._get_engine_class())
         self.assertNotEqual(int(today.total_cents.sum()), round(self.paid_total * 100))
         sandbox = self._run()
