@@ -19,6 +19,11 @@ Then, each step committed and timed on the wall clock:
 3. the real-time projection of the top leader (whole network below them): cold and warm (the figures after a
    new sale, against the old path, are in ``bench_projection.py``);
 4. the ledger cost of posting a 20-line customer invoice.
+
+``--plan binary``: a company "Binary benchmark <size>" of its own, whose generated network gets its placement tree
+from the job for an existing network (``mlm.distributor._placement_build_tree``, timed) and whose sample plan gets
+a binary team commission; the binary plan's preview run is timed twice beside the same network's run with a
+unilevel copy of the plan (the baseline: what the binary plan type adds end to end in Odoo). No ORM baselines.
 """
 
 # a command-line report: printing is its output
@@ -44,6 +49,13 @@ def parse():
     parser.add_argument("--lines-per", type=int, default=7)
     parser.add_argument("--sample", type=int, default=300)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--plan",
+        choices=("unilevel", "binary"),
+        default="unilevel",
+        help="binary: a company of its own whose placement tree is built by the job for an existing network; "
+        "times the binary plan's run beside the same network's unilevel run (no ORM baselines)",
+    )
     return parser.parse_args()
 
 
@@ -98,27 +110,26 @@ class _TimedCursor:
         return self._timed(self._raw.copy_expert, query, *args, **kwargs)
 
 
-def setup_company(env, size, seed, lines_per):
-    company = env["res.company"].search([("name", "=", f"Benchmark {size}")], limit=1)
-    if company and env["mlm.distributor"].search_count([("company_id", "=", company.id)]) >= size:
-        return company
-    company = company or env["res.company"].create({"name": f"Benchmark {size}"})
+def create_company(env, name, size, seed, plan_name="Benchmark plan"):
+    """A new company ``name`` with a generated network of ``size`` (mlm.network.generator), the generic chart of
+    accounts and the sample plan. Returns the company (the caller's user may use it)."""
+    company = env["res.company"].search([("name", "=", name)], limit=1) or env["res.company"].create({"name": name})
     env = env(context=dict(env.context, allowed_company_ids=[company.id]))
     env.user.company_ids |= company
     print(f"generating {size} distributors (mlm.network.generator) ...")
     timed("network generation", env["mlm.network.generator"].generate, size=size, seed=seed, company=company)
     # the chart of accounts before the ledger: loading it later rewrites every ledger line's stored currency
     env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
-    plan = env["mlm.plan"]._create_sample_plan(company, "Benchmark plan")
+    plan = env["mlm.plan"]._create_sample_plan(company, plan_name)
     company.write({"mlm_plan_id": plan.id, "mlm_volume_trigger": "invoice"})
-    today = fields.Date.context_today(env.user)
-    start = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-    period = env["mlm.commission.period"]._get_or_create_period(company, start)
-    print(f"inserting ~{lines_per} ledger lines per distributor (one INSERT ... SELECT) ...")
-    env.cr.execute(SQL("SELECT setseed(0.42)"))
-    timed(
-        "ledger insert",
-        env.cr.execute,
+    return company
+
+
+def insert_ledger(env, company, period, lines_per, key="bench"):
+    """~``lines_per`` ledger lines per distributor in ``period`` (one INSERT ... SELECT; keys ``key:...``), written
+    in date order as a live ledger is (invoices post day by day): a month read by the date index then reads each
+    page once, not every page once per day of the month."""
+    env.cr.execute(
         SQL(
             """
         INSERT INTO mlm_volume_line (company_id, currency_id, date, distributor_id, volume_type, pv, bv,
@@ -126,23 +137,81 @@ def setup_company(env, size, seed, lines_per):
         SELECT d.company_id, %(currency)s, %(start)s::date + (random() * (%(end)s::date - %(start)s::date))::int,
                d.id, CASE WHEN random() < 0.3 THEN 'customer' ELSE 'personal' END,
                round((10 + random() * 50)::numeric, 2), round((8 + random() * 40)::numeric, 2),
-               'bench:' || d.id || ':' || g, 1, 'benchmark', 1, 1, now(), now()
+               %(key)s || ':' || d.id || ':' || g, 1, 'benchmark', 1, 1, now(), now()
           FROM mlm_distributor d
           CROSS JOIN generate_series(1, %(per)s) g
          WHERE d.company_id = %(company)s AND d.status NOT IN ('terminated', 'prospect')
            AND random() < 0.9
+         ORDER BY 3
         """,
             currency=company.currency_id.id,
             start=period.date_from,
             end=period.date_to,
             per=lines_per + 1,
             company=company.id,
+            key=key,
         ),
     )
     env.cr.execute(SQL("ANALYZE mlm_volume_line"))
+
+
+def setup_company(env, size, seed, lines_per, plan="unilevel"):
+    name = f"Benchmark {size}" if plan == "unilevel" else f"Binary benchmark {size}"
+    company = env["res.company"].search([("name", "=", name)], limit=1)
+    if company and env["mlm.distributor"].search_count([("company_id", "=", company.id)]) >= size:
+        return company
+    company = create_company(env, name, size, seed)
+    env = env(context=dict(env.context, allowed_company_ids=[company.id]))
+    if plan == "binary":
+        make_binary(env, company)
+    today = fields.Date.context_today(env.user)
+    start = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    period = env["mlm.commission.period"]._get_or_create_period(company, start)
+    print(f"inserting ~{lines_per} ledger lines per distributor (one INSERT ... SELECT) ...")
+    env.cr.execute(SQL("SELECT setseed(0.42)"))
+    timed("ledger insert", insert_ledger, env, company, period, lines_per)
     env.cr.execute(SQL("ANALYZE mlm_distributor"))
     env.cr.commit()  # a benchmark script, not business code: keep the generated data
     return company
+
+
+def make_binary(env, company):
+    """The company's network gets a binary placement tree (the job for an existing network, timed) and its plan
+    becomes the sample plan + a binary team commission (10 % of the weaker leg, 1:1)."""
+    company.write({"mlm_placement_type": "binary", "mlm_placement_preference": "spillover"})
+    result, _secs = timed(
+        "placement tree of the existing network (job)",
+        env["mlm.distributor"]._placement_build_tree,
+        company.id,
+    )
+    print(f"    {result}")
+    company.mlm_plan_id.write({"plan_type": "binary", "binary_rate": 10.0})
+
+
+def binary_runs(env, company, period):
+    """The binary plan's preview run (twice) beside the same network's run with the plan made unilevel (a copy of
+    the plan without the binary type): what the binary plan type adds end to end in Odoo."""
+    cr = env.cr
+    plan = company.mlm_plan_id
+    unilevel = plan.copy({"name": "Benchmark unilevel baseline", "plan_type": "unilevel", "active": False})
+    cr.commit()
+    figures = {}
+    for label, version in (("binary", plan), ("unilevel (baseline)", unilevel), ("binary", plan)):
+        cr.execute(
+            SQL("UPDATE mlm_commission_period SET plan_id = %s, state = 'open' WHERE id = %s", version.id, period.id)
+        )
+        env.invalidate_all()
+        result, secs = timed(f"run, {label} plan", lambda: (period._compute_commissions(), cr.commit())[0])
+        figures.setdefault(label, []).append(secs)
+        stages = ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
+        print(f"    {result.row_count} lines, {period.statement_count} statements; engine: {stages}")
+    best = min(figures["binary"])
+    base = min(figures["unilevel (baseline)"])
+    print(
+        f"  binary plan run (best of 2) {best:.1f} s; unilevel baseline {base:.1f} s; binary adds {best - base:.1f} s"
+    )
+    cr.execute(SQL("UPDATE mlm_commission_period SET plan_id = %s WHERE id = %s", plan.id, period.id))
+    cr.commit()
 
 
 FAIR_BATCH = 5_000
@@ -317,7 +386,7 @@ def main():
     registry = odoo.modules.registry.Registry(args.database)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        company = setup_company(env, args.size, args.seed, args.lines_per)
+        company = setup_company(env, args.size, args.seed, args.lines_per, plan=args.plan)
         env = env(context=dict(env.context, allowed_company_ids=[company.id]))
         period = env["mlm.commission.period"].search([("company_id", "=", company.id)], order="date_from", limit=1)
         cr.execute(SQL("SELECT count(*) FROM mlm_distributor WHERE company_id = %s", company.id))
@@ -333,6 +402,10 @@ def main():
         m = cr.fetchone()[0]
         print(f"\nnetwork: {n} distributors, {m} ledger lines in period {period.name}")
         print(f"machine load average (1, 5, 15 min) at start: {os.getloadavg()}")
+        if args.plan == "binary":
+            binary_runs(env, company, period)
+            print(f"machine load average (1, 5, 15 min) at the end: {os.getloadavg()}")
+            return
         print("\nfull preview run (read by COPY, engine, bulk write of lines and statements, commit):")
         stages = {}
 

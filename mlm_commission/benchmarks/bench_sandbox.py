@@ -4,20 +4,25 @@
     $VENV/bin/python mlm_commission/benchmarks/bench_sandbox.py -c odoo.conf -d DB [--size 100000] [--periods 6]
 
 ``DB`` must have ``mlm_commission`` installed. The script creates a company "Sandbox benchmark <size>" (once; later
-runs reuse it): the network by mlm_network's ``mlm.network.generator``, the sample plan, and for each of the last
-``--periods`` months ~7 ledger lines per distributor (one INSERT ... SELECT) and the period's run
-(``_compute_commissions``), then marks the period closed in SQL (no journal entry or e-mails: the sandbox reads
-only the ledger and the statements), and commits. Then it makes a sandbox draft of the plan with other unilevel
-rates and times the replay job (``_replay_job``) on the wall clock, rolled back at the end.
+runs reuse it) by bench_run.py's set-up (the network by mlm_network's ``mlm.network.generator``, the chart, the
+sample plan), and for each of the last ``--periods`` months ~7 ledger lines per distributor (bench_run's one
+INSERT ... SELECT), the period's run (``_compute_commissions``) and the inputs the close keeps
+(``_close_store_inputs``), then marks the period closed in SQL (no journal entry or e-mails: the sandbox reads only
+the ledger, the kept inputs and the statements), and commits. Then it makes a sandbox draft of the plan with other
+unilevel rates and times the replay job (``_replay_job``) on the wall clock, rolled back at the end (``--profile``:
+its top functions by cProfile).
 """
 
 # a command-line report: printing is its output
 # pylint: disable=print-used
 
 import argparse
+import cProfile
 import os
+import pstats
 import time
 
+import bench_run
 from dateutil.relativedelta import relativedelta
 
 import odoo
@@ -32,62 +37,37 @@ def parse():
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--periods", type=int, default=6)
     parser.add_argument("--lines-per", type=int, default=7)
+    parser.add_argument("--profile", action="store_true", help="print the replay's top functions (cProfile)")
     return parser.parse_args()
 
 
-def insert_ledger(env, company, period, lines_per):
-    env.cr.execute(
-        SQL(
-            """
-        INSERT INTO mlm_volume_line (company_id, currency_id, date, distributor_id, volume_type, pv, bv,
-                                     source_key, revision, origin, create_uid, write_uid, create_date, write_date)
-        SELECT d.company_id, %(currency)s, %(start)s::date + (random() * (%(end)s::date - %(start)s::date))::int,
-               d.id, CASE WHEN random() < 0.3 THEN 'customer' ELSE 'personal' END,
-               round((10 + random() * 50)::numeric, 2), round((8 + random() * 40)::numeric, 2),
-               'sandbox-bench:' || %(period)s || ':' || d.id || ':' || g, 1, 'benchmark', 1, 1, now(), now()
-          FROM mlm_distributor d
-          CROSS JOIN generate_series(1, %(per)s) g
-         WHERE d.company_id = %(company)s AND d.status NOT IN ('terminated', 'prospect')
-           AND random() < 0.9
-        """,
-            currency=company.currency_id.id,
-            start=period.date_from,
-            end=period.date_to,
-            per=lines_per + 1,
-            company=company.id,
-            period=period.id,
-        )
-    )
-
-
 def setup_company(env, size, periods, lines_per):
+    """The company of bench_run.py's set-up (network, chart, sample plan), with ``periods`` closed months."""
     name = f"Sandbox benchmark {size}"
     company = env["res.company"].search([("name", "=", name)], limit=1)
     if company:
         return company
-    company = env["res.company"].create({"name": name})
+    company = bench_run.create_company(env, name, size, 42, plan_name="Sandbox benchmark plan")
+    company.mlm_period_type = "month"
     env = env(context=dict(env.context, allowed_company_ids=[company.id]))
-    env.user.company_ids |= company
-    start = time.perf_counter()
-    env["mlm.network.generator"].generate(size=size, seed=42, company=company)
-    env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
-    plan = env["mlm.plan"]._create_sample_plan(company, "Sandbox benchmark plan")
-    company.write({"mlm_plan_id": plan.id, "mlm_volume_trigger": "invoice", "mlm_period_type": "month"})
-    print(f"network of {size} generated in {time.perf_counter() - start:.0f} s")
     today = fields.Date.context_today(env.user)
     env.cr.execute(SQL("SELECT setseed(0.42)"))
     for k in range(periods, 0, -1):
         day = today.replace(day=1) - relativedelta(months=k)
         period = env["mlm.commission.period"]._get_or_create_period(company, day)
         start = time.perf_counter()
-        insert_ledger(env, company, period, lines_per)
-        env.cr.execute(SQL("ANALYZE mlm_volume_line"))
-        period._compute_commissions()
+        bench_run.insert_ledger(env, company, period, lines_per, key=f"sandbox-bench:{period.id}")
+        result = period._compute_commissions()
+        kept = time.perf_counter()
+        period._close_store_inputs(result)  # what the close keeps for the sandbox
+        kept = time.perf_counter() - kept
         env.flush_all()
         env.cr.execute(SQL("UPDATE mlm_commission_period SET state = 'closed' WHERE id = %s", period.id))
         env.cr.execute(SQL("UPDATE mlm_commission_statement SET state = 'closed' WHERE period_id = %s", period.id))
         env.invalidate_all()
-        print(f"period {period.name}: ledger and run in {time.perf_counter() - start:.1f} s")
+        print(
+            f"period {period.name}: ledger and run in {time.perf_counter() - start:.1f} s (inputs kept: {kept:.2f} s)"
+        )
         env.cr.commit()  # a benchmark script, not business code: keep the generated data
     return company
 
@@ -106,10 +86,16 @@ def main():
         sandbox.draft_plan_id.level_ids.sorted("level")[0].rate += 2.0  # level 1 pays 2 points more
         env.flush_all()
         print(f"load average before: {os.getloadavg()}")
+        profiler = cProfile.Profile() if args.profile else None
         start = time.perf_counter()
+        if profiler:
+            profiler.enable()
         sandbox._replay_job()
         env.flush_all()
         elapsed = time.perf_counter() - start
+        if profiler:
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
         print(f"replay of {len(sandbox.result_ids) // 2} closed periods: {elapsed:.1f} s")
         for result in sandbox.result_ids:
             label = f"{result.period_id.name:12} {result.series:6}"

@@ -4,6 +4,7 @@ from . import product_template
 from . import product_product
 from . import mlm_plan
 from . import mlm_plan_rank
+from . import mlm_plan_level_mixin
 from . import mlm_plan_level
 from . import mlm_plan_matching
 from . import mlm_commission_period

@@ -17,9 +17,10 @@ ledger lines by binary COPY into numpy arrays, with one set of rules for every c
 - the placement tree (binary and matrix plans): ``placement_parent_id``, ``placement_slot - 1`` as the engine's
   position (0 left, 1 right; the matrix slot from 0) and ``placement_state = 'holding'``.
 
-Scopes: :meth:`InputScope.company` (the run, the projection cache), :meth:`InputScope.subtree` (a distributor's
-team as its own network, the distributor as the root) and :meth:`InputScope.changes` (the distributors written
-after a time and the ledger lines above an id: what the projection cache applies to its state).
+Scopes: :meth:`InputScope.company` (the run, the projection cache), :meth:`InputScope.closed` (a closed period
+with the distributors' inputs its close kept instead of today's: the plan sandbox), :meth:`InputScope.subtree` (a
+distributor's team as its own network, the distributor as the root) and :meth:`InputScope.changes` (the
+distributors written after a time and the ledger lines above an id: what the projection cache applies to its state).
 """
 
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from odoo.tools import SQL
 
 from ..engine import IdIndex, PeriodInputs, PlacementInputs
 from ..tools import pgcopy
+from ..tools.result_table import PERIOD_INPUT
 
 ORDINAL_EPOCH = SQL("DATE '0001-01-01'")
 
@@ -71,10 +73,17 @@ class InputScope:
     written_after: object = None  # changes: distributors written later (a UTC datetime)
     carried: bool = False
     line_ids: bool = False  # also read the ledger lines' ids
+    period_id: int = 0  # closed: the period whose kept inputs are read
 
     @classmethod
     def company(cls, carried=False, line_ids=False):
         return cls("company", carried=carried, line_ids=line_ids)
+
+    @classmethod
+    def closed(cls, period_id, carried=True):
+        """A closed period's whole company with the distributors' inputs its close kept (``PERIOD_INPUT``), not
+        today's: the genealogy, placement and statuses at computation time (the plan sandbox)."""
+        return cls("closed", carried=carried, period_id=period_id)
 
     @classmethod
     def subtree(cls, distributor):
@@ -97,6 +106,7 @@ class PeriodData:
     """
 
     def __init__(self, dist, lines, rank_ids, highest, root_id=0):
+        self.distributor_columns = dist  # the arrays as read, by DISTRIBUTOR_COLUMNS name (what a close keeps)
         self.ids = dist["id"]
         self.index = IdIndex(self.ids)
         self.sponsor_ids = dist["sponsor"]
@@ -180,7 +190,7 @@ class InputReader:
     def read_inputs(self, scope):
         self.env["mlm.distributor"].flush_model()
         self.env["mlm.volume.line"].flush_model()
-        if scope.kind == "company":
+        if scope.kind in ("company", "closed"):
             dist_where = SQL("d.company_id = %s", self.company.id)
             line_where = SQL("TRUE")
         elif scope.kind == "subtree":
@@ -198,7 +208,10 @@ class InputReader:
             line_where = SQL("v.id > %s", scope.ledger_after)
         else:
             raise ValueError(f"unknown scope {scope.kind}")
-        dist = self._read_distributors(dist_where)
+        if scope.kind == "closed":
+            dist = self._read_kept_distributors(scope.period_id)
+        else:
+            dist = self._read_distributors(dist_where)
         lines = self._read_ledger(line_where, scope.line_ids)
         data = PeriodData(
             dist,
@@ -207,7 +220,7 @@ class InputReader:
             self.env["mlm.commission.period"]._plan_rank_indexes(self.ranks, dist["highest_rank_id"]),
             root_id=scope.root_id,
         )
-        if scope.kind == "company":
+        if scope.kind in ("company", "closed"):
             self._check_ledger_distributors(data)
         if scope.carried:
             data.carried, binary = self._read_carried(data.index)
@@ -237,6 +250,29 @@ class InputReader:
             company=self.company.id,
             standing=self.env["mlm.distributor"]._mlm_standing_pv_sql(self.date_to),
             where=where,
+        )
+        return self._copy(query, DISTRIBUTOR_COLUMNS)
+
+    def _read_kept_distributors(self, period_id):
+        """The distributors' columns a closed period's close kept (``PERIOD_INPUT``: its columns' ``source`` are
+        this reader's names); a column it does not keep reads as the reader's neutral value (depth 0, ours)."""
+        kept = {column.source_name: column for column in PERIOD_INPUT.columns}
+        neutral = {"ours": SQL("TRUE")}
+        select = []
+        for name, pg_type in DISTRIBUTOR_COLUMNS:
+            column = kept.get(name)
+            if column is None:
+                value = neutral.get(name, SQL("0"))
+            elif column.ref:  # a reference cleared since (set null) reads as none, like the live reader's
+                value = SQL("COALESCE(%s, 0)", SQL.identifier("k", column.name))
+            else:
+                value = SQL.identifier("k", column.name)
+            select.append(SQL("(%s)::%s", value, SQL(pg_type)))
+        query = SQL(
+            "SELECT %s FROM %s k WHERE k.period_id = %s ORDER BY k.distributor_id",
+            SQL(", ").join(select),
+            SQL.identifier(PERIOD_INPUT.name),
+            period_id,
         )
         return self._copy(query, DISTRIBUTOR_COLUMNS)
 

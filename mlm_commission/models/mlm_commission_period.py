@@ -11,7 +11,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, mute_logger
 
 from ..engine import compute_period
-from ..tools.result_table import CLOSE_RANK, COMMISSION_LINE, COMMISSION_STATEMENT, cleanup_references
+from ..tools.result_table import CLOSE_RANK, COMMISSION_LINE, COMMISSION_STATEMENT, PERIOD_INPUT, cleanup_references
 from .mlm_commission_data import InputReader, InputScope
 from .mlm_volume_line import SYSTEM_MARKER
 
@@ -138,6 +138,7 @@ class MlmCommissionPeriod(models.Model):
         if not self.env.su:  # Odoo's registry hook (run as superuser), public by name: not for RPC callers
             raise AccessError(self.env._("Only the server sets up the database."))
         self.env.cr.execute(CLOSE_RANK.create_sql())
+        self.env.cr.execute(PERIOD_INPUT.create_sql())
 
     def write(self, vals):
         if RESULT_FIELDS.intersection(vals) and self.env.context.get("mlm_volume_system") is not SYSTEM_MARKER:
@@ -382,6 +383,7 @@ class MlmCommissionPeriod(models.Model):
         # what the close needs to store every distributor's paid rank (not only those with a statement)
         result.distributor_ids, result.plan_rank_ids = data.ids, data.rank_ids
         result.old_highest_rank = data.highest_rank
+        result.period_data = data  # the inputs the close keeps for the plan sandbox (``_close_store_inputs``)
         progress("done", 95)
         currency = self.currency_id
         super().write(
@@ -611,6 +613,7 @@ class MlmCommissionPeriod(models.Model):
             self._check_closable()
             result = self._compute_commissions(progress=progress)
             self._close_stage_ranks(result)
+            self._close_store_inputs(result)
             return "close"
         if step == "close":
             return self._close_finalize(progress)
@@ -669,6 +672,18 @@ class MlmCommissionPeriod(models.Model):
             "highest_rank_id": np.where(raised, self._rank_ids_of(rank_ids, result.new_highest_rank), 0),
         }
         CLOSE_RANK.write_rows(cr, stage, period_id=self.id)
+
+    def _close_store_inputs(self, result):
+        """Keep what the preview ``result`` the close pays read of every distributor (sponsor, placement, status,
+        coefficient, join day, highest rank, standing PV): the plan sandbox replays the closed period on them
+        (``PERIOD_INPUT``; one COPY into the period's own table, replacing an earlier compute's)."""
+        data = result.period_data
+        PERIOD_INPUT.write_period(self.env.cr, self.id, data.distributor_columns)
+
+    def _has_stored_inputs(self):
+        """True when the close of this period kept its inputs (periods closed before they were kept: False)."""
+        self.ensure_one()
+        return bool(PERIOD_INPUT.period_children(self.env.cr, [self.id]))
 
     def _close_store_ranks(self):
         """Store the next ``CLOSE_CHUNK`` kept ranks (``_close_stage_ranks``) on their distributors, set-based: one

@@ -1,9 +1,12 @@
 """The plan sandbox: replay a draft copy of a plan version on the last closed periods, without touching any real
 record (docs/ENGINE.md "Plan sandbox").
 
-Each period is read by the one reader (``period._read_inputs``) with the genealogy the period's statements stored
-(sponsor at computation time), run through the draft plan's engine, and compared with the stored statements of the
-period (what was really paid). Only the sandbox's own summary rows are written.
+Each period is read by the one reader (``period._read_inputs``) with the distributors' inputs its close kept
+(``InputScope.closed``: sponsor and placement trees, statuses, coefficients, join days, highest ranks and standing
+PV at computation time, not today's), run through the draft plan's engine, and compared with the stored statements
+of the period (what was really paid): an unchanged draft reproduces them to the cent. Periods closed before the
+close kept its inputs are read with today's distributors, the sponsors their statements recorded and the highest
+ranks of the rank history. Only the sandbox's own summary rows are written.
 """
 
 import base64
@@ -17,10 +20,12 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..engine import compute_period
+from ..tools import pgcopy
 from .mlm_commission_data import InputScope
 
 SANDBOX_CHANNEL = "root.mlm_commission"
 TOP_CHANGES = 10
+STORED_COLUMNS = [("distributor", "int8"), ("sponsor", "int8"), ("total", "int8"), ("rank", "int8")]
 
 
 class MlmPlanSandbox(models.Model):
@@ -144,13 +149,14 @@ class MlmPlanSandbox(models.Model):
     def _replay_period(self, period, spec, engine_class, ranks):
         """One closed period: its inputs with the stored genealogy, the draft plan's engine, compared with what
         the period's statements stored. Returns plain values for the result rows and the workbook."""
-        data = period._read_inputs(InputScope.company(carried=True), ranks)
         stored = self._stored_statements(period)
+        kept = period._has_stored_inputs()
+        data = period._read_inputs(InputScope.closed(period.id) if kept else InputScope.company(carried=True), ranks)
         pos = data.index.positions(stored["distributor"])
         known = pos >= 0
-        # the genealogy at computation time: the sponsor each statement recorded (0: a root then)
-        data.sponsor_idx[pos[known]] = data.index.positions(stored["sponsor"][known])
-        data.highest_rank = self._highest_rank_then(period, data, ranks)
+        if not kept:  # closed before the close kept its inputs: the sponsor each statement recorded (0: a root)
+            data.sponsor_idx[pos[known]] = data.index.positions(stored["sponsor"][known])
+            data.highest_rank = self._highest_rank_then(period, data, ranks)
         try:
             result = compute_period(data.inputs(), spec, engine_class=engine_class)
         except ValueError as error:
@@ -196,16 +202,16 @@ class MlmPlanSandbox(models.Model):
         }
 
     def _stored_statements(self, period):
+        """The period's statements as arrays (one binary COPY): distributor, sponsor, total cents, paid rank."""
         self.env["mlm.commission.statement"].flush_model()
-        self.env.cr.execute(
-            SQL(
-                "SELECT distributor_id, COALESCE(sponsor_id, 0), round(total * 100)::int8, COALESCE(paid_rank_id, 0)"
-                "  FROM mlm_commission_statement WHERE period_id = %s",
-                period.id,
-            )
+        cr = self.env.cr
+        query = SQL(
+            "SELECT distributor_id::int8, COALESCE(sponsor_id, 0)::int8, round(total * 100)::int8,"
+            "       COALESCE(paid_rank_id, 0)::int8"
+            "  FROM mlm_commission_statement WHERE period_id = %s",
+            period.id,
         )
-        rows = np.array(self.env.cr.fetchall(), dtype=np.int64).reshape(-1, 4)
-        return {"distributor": rows[:, 0], "sponsor": rows[:, 1], "total": rows[:, 2], "rank": rows[:, 3]}
+        return pgcopy.copy_out(cr._obj, cr.mogrify(query.code, query.params).decode(), STORED_COLUMNS)
 
     def _highest_rank_then(self, period, data, ranks):
         """Highest rank ever as it stood when the period started, from the rank history: the ranks of entries
@@ -265,7 +271,9 @@ class MlmPlanSandbox(models.Model):
         import xlsxwriter  # external dependency, loaded on use
 
         buffer = io.BytesIO()
-        workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "constant_memory": True})
+        # names are text, never formulas or links (and not run through xlsxwriter's per-string pattern checks)
+        options = {"in_memory": True, "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+        workbook = xlsxwriter.Workbook(buffer, options)
         bold = workbook.add_format({"bold": True})
         money = workbook.add_format({"num_format": "#,##0.00"})
         env = self.env
@@ -302,13 +310,16 @@ class MlmPlanSandbox(models.Model):
         sheet = workbook.add_worksheet(env._("Distributors"))
         heads = [env._("Distributor ID"), env._("Name"), env._("Paid"), env._("Draft"), env._("Difference")]
         sheet.write_row(0, 0, heads, bold)
-        for row, (dist, paid, draft) in enumerate(zip(ids.tolist(), old.tolist(), new.tolist(), strict=True), 1):
-            code, name = names.get(dist, ("", ""))
-            sheet.write(row, 0, code)
-            sheet.write(row, 1, name)
-            sheet.write_number(row, 2, paid / 100.0, money)
-            sheet.write_number(row, 3, draft / 100.0, money)
-            sheet.write_number(row, 4, (draft - paid) / 100.0, money)
+        # the amounts converted by numpy; each cell written by its typed method (no type dispatch per cell)
+        amounts = zip((old / 100.0).tolist(), (new / 100.0).tolist(), ((new - old) / 100.0).tolist(), strict=True)
+        write_string, write_number, blank = sheet.write_string, sheet.write_number, ("", "")
+        for row, (dist, (paid, draft, diff)) in enumerate(zip(ids.tolist(), amounts, strict=True), 1):
+            code, name = names.get(dist, blank)
+            write_string(row, 0, code)
+            write_string(row, 1, name)
+            write_number(row, 2, paid, money)
+            write_number(row, 3, draft, money)
+            write_number(row, 4, diff, money)
         workbook.close()
         return buffer.getvalue()
 

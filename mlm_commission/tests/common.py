@@ -3,6 +3,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
+from odoo.tools import SQL
 
 from odoo.addons.mlm_network.tests.common import MlmNetworkCommon
 
@@ -129,6 +130,50 @@ class MlmCommissionCommon(MlmNetworkCommon):
                 "mlm_commission_payable_account_id": cls.payable_account.id,
             }
         )
+
+    @classmethod
+    def _setup_binary_plan(cls):
+        """The test plan made binary (10 %, matrix level 1 at 1 %) and a placement tree mirroring the sponsor
+        tree: alice left and bob right of root, carol left and dave right of alice, erin left of carol, frank
+        left of bob."""
+        cls.plan.write(
+            {
+                "plan_type": "binary",
+                "binary_rate": 10.0,
+                "matrix_level_ids": [Command.create({"level": 1, "rate": 1.0})],
+            }
+        )
+        placement = (
+            (cls.alice, cls.root, 1),
+            (cls.bob, cls.root, 2),
+            (cls.carol, cls.alice, 1),
+            (cls.dave, cls.alice, 2),
+            (cls.erin, cls.carol, 1),
+            (cls.frank, cls.bob, 1),
+        )
+        cls.env["mlm.distributor"].flush_model()
+        paths = {cls.root.id: f"{cls.root.id}/"}
+        cls.env.cr.execute(
+            SQL(
+                "UPDATE mlm_distributor SET placement_state = 'placed', placement_path = %s WHERE id = %s",
+                paths[cls.root.id],
+                cls.root.id,
+            )
+        )
+        for child, parent, slot in placement:
+            paths[child.id] = f"{paths[parent.id]}{child.id}/"
+            cls.env.cr.execute(
+                SQL(
+                    "UPDATE mlm_distributor SET placement_parent_id = %s, placement_slot = %s, "
+                    "placement_position = %s, placement_state = 'placed', placement_path = %s WHERE id = %s",
+                    parent.id,
+                    slot,
+                    "left" if slot == 1 else "right",
+                    paths[child.id],
+                    child.id,
+                )
+            )
+        cls.env["mlm.distributor"].invalidate_model()
 
     # ------------------------------------------------------------------ helpers
     @classmethod

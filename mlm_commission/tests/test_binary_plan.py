@@ -1,9 +1,7 @@
 """The binary plan type in Odoo: plan fields to the engine's spec, the one reader's placement tree, statements
 explaining the pairing, and the carry of a closed period read by the next one."""
 
-from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 
 from odoo.addons.mlm_commission.engine import BinaryEngine, BinarySpec, MatrixSpec
 
@@ -14,46 +12,7 @@ class TestBinaryPlan(MlmCommissionCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.plan.write(
-            {
-                "plan_type": "binary",
-                "binary_rate": 10.0,
-                "matrix_level_ids": [Command.create({"level": 1, "rate": 1.0})],
-            }
-        )
-        # placement mirrors the sponsor tree: alice left and bob right of root, carol left and dave right of
-        # alice, erin left of carol, frank left of bob
-        placement = (
-            (cls.alice, cls.root, 1),
-            (cls.bob, cls.root, 2),
-            (cls.carol, cls.alice, 1),
-            (cls.dave, cls.alice, 2),
-            (cls.erin, cls.carol, 1),
-            (cls.frank, cls.bob, 1),
-        )
-        cls.env["mlm.distributor"].flush_model()
-        paths = {cls.root.id: f"{cls.root.id}/"}
-        cls.env.cr.execute(
-            SQL(
-                "UPDATE mlm_distributor SET placement_state = 'placed', placement_path = %s WHERE id = %s",
-                paths[cls.root.id],
-                cls.root.id,
-            )
-        )
-        for child, parent, slot in placement:
-            paths[child.id] = f"{paths[parent.id]}{child.id}/"
-            cls.env.cr.execute(
-                SQL(
-                    "UPDATE mlm_distributor SET placement_parent_id = %s, placement_slot = %s, "
-                    "placement_position = %s, placement_state = 'placed', placement_path = %s WHERE id = %s",
-                    parent.id,
-                    slot,
-                    "left" if slot == 1 else "right",
-                    paths[child.id],
-                    child.id,
-                )
-            )
-        cls.env["mlm.distributor"].invalidate_model()
+        cls._setup_binary_plan()
 
     def _volumes(self, day, **bv):
         for name in ("root", "alice", "bob", "carol", "dave", "erin", "frank"):

@@ -473,7 +473,30 @@ CLOSE_RANK = ResultTable(
     indexes=[("mlm_commission_close_rank_period_idx", False, ("period_id",))],
 )
 
-RESULT_TABLES = (COMMISSION_LINE, COMMISSION_STATEMENT, CLOSE_RANK)
+# What the run of a closed period read of every distributor of the network (statement or not): the sponsor and
+# placement trees, the statuses and the other per-distributor inputs at computation time, kept by the close so that
+# the plan sandbox replays the period on them (docs/ENGINE.md "Plan sandbox") whatever changed since. ``source`` is
+# the reader's column (mlm_commission_data.DISTRIBUTOR_COLUMNS): the close writes the arrays the reader read, and
+# the reader reads a closed period's distributors back from here with the same names.
+PERIOD_INPUT = ResultTable(
+    "mlm_commission_period_input",
+    [
+        _PERIOD,
+        _ref("distributor_id", "mlm_distributor", "cascade", source="id", not_null=True),
+        _ref("sponsor_id", "mlm_distributor", "set null", source="sponsor"),
+        Column("status_active", "bool", F("bool"), source="active"),
+        Column("coefficient", "float8", F("float8")),
+        Column("join_day", "int4", F("int4")),  # the join date's ordinal (datetime.date.toordinal)
+        _ref("highest_rank_id", "mlm_rank", "set null"),
+        Column("standing_pv", "float8", F("float8")),
+        _ref("placement_parent_id", "mlm_distributor", "set null", source="placement_parent"),
+        Column("placement_position", "int2", F("int2")),
+        Column("holding", "bool", F("bool")),
+    ],
+    indexes=[("mlm_commission_period_input_period_distributor_uniq", True, ("period_id", "distributor_id"))],
+)
+
+RESULT_TABLES = (COMMISSION_LINE, COMMISSION_STATEMENT, CLOSE_RANK, PERIOD_INPUT)
 
 
 def cleanup_references(cr, target, ids):

@@ -12,12 +12,16 @@ from ..tools.placement import (
     PLACEMENT_STATES,
     POSITION_OF_SLOT,
     SLOT_OF_POSITION,
+    Placer,
     decide,
     free_positions_breadth_first,
     subtree_size,
     take,
 )
-from .mlm_distributor_import_job import IMPORT_JOB_THRESHOLD
+from .mlm_distributor_import_job import IMPORT_CHANNEL, IMPORT_JOB_THRESHOLD
+
+# distributors placed by one job of the placement tree for an existing network (the next job places the rest)
+BUILD_CHUNK = 25_000
 
 # Kept by the placement methods with SQL: never written through write().
 PLACEMENT_FIELDS = {
@@ -599,6 +603,179 @@ class MlmDistributor(models.Model):
     @api.model
     def _get_holding_tank_due_domain(self):
         return [("placement_state", "=", "holding"), ("placement_deadline", "<=", fields.Datetime.now())]
+
+    # ------------------------------------------------------------------ a tree for an existing network
+    def _placement_build_tree(self, company_id, limit=BUILD_CHUNK):
+        """The job of ``res.company.action_mlm_build_placement_tree``: place every distributor of the company that
+        has never been placed (a network that ran a unilevel plan before switching to binary or matrix), with the
+        rules of placement at enrolment: no sponsor, a root; otherwise the sponsor's preference (the company's
+        by default; spillover breadth-first in a matrix) under the sponsor's placement, sponsors before their
+        recruits. Recruits whose sponsor waits in the holding tank, or whose sponsor's matrix is full, go to the
+        holding tank, due now (the hourly cron places them when it can). Those in the holding tank already stay
+        there. Idempotent: a second run finds nobody left to place. One job writes at most ``limit`` of them (the
+        first in that order, whose positions do not depend on the others) and enqueues the next job for the rest,
+        so that each job fits a worker's time limit (the rows of mlm_distributor are wide: ~1 ms per row written).
+
+        One read of the company's tree, the decisions in Python on one snapshot (``Placer``), then one UPDATE of
+        the placements from arrays, one of the parents' filled positions, and the audit log by one INSERT (a
+        line per placed distributor, like a placement from the holding tank). Returns the counts."""
+        if not self.env.su and not self.env.user.has_group("mlm_network.group_mlm_manager"):
+            raise AccessError(self.env._("Only MLM managers can build the placement tree."))
+        company = self.env["res.company"].browse(company_id)
+        tree_type = company.mlm_placement_type
+        if tree_type == "none":
+            raise UserError(self.env._("%(company)s has no placement tree to build.", company=company.name))
+        self.flush_model()
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                SELECT id, sponsor_id, placement_parent_id, placement_slot, placement_state, placement_path,
+                       placement_depth, placement_preference
+                  FROM mlm_distributor WHERE company_id = %s
+                 ORDER BY COALESCE(depth, 0), id
+                """,
+                company.id,
+            )
+        )
+        rows = cr.fetchall()
+        children, paths, depths, slots, recruits_placed = {}, {}, {}, {}, {}
+        sponsor_of = {row[0]: row[1] for row in rows}
+        for node, sponsor, parent, slot, state, path, depth, _pref in rows:
+            if state == "placed":
+                paths[node], depths[node], slots[node] = path, depth or 0, slot
+                if parent:
+                    children.setdefault(parent, {})[slot] = node
+                if sponsor:
+                    recruits_placed[sponsor] = recruits_placed.get(sponsor, 0) + 1
+        todo = [row for row in rows if not row[4]]
+        preferences = {row[0]: row[7] for row in rows}
+        width = self._placement_width(company)
+        placer = Placer(children, tree_type, width, company.mlm_matrix_depth)
+        default_preference = company.mlm_placement_preference
+        weaker = tree_type == "binary" and (
+            company.mlm_placement_preference == "weaker" or "weaker" in {row[7] for row in rows}
+        )
+        volumes = self.browse({row[1] for row in todo if row[1]})._placement_leg_volumes() if weaker else {}
+        placed, held = [], []
+        more = len(todo) > limit
+        for node, sponsor, *_rest in todo[:limit]:
+            if not sponsor or sponsor not in sponsor_of:
+                placed.append((node, None, None))
+                paths[node], depths[node] = f"{node}/", 0
+                continue
+            if sponsor not in paths:
+                held.append(node)
+                continue
+            pref = "spillover" if tree_type == "matrix" else preferences[sponsor] or default_preference
+            facts = {}
+            if tree_type == "binary" and pref in ("weaker", "outer", "alternate"):
+                legs = children.get(sponsor, {})
+                facts = {
+                    "leg_volumes": {
+                        slot: leg["gv"] + (leg["carry"] or 0.0) for slot, leg in volumes.get(sponsor, {}).items()
+                    },
+                    "leg_sizes": tuple(subtree_size(children, legs[s]) if s in legs else 0 for s in (1, 2))
+                    if pref == "weaker"
+                    else (0, 0),
+                    "sponsor_slot": slots.get(sponsor),
+                    "placed_recruits": recruits_placed.get(sponsor, 0),
+                }
+            target = placer.decide(sponsor, pref, **facts)
+            if not target:  # the sponsor's matrix is full down to its depth
+                held.append(node)
+                continue
+            parent, slot = target
+            take(children, parent, slot, node)
+            paths[node], depths[node], slots[node] = f"{paths[parent]}{node}/", depths[parent] + 1, slot
+            recruits_placed[sponsor] = recruits_placed.get(sponsor, 0) + 1
+            placed.append((node, parent, slot))
+        self._placement_write_many(company, placed, paths, depths)
+        self.browse(held)._placement_hold(fields.Datetime.now())
+        if more:
+            self.with_delay(
+                channel=IMPORT_CHANNEL,
+                description=self.env._("Build the placement tree of %(company)s", company=company.name),
+                max_retries=3,
+            )._placement_build_tree(company_id, limit)
+        return {"placed": len(placed), "held": len(held)}
+
+    def _placement_write_many(self, company, placed, paths, depths):
+        """Write ``placed`` ``[(node, parent or None for a root, slot)]`` of one company set-based: the nodes from
+        arrays (only those still unplaced: a concurrent placement of the same distributor wins and this job
+        fails on the parents' rows or the unique position, to be retried), the parents' filled positions, and a
+        line of the placement audit log per node."""
+        if not placed:
+            return
+        cr = self.env.cr
+        nodes = [n for n, _p, _s in placed]
+        parents = [p for _n, p, _s in placed]
+        slot_list = [s for _n, _p, s in placed]
+        per_parent = {}
+        for parent in parents:
+            if parent:
+                per_parent[parent] = per_parent.get(parent, 0) + 1
+        # each row is written once (every row version costs an entry in each of the table's ~20 indexes): the
+        # parents placed by this job get their filled positions in the same UPDATE, the others by a second one
+        new = set(nodes)
+        earlier = {parent: n for parent, n in per_parent.items() if parent not in new}
+        if earlier:
+            cr.execute(
+                SQL(
+                    """
+                    UPDATE mlm_distributor p SET placement_child_count = COALESCE(p.placement_child_count, 0) + v.n
+                      FROM unnest(%s::int[], %s::int[]) AS v(id, n) WHERE p.id = v.id
+                    """,
+                    list(earlier),
+                    list(earlier.values()),
+                )
+            )
+        binary = company.mlm_placement_type == "binary"
+        cr.execute(
+            SQL(
+                """
+                UPDATE mlm_distributor d
+                   SET placement_parent_id = v.parent, placement_slot = v.slot, placement_position = v.position,
+                       placement_path = v.path, placement_depth = v.depth, placement_state = 'placed',
+                       placement_deadline = NULL, placement_date = now() AT TIME ZONE 'UTC',
+                       placement_child_count = COALESCE(d.placement_child_count, 0) + v.n
+                  FROM unnest(%s::int[], %s::int[], %s::int[], %s::varchar[], %s::varchar[], %s::int[], %s::int[])
+                       AS v(id, parent, slot, position, path, depth, n)
+                 WHERE d.id = v.id AND d.placement_state IS NULL
+                """,
+                nodes,
+                parents,
+                slot_list,
+                [POSITION_OF_SLOT.get(s) if binary and s else None for s in slot_list],
+                [paths[n] for n in nodes],
+                [depths[n] for n in nodes],
+                [per_parent.get(n, 0) for n in nodes],
+            )
+        )
+        if cr.rowcount != len(nodes):
+            raise UserError(self.env._("Distributors were placed meanwhile: build the placement tree again."))
+        now = SQL("(now() AT TIME ZONE 'UTC')")
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO mlm_move_log (distributor_id, company_id, tree, option, new_placement_parent_id,
+                       new_placement_slot, reason, moved_count, user_id, date,
+                       create_uid, write_uid, create_date, write_date)
+                SELECT v.id, %(company)s, 'placement', 'auto_place', v.parent, v.slot, %(reason)s, 0, %(uid)s,
+                       %(now)s, %(uid)s, %(uid)s, %(now)s, %(now)s
+                  FROM unnest(%(nodes)s::int[], %(parents)s::int[], %(slots)s::int[]) AS v(id, parent, slot)
+                """,
+                company=company.id,
+                reason=self.env._("Placement tree built for the existing network"),
+                uid=self.env.uid,
+                now=now,
+                nodes=nodes,
+                parents=parents,
+                slots=slot_list,
+            )
+        )
+        self.invalidate_model(list(PLACEMENT_FIELDS) + ["placement_child_ids"])
+        self.env["mlm.move.log"].invalidate_model()
 
     # ------------------------------------------------------------------ placement moves
     def _move_in_placement(self, new_parent, position, reason):

@@ -1,6 +1,8 @@
 from odoo import fields, models
+from odoo.exceptions import AccessError, UserError
 
 from ..tools.placement import PLACEMENT_PREFERENCES, PLACEMENT_TYPES
+from .mlm_distributor_import_job import IMPORT_CHANNEL
 
 
 class ResCompany(models.Model):
@@ -51,3 +53,31 @@ class ResCompany(models.Model):
         required=True,
         help="Where recruits are placed when their sponsor has no preference of their own.",
     )
+
+    # ------------------------------------------------------------------ actions
+    def action_mlm_build_placement_tree(self):
+        """Enqueue the job placing every never-placed distributor of each company (a network switching to a
+        binary or matrix plan), and return at once. MLM managers of these companies only."""
+        if not self.env.user.has_group("mlm_network.group_mlm_manager") or self - self.env.user.company_ids:
+            raise AccessError(self.env._("Only MLM managers can build the placement tree."))
+        for company in self:
+            if company.mlm_placement_type == "none":
+                raise UserError(
+                    self.env._("Choose a binary or matrix placement tree for %(company)s first.", company=company.name)
+                )
+            self.env["mlm.distributor"].with_company(company).with_delay(
+                channel=IMPORT_CHANNEL,  # genealogy work: one at a time, never beside an import
+                description=self.env._("Build the placement tree of %(company)s", company=company.name),
+                max_retries=3,
+            )._placement_build_tree(company.id)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._(
+                    "The distributors not placed yet are being placed in the background; the placement audit log "
+                    "lists each of them."
+                ),
+            },
+        }

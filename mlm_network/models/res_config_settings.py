@@ -13,3 +13,7 @@ class ResConfigSettings(models.TransientModel):
     mlm_matrix_depth = fields.Integer(related="company_id.mlm_matrix_depth", readonly=False)
     mlm_holding_days = fields.Integer(related="company_id.mlm_holding_days", readonly=False)
     mlm_placement_preference = fields.Selection(related="company_id.mlm_placement_preference", readonly=False)
+
+    def action_mlm_build_placement_tree(self):
+        """The settings' button: the company's own action (access checked there)."""
+        return self.company_id.action_mlm_build_placement_tree()

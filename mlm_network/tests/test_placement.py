@@ -1,3 +1,4 @@
+import random
 import threading
 import time
 from datetime import timedelta
@@ -40,6 +41,28 @@ class TestPlacementDecisions(BaseCase):
         self.assertEqual(placement.decide(children, 1, "spillover", "binary", 2), (2, 2))
         self.assertEqual(placement.decide(children, 1, "right", "binary", 2), (3, 2))
         self.assertEqual(placement.decide({}, 1, "left", "matrix", 3), (1, 1))
+
+    def test_placer_decides_like_decide_from_scratch(self):
+        """Placer keeps its frontiers and edges between decisions: on random sequences of recruits it takes the
+        positions found from scratch each time (the bottom of the outside edge, the first free breadth-first)."""
+        rng = random.Random(7)
+        for tree_type, width, max_levels in (("binary", 2, 0), ("matrix", 3, 3), ("matrix", 2, 0)):
+            children, nodes = {}, [1]
+            placer = placement.Placer(children, tree_type, width, max_levels)
+            for node in range(2, 400):
+                sponsor = rng.choice(nodes)
+                pref = rng.choice(["left", "right", "spillover", "outer"]) if tree_type == "binary" else "spillover"
+                facts = {"sponsor_slot": rng.choice([1, 2])} if pref == "outer" else {}
+                if tree_type == "binary" and pref != "spillover":
+                    expected = placement.outside_edge(children, sponsor, placement.binary_side(pref, **facts))
+                elif tree_type == "binary":
+                    expected = placement.first_free_breadth_first(children, sponsor, 2)
+                else:
+                    expected = placement.first_free_breadth_first(children, sponsor, width, max_levels)
+                self.assertEqual(placer.decide(sponsor, pref, **facts), expected)
+                if expected:
+                    placement.take(children, expected[0], expected[1], node)
+                    nodes.append(node)
 
 
 class PlacementCommon(TransactionCase):
@@ -361,6 +384,124 @@ class TestConcurrentSignUps(BaseCase):
                         zip(("mlm_placement_type", "mlm_holding_days", "mlm_placement_preference"), saved, strict=True)
                     )
                 )
+
+
+@tagged("post_install", "-at_install")
+class TestPlacementBuild(PlacementCommon):
+    """A network enrolled without a placement tree gets one by the job (``action_mlm_build_placement_tree``)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # the root is placed already (enrolled under binary); the rest joins while the company has no tree
+        cls.company.mlm_placement_type = "none"
+        cls.a = cls._make("BA", cls.root)
+        cls.b = cls._make("BB", cls.root)
+        cls.c = cls._make("BC", cls.root)
+        cls.d = cls._make("BD", cls.a)
+        cls.e = cls._make("BE", cls.a)
+        cls.f = cls._make("BF", cls.d)
+        cls.loner = cls._make("Loner")  # no sponsor: a root of the placement tree
+        cls.network = cls.a | cls.b | cls.c | cls.d | cls.e | cls.f | cls.loner
+        Users = cls.env["res.users"].with_context(no_reset_password=True)
+        cls.user_portal = Users.create(
+            {
+                "login": "build_portal",
+                "partner_id": cls.a.partner_id.id,
+                "groups_id": [Command.set(cls.env.ref("base.group_portal").ids)],
+            }
+        )
+
+    def _build(self, **company_vals):
+        self.company.write(dict({"mlm_placement_type": "binary"}, **company_vals))
+        self.assertFalse(any(self.network.mapped("placement_state")))
+        self.company.action_mlm_build_placement_tree()
+        self.network.invalidate_recordset()
+
+    def _logs(self):
+        return self.env["mlm.move.log"].search([("distributor_id", "in", self.network.ids), ("tree", "=", "placement")])
+
+    def test_binary_spillover_sponsors_first_and_idempotent(self):
+        self._build(mlm_placement_preference="spillover")
+        # root: a left, b right; c spills to a's left; d (a's) takes a's right; e (a's) spills to c's left;
+        # f (d's) goes left of d
+        expected = {
+            self.a: (self.root, "left"),
+            self.b: (self.root, "right"),
+            self.c: (self.a, "left"),
+            self.d: (self.a, "right"),
+            self.e: (self.c, "left"),
+            self.f: (self.d, "left"),
+        }
+        self.assertEqual({x: self._spot(x) for x in expected}, expected)
+        self.assertEqual(self.f.placement_path, f"{self.root.id}/{self.a.id}/{self.d.id}/{self.f.id}/")
+        self.assertEqual((self.loner.placement_state, self.loner.placement_path), ("placed", f"{self.loner.id}/"))
+        self.assertEqual(self.root.placement_child_count, 2)
+        self.assertPlacementInvariants()
+        logs = self._logs()
+        self.assertEqual(len(logs), 7)
+        self.assertEqual(set(logs.mapped("option")), {"auto_place"})
+        log_f = logs.filtered(lambda ln: ln.distributor_id == self.f)
+        self.assertEqual((log_f.new_placement_parent_id, log_f.new_placement_slot), (self.d, 1))
+        # the same tree built three distributors per job (each job enqueues the next)
+        self.env.cr.execute("SAVEPOINT chunked")
+        self.env["mlm.distributor"].flush_model()
+        self.env.cr.execute(
+            "UPDATE mlm_distributor SET placement_state = NULL, placement_parent_id = NULL, placement_slot = NULL,"
+            " placement_path = NULL, placement_child_count = 0 WHERE id = ANY(%s)",
+            [self.network.ids],
+        )
+        self.env.cr.execute("UPDATE mlm_distributor SET placement_child_count = 0 WHERE id = %s", [self.root.id])
+        self.env.invalidate_all()
+        self.assertEqual(self.env["mlm.distributor"]._placement_build_tree(self.company.id, limit=3)["placed"], 3)
+        self.assertEqual({x: self._spot(x) for x in expected}, expected)
+        self.assertPlacementInvariants()
+        self.env.cr.execute("ROLLBACK TO SAVEPOINT chunked")
+        self.env.invalidate_all()
+        # a second run places nobody and logs nothing
+        result = self.env["mlm.distributor"]._placement_build_tree(self.company.id)
+        self.assertEqual(result, {"placed": 0, "held": 0})
+        self.assertEqual(len(self._logs()), 7)
+
+    def test_binary_outside_edges_with_preferences(self):
+        self.root.placement_preference = "left"
+        self.a.placement_preference = "right"
+        self._build(mlm_placement_preference="outer")
+        # root (left): a, b, c down root's left edge; a (right): d, e down a's right edge; d (company: outer,
+        # d sits on a's right): f down d's right edge
+        expected = {
+            self.a: (self.root, "left"),
+            self.b: (self.a, "left"),
+            self.c: (self.b, "left"),
+            self.d: (self.a, "right"),
+            self.e: (self.d, "right"),
+            self.f: (self.e, "right"),
+        }
+        self.assertEqual({x: self._spot(x) for x in expected}, expected)
+        self.assertPlacementInvariants()
+
+    def test_matrix_full_to_its_depth_goes_to_the_holding_tank(self):
+        self.company.write({"mlm_matrix_width": 2, "mlm_matrix_depth": 1})
+        self._build(mlm_placement_type="matrix")
+        # root's matrix is one level of two: a and b; c waits in the holding tank; a's matrix: d and e
+        self.assertEqual([self.a.placement_parent_id, self.b.placement_parent_id], [self.root, self.root])
+        self.assertEqual([self.a.placement_slot, self.b.placement_slot], [1, 2])
+        self.assertEqual(self.c.placement_state, "holding")
+        self.assertEqual([self.d.placement_parent_id, self.e.placement_parent_id], [self.a, self.a])
+        self.assertEqual(self.f.placement_parent_id, self.d)
+        self.assertPlacementInvariants()
+        self.assertEqual(self.env["mlm.distributor"]._placement_build_tree(self.company.id), {"placed": 0, "held": 0})
+
+    def test_only_managers_build(self):
+        self.company.mlm_placement_type = "binary"
+        with self.assertRaises(AccessError):
+            self.company.with_user(self.user_portal).action_mlm_build_placement_tree()
+        with self.assertRaises(AccessError):
+            self.env["mlm.distributor"].with_user(self.user_portal)._placement_build_tree(self.company.id)
+        self.assertFalse(any(self.network.mapped("placement_state")))
+        self.company.mlm_placement_type = "none"
+        with self.assertRaises(UserError):
+            self.company.action_mlm_build_placement_tree()
 
 
 @tagged("post_install", "-at_install")
