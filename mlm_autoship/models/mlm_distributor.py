@@ -18,7 +18,8 @@ class MlmDistributor(models.Model):
 
     @api.model
     def _mlm_standing_version_sql(self, company):
-        """Every version of the company's autoships (a row written in any way is a new row version: a new ``xmin`` or ``ctid``)."""
+        """Every version of the company's autoships: a row written in any way is a new row version (a new ``xmin``
+        or ``ctid``)."""
         self.env["mlm.autoship"].flush_model()
         return SQL(
             "(SELECT COALESCE(sum(hashtextextended(a.xmin::text || a.ctid::text, a.id)), 0) + count(*)"

@@ -1097,8 +1097,10 @@ class MlmCommissionPeriod(models.Model):
         outstanding = journal.outbound_payment_method_line_ids.payment_account_id[:1] or journal.default_account_id
         if not outstanding:
             raise UserError(
-                self.env._("Set the bank account or an outstanding payments account of journal %(journal)s.",
-                           journal=journal.display_name)
+                self.env._(
+                    "Set the bank account or an outstanding payments account of journal %(journal)s.",
+                    journal=journal.display_name,
+                )
             )
         total = sum(cents for _partner, _ids, cents in batch) / 100.0
         label = self.env._(

@@ -232,7 +232,14 @@ def write_generation(cr, company, nodes, earnings):
     )
     [(node_table, node_indexes), (earning_table, earning_indexes)] = GENERATION_TABLES
     _write_table(
-        cr, company, generation, node_table, node_indexes, columns, arrays, [*names, "legs_holding", "legs_capped"],
+        cr,
+        company,
+        generation,
+        node_table,
+        node_indexes,
+        columns,
+        arrays,
+        [*names, "legs_holding", "legs_capped"],
         staged,
     )
     _write_table(

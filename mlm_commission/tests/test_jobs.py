@@ -470,7 +470,9 @@ class TestCommissionJobs(MlmCommissionCommon):
             self.assertEqual(move.amount_total, self.currency.round(sum(paid.mapped("payable"))))
             bank_line = move.line_ids.filtered("credit")
             self.assertEqual(bank_line.account_id, self.bank_journal.default_account_id)
-            [attachment] = self.env["ir.attachment"].search([("res_model", "=", "account.move"), ("res_id", "=", move.id)])
+            [attachment] = self.env["ir.attachment"].search(
+                [("res_model", "=", "account.move"), ("res_id", "=", move.id)]
+            )
             rows = list(csv.reader(io.StringIO(attachment.raw.decode())))[1:]
             self.assertEqual(len(rows), len(paid))
             self.assertEqual(round(sum(float(row[4]) for row in rows), 2), move.amount_total)
