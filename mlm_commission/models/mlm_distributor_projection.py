@@ -27,6 +27,9 @@ Every worker reads the same state, kept in PostgreSQL; no process keeps anything
   to the engine (subtree or company), exactly but slower, until the next fold.
 """
 
+import logging
+import time
+
 import numpy as np
 
 from odoo import fields
@@ -45,6 +48,8 @@ from ..engine.projection import (
 )
 from ..tools import pgcopy
 from .mlm_commission_data import InputReader, InputScope
+
+_logger = logging.getLogger(__name__)
 
 # A team smaller than this is projected by running the engine on its subtree when the shared state cannot answer.
 SMALL_TEAM = 20_000
@@ -184,6 +189,7 @@ def fold(env, company, period=None):
         cr.execute(SQL("DELETE FROM mlm_projection_state WHERE company_id = %s", company.id))
         drop_generations(cr, company, keep=())
         return 0
+    started = time.perf_counter()
     ranks = plan._get_ranks()
     spec = plan._get_engine_spec()
     data = InputReader(env, company, date_from, date_to, ranks).read_inputs(InputScope.company())
@@ -205,8 +211,20 @@ def fold(env, company, period=None):
         "pool_gv": [float(result.gv[m]) for m in members],
     }
     del data, inputs, result  # the run's rows and the ledger: not needed for writing (peak memory)
+    computed = time.perf_counter()
     generation = write_generation(cr, company, nodes, earnings)
+    written = time.perf_counter()
     publish_generation(cr, company, generation, header)
+    _logger.info(
+        "Projection fold of company %s, generation %s: %s distributors, read and engine %.1f s, write %.1f s,"
+        " publish %.1f s",
+        company.id,
+        generation,
+        header["distributors"],
+        computed - started,
+        written - computed,
+        time.perf_counter() - written,
+    )
     return header["distributors"]
 
 
