@@ -726,10 +726,6 @@ class MlmCommissionPeriod(models.Model):
             ("standing", str(standing)),
         ]
 
-    def _close_preview_outdated(self):
-        """True when the close cannot pay the period's preview as it is (see ``_preview_current``)."""
-        return not self._preview_current()
-
     def _close_rank_table(self, data, result):
         """Every distributor's paid rank of the preview ``result`` (those without a statement too), kept for the
         close's ``ranks`` step in a new table of the period (swapped in with the preview's other tables): one
