@@ -15,3 +15,14 @@ class MlmDistributor(models.Model):
                             AND a.start_date <= %s), 0)::float8""",
             date_to,
         )
+
+    @api.model
+    def _mlm_standing_version_sql(self, company):
+        """Every version of the company's autoships: a row written in any way is a new row version (a new ``xmin``
+        or ``ctid``)."""
+        self.env["mlm.autoship"].flush_model()
+        return SQL(
+            "(SELECT COALESCE(sum(hashtextextended(a.xmin::text || a.ctid::text, a.id)), 0) + count(*)"
+            " FROM mlm_autoship a WHERE a.company_id = %s)",
+            company.id,
+        )

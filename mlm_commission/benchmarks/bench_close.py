@@ -2,7 +2,7 @@
 """Month-end close and payouts of a generated network as queue_job jobs, each in a fresh worker-like process.
 
     $VENV/bin/python mlm_commission/benchmarks/bench_close.py -c odoo.conf -d DB [--size 1000000]
-        [--mail-jobs 0] [--payout-jobs 3] [--method transfer]
+        [--mail-jobs 0] [--payout-jobs 3] [--method transfer[,batch]]
 
 ``DB`` holds the company "Benchmark <size>" of ``bench_run.py`` (its first period ended and not closed yet: run
 it on a copy, ``createdb -T bench_base_1m DB``, and ``-u mlm_commission``). The script sets the company's
@@ -15,7 +15,8 @@ commission accounting up when missing, then does what the buttons and the job ru
 2. the statement e-mail jobs (one per batch of 500 statements) are counted; ``--mail-jobs`` of them run one after
    another in one process (a worker running many jobs: its RSS must not grow with them);
 3. the payout wizard enqueues the payouts; ``--payout-jobs`` batch jobs run (each its own process), the rest is
-   extrapolated;
+   extrapolated from the jobs' own times per distributor paid; with several methods (``--method transfer,batch``)
+   each pays that many jobs in turn from the same period, for a comparison in one run;
 4. the figures that reconcile: the payable account's balance of the period's entry against the statements'
    payable (to the cent), and after the payout batches, the open residual against the statements left to pay.
 """
@@ -46,7 +47,9 @@ def parse():
     # the statement template attaches the PDF (wkhtmltopdf, which needs the HTTP server running): 0 by default
     parser.add_argument("--mail-jobs", type=int, default=0)
     parser.add_argument("--payout-jobs", type=int, default=3)
-    parser.add_argument("--method", default="transfer", choices=("transfer", "wallet"))
+    # several methods (comma-separated, e.g. transfer,batch): each pays --payout-jobs batch jobs in turn, from the
+    # same closed period (the remaining jobs of one are cancelled before the next), for a comparison in one run
+    parser.add_argument("--method", default="transfer")
     parser.add_argument("--run-jobs", help=argparse.SUPPRESS)  # internal: uuids run by a child process
     return parser.parse_args()
 
@@ -91,6 +94,7 @@ def run_jobs(args):
                 cr.commit()
                 outcome = f"FAILED {type(error).__name__}: {str(error)[:120]}"
             secs = time.perf_counter() - started
+            print(f"JOBSECS {secs:.3f}", flush=True)
             print(
                 f"    {job.description[:60]:<60} {secs:8.2f} s  peak RSS {rss_mb():6.0f} MB  load {load()}  {outcome}",
                 flush=True,
@@ -150,11 +154,19 @@ def pending(env, channel, after_id=0):
     return [row[0] for row in env.cr.fetchall()]
 
 
+JOB_SECONDS = []  # the jobs' own times (without their process's start), as the child processes report them
+
+
 def spawn(args, uuids):
-    """Run ``uuids`` in a fresh process; returns its wall time."""
+    """Run ``uuids`` in a fresh process; returns its wall time (the jobs' own times go to ``JOB_SECONDS``)."""
     command = [sys.executable, os.path.abspath(__file__), "-c", args.config, "-d", args.database]
     started = time.perf_counter()
-    subprocess.run([*command, "--run-jobs", ",".join(uuids)], check=True)
+    done = subprocess.run([*command, "--run-jobs", ",".join(uuids)], check=True, capture_output=True, text=True)
+    for line in done.stdout.splitlines():
+        if line.startswith("JOBSECS "):
+            JOB_SECONDS.append(float(line.split()[1]))
+        else:
+            print(line, flush=True)
     return time.perf_counter() - started
 
 
@@ -170,6 +182,48 @@ def run_channel(args, env, channel, limit=None):
         total += spawn(args, uuids[:1])
         count += 1
     return count, total
+
+
+def paid_count(env, period):
+    env.cr.execute(
+        SQL("SELECT count(*) FROM mlm_commission_statement WHERE period_id = %s AND state = 'paid'", period.id)
+    )
+    return env.cr.fetchone()[0]
+
+
+def bench_payouts(args, env, period, method):
+    """``--payout-jobs`` batch jobs of ``method`` from the period's statements left to pay; prints the jobs' own
+    time per distributor paid and its extrapolation to the distributors to pay and to a million; the rest of the
+    chain is cancelled."""
+    print(f"\npayouts ({method}, wizard -> a chain of batch jobs):")
+    env.cr.rollback()
+    wizard = (
+        env["mlm.payout.wizard"]
+        .with_context(active_model="mlm.commission.period", active_ids=period.ids)
+        .create({"method": method, "date": fields.Date.context_today(env.user)})
+    )
+    to_pay = wizard.statement_count
+    print(f"  to pay: {to_pay} statements, {wizard.amount_total:.2f}")
+    before = paid_count(env, period)
+    wizard.action_pay()
+    env.cr.commit()
+    first = len(JOB_SECONDS)
+    count, pay_secs = run_channel(args, env, RUN_CHANNEL, limit=args.payout_jobs)
+    env.cr.rollback()
+    paid = paid_count(env, period) - before
+    job_secs = sum(JOB_SECONDS[first:])
+    left = pending(env, RUN_CHANNEL)
+    if left:
+        env["queue.job"].search([("uuid", "in", left)]).write({"state": "cancelled"})
+        env.cr.commit()
+    if paid:
+        per = job_secs / paid
+        print(
+            f"  {count} batch jobs paid {paid} distributors in {job_secs:.1f} s of jobs ({pay_secs:.1f} s with the "
+            f"process starts): {per * 1000:.2f} ms per distributor -> {per * to_pay / 60:.1f} min for the "
+            f"{to_pay} to pay, {per * 1_000_000 / 3600:.2f} worker-hours at 1M; load {load()}"
+        )
+    reconcile_report(env, period)
 
 
 def reconcile_report(env, period):
@@ -226,10 +280,11 @@ def main():
         print(f"machine load average (1, 5, 15 min) at start: {load()}")
         cr.commit()  # a benchmark script: its setup is kept
 
-        print("\npreview (action_compute -> one job):")
+        print("\npreview (action_compute -> one job; what the close's first job computed before issue 14's reuse):")
         period.action_compute()
         cr.commit()
         _count, preview_secs = run_channel(args, env, RUN_CHANNEL)
+        preview_job = JOB_SECONDS[-1]
         period.invalidate_recordset()
         print(f"  {period.statement_count} statements, {period.line_count} commission lines")
 
@@ -237,7 +292,9 @@ def main():
         started = time.perf_counter()
         period.action_close()
         cr.commit()
+        first = len(JOB_SECONDS)
         count, close_secs = run_channel(args, env, RUN_CHANNEL)
+        close_first = JOB_SECONDS[first] if len(JOB_SECONDS) > first else 0.0
         period.invalidate_recordset()
         run = period.last_run_id
         print(
@@ -253,24 +310,14 @@ def main():
             per = mail_secs / min(args.mail_jobs, len(mails))
             print(f"  ~{per:.1f} s per job with the process start -> {per * len(mails) / 60:.0f} min of one worker")
 
-        print(f"\npayouts ({args.method}, wizard -> a chain of batch jobs):")
-        env.cr.rollback()
-        wizard = (
-            env["mlm.payout.wizard"]
-            .with_context(active_model="mlm.commission.period", active_ids=period.ids)
-            .create({"method": args.method, "date": fields.Date.context_today(env.user)})
-        )
-        print(f"  to pay: {wizard.statement_count} statements, {wizard.amount_total:.2f}")
-        wizard.action_pay()
-        cr.commit()
-        count, pay_secs = run_channel(args, env, RUN_CHANNEL, limit=args.payout_jobs)
-        left = pending(env, RUN_CHANNEL)
-        if count:
-            print(f"  {count} batch jobs in {pay_secs:.1f} s; {len(left)} job(s) still pending (one per batch in turn)")
-        period.invalidate_recordset()
-        reconcile_report(env, period)
+        for method in args.method.split(","):
+            bench_payouts(args, env, period, method)
         print(f"\nmachine load average at the end: {load()}")
         print(f"preview {preview_secs:.1f} s, close {close_secs:.1f} s (process starts included)")
+        print(
+            f"close's first job (the preview it pays): {close_first:.2f} s, against {preview_job:.2f} s for the"
+            " preview job it no longer repeats when nothing changed"
+        )
     return None
 
 

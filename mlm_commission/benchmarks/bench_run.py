@@ -380,7 +380,6 @@ def invoice_cost(env, company):
 def main():
     args = parse()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
-    from odoo.addons.mlm_commission.models import mlm_distributor_projection as projection_cache
     from odoo.addons.mlm_commission.models.mlm_volume_line import SYSTEM_MARKER
 
     registry = odoo.modules.registry.Registry(args.database)
@@ -476,7 +475,7 @@ def main():
             [("company_id", "=", company.id), ("sponsor_id", "=", False)], order="id", limit=1
         )
         print(f"\nreal-time projection of the top leader ({top.code}, whole network below; see bench_projection.py):")
-        projection_cache.clear()
+        # the projection keeps no per-process state any more (issue 14): nothing to clear
         timed("projection, first call (the preview is current)", top.get_mlm_projection, period=period)
         cr.rollback()
         timings = []

@@ -147,6 +147,12 @@ class MlmDistributor(models.Model):
         period reader for the plan's standing rule. None here: ``mlm_autoship`` adds the active autoships."""
         return SQL("0::float8")
 
+    @api.model
+    def _mlm_standing_version_sql(self, company):
+        """SQL of one value that changes whenever a standing order ``_mlm_standing_pv_sql`` reads changes (part
+        of the preview's inputs fingerprint, ``mlm.commission.period._inputs_fingerprint``). None here."""
+        return SQL("0::numeric")
+
     # ------------------------------------------------------------------ changes the projection follows
     @api.model_create_multi
     def create(self, vals_list):

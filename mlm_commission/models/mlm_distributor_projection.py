@@ -2,12 +2,20 @@
 
 Every worker reads the same state, kept in PostgreSQL; no process keeps anything between requests.
 
-- ``mlm_projection_state`` (one row per company: the period, plan and leg-rank slots the state is for),
-  ``mlm_projection_node`` (per distributor: the engine's figures and what moving them forward needs) and
-  ``mlm_projection_earning`` (per distributor and bonus type: cents and rows) are written by
-  :func:`fold`, a queue_job job (one engine run of the company through the one reader; the rows that changed
-  written from a binary COPY), enqueued every minute by ``res.company.cron_mlm_projection_fold`` for companies
-  with pending changes, and at once after a bulk change.
+- ``mlm_projection_state`` (one row per company: the period, plan and leg-rank slots the state is for, and its
+  ``generation``), ``mlm_projection_node`` (per distributor: the engine's figures and what moving them forward
+  needs) and ``mlm_projection_earning`` (per distributor and bonus type: cents and rows) are written by
+  :func:`fold`, a queue_job job (one engine run of the company through the one reader), enqueued every minute
+  by ``res.company.cron_mlm_projection_fold`` for companies with pending changes, and at once after a bulk
+  change.
+- Generations: a fold writes its rows into new tables of a new generation (one per table and company, children
+  of ``mlm_projection_node`` / ``mlm_projection_earning`` with a ``CHECK`` on the company and the generation):
+  one binary COPY, one ``INSERT ... SELECT`` into a table without index, then its indexes; it publishes them by
+  pointing the state row at the new generation, in the same transaction. Readers read the state's generation
+  and only its rows, so they never see a half-written fold, and nothing is updated or deleted row by row (at a
+  million distributors, updating the changed rows in place took more than a 120 s job). The tables of older
+  generations are dropped by the next fold but one (a reader that read the previous state row still finds its
+  rows).
 - ``mlm_projection_delta`` is written by the transactions that change the inputs, in the same transaction:
   a row per new ledger line (``l``), per distributor whose status, coefficient, join date or highest rank changed
   (``d``), per new distributor (``n``) and per change of the tree (``t``: a move, a deletion, another sponsor or
@@ -18,6 +26,9 @@ Every worker reads the same state, kept in PostgreSQL; no process keeps anything
   applies them exactly (``engine.projection.Pending``); otherwise it answers ``None`` and the caller falls back
   to the engine (subtree or company), exactly but slower, until the next fold.
 """
+
+import logging
+import time
 
 import numpy as np
 
@@ -37,6 +48,8 @@ from ..engine.projection import (
 )
 from ..tools import pgcopy
 from .mlm_commission_data import InputReader, InputScope
+
+_logger = logging.getLogger(__name__)
 
 # A team smaller than this is projected by running the engine on its subtree when the shared state cannot answer.
 SMALL_TEAM = 20_000
@@ -83,7 +96,17 @@ DDL = [
         """
     ),
     SQL("CREATE INDEX IF NOT EXISTS mlm_projection_delta_company_idx ON mlm_projection_delta (company_id)"),
+    # generations (rows written before them are generation 0, in the parent tables)
+    SQL("ALTER TABLE mlm_projection_state ADD COLUMN IF NOT EXISTS generation int4 NOT NULL DEFAULT 0"),
+    SQL("ALTER TABLE mlm_projection_node ADD COLUMN IF NOT EXISTS generation int4 NOT NULL DEFAULT 0"),
+    SQL("ALTER TABLE mlm_projection_earning ADD COLUMN IF NOT EXISTS generation int4 NOT NULL DEFAULT 0"),
+    SQL("CREATE SEQUENCE IF NOT EXISTS mlm_projection_generation_seq"),
 ]
+# (table, its indexes in a generation's table) of the tables written by generation
+GENERATION_TABLES = (
+    ("mlm_projection_node", [(True, ("distributor_id",)), (False, ("sponsor_id",))]),
+    ("mlm_projection_earning", [(True, ("distributor_id", "bonus_type"))]),
+)
 NODE_SQL_COLUMNS = SQL(", ").join(SQL.identifier(name) for name, _pgtype in NODE_COLUMNS)
 
 
@@ -148,16 +171,14 @@ def fold(env, company, period=None):
     """Rebuild ``company``'s shared state for its current period (or ``period``; the job, see the module doc).
     Returns the number of distributors stored, or None when another fold of the company holds the lock.
 
-    Only rows whose figures changed are written (most of a big network does not move between two folds): staged by
-    binary COPY, then one ``UPDATE ... WHERE ... IS DISTINCT FROM``, one ``INSERT`` of the new and one ``DELETE`` of
-    the vanished rows per table, so readers keep a compact table."""
+    The rows go into the tables of a new generation (:func:`write_generation`), published with the state row
+    (:func:`publish_generation`) in the same transaction."""
     cr = env.cr
     cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", FOLD_LOCK, company.id))
     if not cr.fetchone()[0]:
         return None
     # first statement of the transaction's snapshot: the changes deleted are exactly the changes read below
     cr.execute(SQL("DELETE FROM mlm_projection_delta WHERE company_id = %s", company.id))
-    cr.execute(SQL("DELETE FROM mlm_projection_state WHERE company_id = %s", company.id))
     if period:
         date_from, date_to = period.date_from, period.date_to
     else:
@@ -165,9 +186,10 @@ def fold(env, company, period=None):
         period, date_from, date_to = Period._get_current_period(company, fields.Date.context_today(env.user))
     plan = period.plan_id or company.mlm_plan_id
     if not plan:
-        cr.execute(SQL("DELETE FROM mlm_projection_node WHERE company_id = %s", company.id))
-        cr.execute(SQL("DELETE FROM mlm_projection_earning WHERE company_id = %s", company.id))
+        cr.execute(SQL("DELETE FROM mlm_projection_state WHERE company_id = %s", company.id))
+        drop_generations(cr, company, keep=())
         return 0
+    started = time.perf_counter()
     ranks = plan._get_ranks()
     spec = plan._get_engine_spec()
     data = InputReader(env, company, date_from, date_to, ranks).read_inputs(InputScope.company())
@@ -177,13 +199,40 @@ def fold(env, company, period=None):
     earnings = earning_arrays(result, data.ids)
     pooled = spec.pool_rate and spec.pool_min_rank is not None
     members = np.flatnonzero((result.paid_rank >= spec.pool_min_rank) & inputs.active_status) if pooled else []
-    header = (
-        int(result.bv_cents.sum()),
-        data.size,
-        [int(data.ids[m]) for m in members],
-        [float(result.gv[m]) for m in members],
-    )
+    header = {
+        "date_from": date_from,
+        "date_to": date_to,
+        "plan_key": plan_key(plan, spec),
+        "slots": [int(t) for t in nodes["slots"]],
+        "company_bv_cents": int(result.bv_cents.sum()),
+        "closed_periods": closed_periods(env, company),
+        "distributors": data.size,
+        "pool_ids": [int(data.ids[m]) for m in members],
+        "pool_gv": [float(result.gv[m]) for m in members],
+    }
     del data, inputs, result  # the run's rows and the ledger: not needed for writing (peak memory)
+    computed = time.perf_counter()
+    generation = write_generation(cr, company, nodes, earnings)
+    written = time.perf_counter()
+    publish_generation(cr, company, generation, header)
+    _logger.info(
+        "Projection fold of company %s, generation %s: %s distributors, read and engine %.1f s, write %.1f s,"
+        " publish %.1f s",
+        company.id,
+        generation,
+        header["distributors"],
+        computed - started,
+        written - computed,
+        time.perf_counter() - written,
+    )
+    return header["distributors"]
+
+
+def write_generation(cr, company, nodes, earnings):
+    """Write the node and earning rows of ``company`` into the tables of a new generation (see the module doc),
+    not yet read by anybody; returns the generation."""
+    cr.execute(SQL("SELECT nextval('mlm_projection_generation_seq')"))
+    generation = cr.fetchone()[0]
     slots = nodes.pop("slots")
     holding = nodes.pop("legs_holding")
     capped = nodes.pop("legs_capped")
@@ -199,52 +248,90 @@ def fold(env, company, period=None):
     staged.append(
         SQL("ARRAY[%s]::float8[]", SQL(", ").join(SQL("s.%s", SQL.identifier(f"lc_{r}")) for r in range(len(capped))))
     )
-    _write_changed(
+    [(node_table, node_indexes), (earning_table, earning_indexes)] = GENERATION_TABLES
+    _write_table(
         cr,
         company,
-        "mlm_projection_node",
+        generation,
+        node_table,
+        node_indexes,
         columns,
         arrays,
         [*names, "legs_holding", "legs_capped"],
         staged,
-        ["distributor_id"],
     )
-    _write_changed(
+    _write_table(
         cr,
         company,
-        "mlm_projection_earning",
+        generation,
+        earning_table,
+        earning_indexes,
         list(EARNING_COLUMNS),
         earnings,
         [name for name, _pgtype in EARNING_COLUMNS],
         [SQL("s.%s", SQL.identifier(name)) for name, _pgtype in EARNING_COLUMNS],
-        ["distributor_id", "bonus_type"],
     )
-    company_bv, size, pool_ids, pool_gv = header
+    return generation
+
+
+def publish_generation(cr, company, generation, header):
+    """Make ``generation`` the one readers read (the state row), and drop the tables of the generations before
+    the one published until now (rows written before generations: deleted)."""
+    cr.execute(SQL("SELECT generation FROM mlm_projection_state WHERE company_id = %s", company.id))
+    row = cr.fetchone()
+    previous = row[0] if row else None
+    cr.execute(SQL("DELETE FROM mlm_projection_state WHERE company_id = %s", company.id))
     cr.execute(
         SQL(
             """
             INSERT INTO mlm_projection_state (company_id, date_from, date_to, plan_key, slots, company_bv_cents,
-                                              closed_periods, distributors, built_at, pool_ids, pool_gv)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now() AT TIME ZONE 'UTC', %s, %s)
+                                              closed_periods, distributors, built_at, pool_ids, pool_gv, generation)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now() AT TIME ZONE 'UTC', %s, %s, %s)
             """,
             company.id,
-            date_from,
-            date_to,
-            plan_key(plan, spec),
-            [int(t) for t in slots],
-            company_bv,
-            closed_periods(env, company),
-            size,
-            pool_ids,
-            pool_gv,
+            header["date_from"],
+            header["date_to"],
+            header["plan_key"],
+            header["slots"],
+            header["company_bv_cents"],
+            header["closed_periods"],
+            header["distributors"],
+            header["pool_ids"],
+            header["pool_gv"],
+            generation,
         )
     )
-    return size
+    drop_generations(cr, company, keep=(generation, previous))
 
 
-def _write_changed(cr, company, table, columns, arrays, names, staged, key):
-    """Make ``table``'s rows of ``company`` the staged ones: COPY ``arrays`` into a temporary table, then update
-    the rows that differ (``names`` from the expressions ``staged``), insert the new ones, delete the vanished."""
+def generation_tables(cr, table, company):
+    """{generation: table name} of ``company``'s generation tables of ``table``."""
+    cr.execute(
+        SQL(
+            """
+            SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+             WHERE i.inhparent = %s::regclass AND c.relname LIKE %s
+            """,
+            table,
+            f"{table}\\_c{int(company.id)}\\_g%",
+        )
+    )
+    return {int(name.rsplit("_g", 1)[1]): name for (name,) in cr.fetchall()}
+
+
+def drop_generations(cr, company, keep):
+    """Drop ``company``'s generation tables except those of ``keep``, and its rows written before generations."""
+    for table, _indexes in GENERATION_TABLES:
+        cr.execute(SQL("DELETE FROM ONLY %s WHERE company_id = %s", SQL.identifier(table), company.id))
+        for generation, name in sorted(generation_tables(cr, table, company).items()):
+            if generation not in keep:
+                cr.execute(SQL("DROP TABLE %s", SQL.identifier(name)))
+
+
+def _write_table(cr, company, generation, table, indexes, columns, arrays, names, staged):
+    """``table``'s rows of ``company`` in a new table of ``generation``: ``arrays`` by binary COPY into a
+    temporary table (bounded payloads), one ``INSERT ... SELECT`` (``names`` from the expressions ``staged``)
+    into the new table, without index until then, then its indexes; it joins ``table`` (inheritance)."""
     stage = f"{table}_stage"
     cr.execute(
         SQL(
@@ -258,46 +345,41 @@ def _write_changed(cr, company, table, columns, arrays, names, staged, key):
         pgcopy.copy_in(
             cr._obj, stage, {name: arrays[name][start : start + COPY_CHUNK] for name, _t in columns}, columns
         )
-    target = SQL.identifier(table)
-    cols = SQL(", ").join(SQL.identifier(name) for name in names)
-    values = SQL(", ").join(staged)
-    same_key = SQL(" AND ").join(SQL("n.%s = s.%s", SQL.identifier(k), SQL.identifier(k)) for k in key)
+    child = f"{table}_c{int(company.id)}_g{int(generation)}"
     cr.execute(
         SQL(
-            "UPDATE %(target)s n SET (%(cols)s) = ROW(%(values)s) FROM %(stage)s s"
-            " WHERE n.company_id = %(company)s AND %(same)s AND ROW(%(current)s) IS DISTINCT FROM ROW(%(values)s)",
-            target=target,
-            cols=cols,
-            values=values,
-            stage=SQL.identifier(stage),
-            company=company.id,
-            same=same_key,
-            current=SQL(", ").join(SQL("n.%s", SQL.identifier(name)) for name in names),
+            "CREATE TABLE %(child)s (LIKE %(table)s INCLUDING DEFAULTS,"
+            " CONSTRAINT %(check)s CHECK (company_id = %(company)s AND generation = %(generation)s))",
+            child=SQL.identifier(child),
+            table=SQL.identifier(table),
+            check=SQL.identifier(f"{child}_check"),
+            company=int(company.id),
+            generation=int(generation),
         )
     )
     cr.execute(
         SQL(
-            "INSERT INTO %(target)s (company_id, %(cols)s) SELECT %(company)s, %(values)s FROM %(stage)s s"
-            " WHERE NOT EXISTS (SELECT 1 FROM %(target)s n WHERE n.company_id = %(company)s AND %(same)s)",
-            target=target,
-            cols=cols,
-            values=values,
-            stage=SQL.identifier(stage),
-            company=company.id,
-            same=same_key,
-        )
-    )
-    cr.execute(
-        SQL(
-            "DELETE FROM %(target)s n WHERE n.company_id = %(company)s"
-            " AND NOT EXISTS (SELECT 1 FROM %(stage)s s WHERE %(same)s)",
-            target=target,
-            company=company.id,
-            stage=SQL.identifier(stage),
-            same=same_key,
+            "INSERT INTO %s (company_id, generation, %s) SELECT %s, %s, %s FROM %s s",
+            SQL.identifier(child),
+            SQL(", ").join(SQL.identifier(name) for name in names),
+            int(company.id),
+            int(generation),
+            SQL(", ").join(staged),
+            SQL.identifier(stage),
         )
     )
     cr.execute(SQL("DROP TABLE %s", SQL.identifier(stage)))
+    for unique, cols in indexes:
+        cr.execute(
+            SQL(
+                "CREATE %sINDEX ON %s (%s)",
+                SQL("UNIQUE ") if unique else SQL(),
+                SQL.identifier(child),
+                SQL(", ").join(SQL.identifier(col) for col in cols),
+            )
+        )
+    cr.execute(SQL("ANALYZE %s", SQL.identifier(child)))
+    cr.execute(SQL("ALTER TABLE %s INHERIT %s", SQL.identifier(child), SQL.identifier(table)))
 
 
 class SharedProjection:
@@ -323,7 +405,7 @@ class SharedProjection:
         cr.execute(
             SQL(
                 """
-                SELECT s.slots, s.company_bv_cents, s.pool_ids, s.pool_gv,
+                SELECT s.slots, s.company_bv_cents, s.pool_ids, s.pool_gv, s.generation,
                        s.closed_periods = (SELECT count(*) FROM mlm_commission_period p
                                             WHERE p.company_id = s.company_id AND p.state IN ('closed', 'paid')),
                        (SELECT count(*) FROM (SELECT 1 FROM mlm_projection_delta p WHERE p.company_id = s.company_id
@@ -340,17 +422,20 @@ class SharedProjection:
             )
         )
         row = cr.fetchone()
-        if not row or not row[4] or row[5] > MAX_PENDING:
+        if not row or not row[5] or row[6] > MAX_PENDING:
             return None
         self.pool_members = dict(zip(row[2] or [], row[3] or [], strict=True))
-        return row[0], row[1], row[5]
+        self.generation = row[4]
+        return row[0], row[1], row[6]
 
     def _nodes(self, where):
         self.env.cr.execute(
             SQL(
-                "SELECT %s, legs_holding, legs_capped FROM mlm_projection_node WHERE company_id = %s AND %s",
+                "SELECT %s, legs_holding, legs_capped FROM mlm_projection_node"
+                " WHERE company_id = %s AND generation = %s AND %s",
                 NODE_SQL_COLUMNS,
                 self.company.id,
+                self.generation,
                 where,
             )
         )
@@ -361,8 +446,9 @@ class SharedProjection:
         self.env.cr.execute(
             SQL(
                 "SELECT bonus_type, cents, row_count FROM mlm_projection_earning"
-                " WHERE company_id = %s AND distributor_id = %s",
+                " WHERE company_id = %s AND generation = %s AND distributor_id = %s",
                 self.company.id,
+                self.generation,
                 distributor_id,
             )
         )
@@ -482,8 +568,9 @@ class SharedProjection:
         self.env.cr.execute(
             SQL(
                 "SELECT distributor_id, depth, active_above, paid FROM mlm_projection_node"
-                " WHERE company_id = %s AND distributor_id = ANY(%s)",
+                " WHERE company_id = %s AND generation = %s AND distributor_id = ANY(%s)",
                 self.company.id,
+                self.generation,
                 [d for _kind, d, _path in concerned],
             )
         )

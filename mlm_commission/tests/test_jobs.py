@@ -1,5 +1,8 @@
+import csv
+import io
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import SQL, mute_logger
@@ -276,6 +279,105 @@ class TestCommissionJobs(MlmCommissionCommon):
         self.assertGreater(self.period.total_amount, 151.65)
         self.assertEqual(self.period.move_id.amount_total, self.period.total_amount)
 
+    def _count_engine_calls(self):
+        """A patch counting the engine runs of the period model (``compute_period``), each still computed."""
+        calls = []
+        engine = period_module.compute_period
+
+        def counted(*args, **kwargs):
+            calls.append(1)
+            return engine(*args, **kwargs)
+
+        return patch.object(period_module, "compute_period", counted), calls
+
+    def _assert_reconciled(self, total):
+        """The close booked the statements: payable and expense of the entry are the statements' to the cent."""
+        statements = self.period.statement_ids
+        self.assertEqual(self.currency.round(sum(statements.mapped("total"))), total)
+        payable_line = self.period.move_id.line_ids.filtered(lambda ln: ln.account_id == self.payable_account)
+        self.assertEqual(payable_line.credit, self.currency.round(sum(statements.mapped("payable"))))
+        self.assertEqual(sum(self.period.move_id.line_ids.mapped("debit")), total)
+        self.assertEqual(set(statements.mapped("state")), {"closed"})
+
+    def test_close_pays_the_current_preview_without_computing(self):
+        """Nothing changed since the preview of the ended period: the close pays it as it is (no engine run), with
+        the ranks that preview kept; the result is the close's that computes."""
+        self.period.with_context(queue_job__no_delay=True).action_compute()
+        preview = self._preview(self.period)
+        self.assertTrue(self.period.preview_fingerprint)
+        self.assertGreaterEqual(self._staged_ranks(self.period), len(self.network), "kept by the preview")
+        patcher, calls = self._count_engine_calls()
+        with patcher, trap_jobs() as trap:
+            self.period.action_close()
+            run = self.period.last_run_id
+            steps = self._perform_run(trap, run)
+        self.assertEqual(calls, [], "no engine run in the close")
+        self.assertEqual([job.kwargs.get("step") for job in steps], [None, "close", "ranks", "mails"])
+        self.assertEqual((run.state, self.period.state), ("done", "closed"))
+        self.assertEqual(self._preview(self.period), preview)
+        self.assertEqual((self.period.total_amount, self.root.rank_id), (151.65, self.rank_bronze))
+        self._assert_reconciled(151.65)
+
+    def test_close_computes_again_after_a_ledger_line(self):
+        """A sale of the period posted after its preview: the close computes the period again (one engine run)
+        and pays the new figures, to the cent."""
+        self.period.with_context(queue_job__no_delay=True).action_compute()
+        self.assertEqual(self.period.total_amount, 151.65)
+        carol_bv = self._statement(self.period, self.carol).bv
+        late = self._adjust(self.carol, 100, 100.0)  # carol's BV 100: her upline earns more
+        patcher, calls = self._count_engine_calls()
+        with patcher, trap_jobs() as trap:
+            self.period.action_close()
+            steps = self._perform_run(trap, self.period.last_run_id)
+        self.assertEqual(len(calls), 1, "the close computed the period once")
+        self.assertEqual([job.kwargs.get("step") for job in steps], [None, "close", "ranks", "mails"])
+        self.assertEqual(self.period.state, "closed")
+        self.assertGreaterEqual(self.period.ledger_max_id, late.id)
+        self.assertGreater(self.period.total_amount, 151.65)
+        self.assertEqual(self._statement(self.period, self.carol).bv, carol_bv + 100.0)
+        self._assert_reconciled(self.period.total_amount)
+
+    def test_inputs_fingerprint_follows_every_write(self):
+        """The fingerprint changes with any write of what a run reads, by the ORM or by SQL setting no write date
+        (tree moves, placements), and with the plan; it stays while nothing is written."""
+        period = self.period
+        first = period._inputs_fingerprint()
+        self.assertEqual(period._inputs_fingerprint(), first, "nothing written: the same")
+        self.env.cr.execute(SQL("UPDATE mlm_distributor SET depth = depth WHERE id = %s", self.carol.id))
+        second = period._inputs_fingerprint()
+        self.assertNotEqual(second, first, "a row written by SQL, even unchanged, is a new version")
+        self.carol.mlm_coefficient = 0.5
+        third = period._inputs_fingerprint()
+        self.assertNotEqual(third, second)
+        self.env["mlm.plan.level"].search([("plan_id", "=", period.plan_id.id)], limit=1).rate += 1
+        self.assertNotEqual(period._inputs_fingerprint(), third, "a plan rule")
+        fourth = period._inputs_fingerprint()
+        self._adjust(self.root, 1, 1.0, day=self.next_period.date_from)
+        self.assertEqual(period._inputs_fingerprint(), fourth, "a line of another period")
+
+    def test_distributor_change_after_preview_computes_again(self):
+        """A distributor's status changed after the preview (it changes who is paid): the close computes again."""
+        self.period.with_context(queue_job__no_delay=True).action_compute()
+        self.carol.status = "inactive"
+        patcher, calls = self._count_engine_calls()
+        with patcher:
+            self.period.with_context(queue_job__no_delay=True).action_close()
+        self.assertEqual(len(calls), 1)
+        self.assertEqual(self.period.state, "closed")
+        self._assert_reconciled(self.period.total_amount)
+
+    def test_preview_before_period_end_keeps_no_ranks(self):
+        """A preview of a period not ended yet is not what a close pays: no fingerprint, no kept ranks (the
+        close computes); the kept ranks of an earlier preview are dropped with it."""
+        self.period.with_context(queue_job__no_delay=True).action_compute()
+        self.assertTrue(self._staged_ranks(self.period))
+        last_day = self.period.date_to
+        with patch.object(fields.Date, "context_today", staticmethod(lambda record, timestamp=None: last_day)):
+            self.period.with_context(queue_job__no_delay=True).action_compute()
+        self.assertFalse(self.period.preview_fingerprint)
+        self.assertEqual(self._staged_ranks(self.period), 0)
+        self.assertFalse(self.period._preview_current())
+
     def test_cancel_between_steps(self):
         root_rank = self.root.rank_id
         with trap_jobs() as trap:
@@ -336,6 +438,45 @@ class TestCommissionJobs(MlmCommissionCommon):
             [("account_id", "=", self.payable_account.id), ("parent_state", "=", "posted")]
         )
         return self.currency.round(sum(lines.mapped("credit")) - sum(lines.mapped("debit")))
+
+    def test_bank_batch_payouts_reconcile(self):
+        """Batched bank payouts: one entry of two lines per batch of distributors (two per job here) in the bank
+        journal, reconciled with the close's payable line, its transfer file attached (one row per distributor,
+        the amounts summing to the entry); the statements are paid by it and the period is paid."""
+        self.period.with_context(queue_job__no_delay=True).action_close()
+        payable_line = self.period.move_id.line_ids.filtered(lambda ln: ln.account_id == self.payable_account)
+        to_pay = self.period.statement_ids.filtered(lambda s: s.payable > 0)
+        self.bank_journal.outbound_payment_method_line_ids.payment_account_id = False  # straight to the bank
+        wizard = (
+            self.env["mlm.payout.wizard"]
+            .with_context(active_model="mlm.commission.period", active_ids=self.period.ids)
+            .create({"journal_id": self.bank_journal.id, "method": "batch"})
+        )
+        with trap_jobs() as trap, patch.object(period_module, "PAYOUT_BANK_BATCH", 2):
+            wizard.action_pay()
+            while trap.enqueued_jobs:
+                trap.enqueued_jobs.pop(0).perform()
+                left = self.period.statement_ids.filtered(lambda s: s.state == "closed" and s.payable > 0)
+                self.assertEqual(-payable_line.amount_residual, self.currency.round(sum(left.mapped("payable"))))
+        self.assertEqual(self.period.state, "paid")
+        self.assertTrue(payable_line.reconciled)
+        self.assertFalse(to_pay.payment_id, "no payment per distributor")
+        moves = to_pay.payout_move_id
+        self.assertEqual(len(moves), (len(to_pay) + 1) // 2)
+        self.assertEqual(self._payable_balance(), 0.0)
+        for move in moves:
+            self.assertEqual((move.journal_id, move.state, len(move.line_ids)), (self.bank_journal, "posted", 2))
+            paid = to_pay.filtered(lambda s, m=move: s.payout_move_id == m)
+            self.assertEqual(move.amount_total, self.currency.round(sum(paid.mapped("payable"))))
+            bank_line = move.line_ids.filtered("credit")
+            self.assertEqual(bank_line.account_id, self.bank_journal.default_account_id)
+            [attachment] = self.env["ir.attachment"].search(
+                [("res_model", "=", "account.move"), ("res_id", "=", move.id)]
+            )
+            rows = list(csv.reader(io.StringIO(attachment.raw.decode())))[1:]
+            self.assertEqual(len(rows), len(paid))
+            self.assertEqual(round(sum(float(row[4]) for row in rows), 2), move.amount_total)
+            self.assertEqual(sorted(int(row[0]) for row in rows), sorted(paid.distributor_id.partner_id.ids))
 
     def test_payout_enqueued(self):
         self.period.with_context(queue_job__no_delay=True).action_close()

@@ -1,6 +1,8 @@
 """The real-time projection gives every distributor the figures of a full preview run, before and after a sale,
 from the state every worker shares (PostgreSQL) and the changes pending since its last fold."""
 
+from unittest.mock import patch
+
 from odoo.tools import SQL
 
 from odoo.addons.mlm_commission.models import mlm_distributor_projection as projection
@@ -117,6 +119,47 @@ class TestProjection(MlmCommissionCommon):
         # the fold takes every pending change in: the state alone gives the preview again
         self._fold()
         self.assertEqual(self._pending(), {})
+        self.assertEqual(self._from_state(), expected)
+
+    def _generations(self):
+        return sorted(projection.generation_tables(self.env.cr, "mlm_projection_node", self.company))
+
+    def test_fold_publishes_a_whole_generation(self):
+        """A fold writes the rows of a new generation into tables of their own, then publishes them with the state
+        row: a reader before the publication (here in the fold's own transaction, its pending line taken in
+        already) reads the previous generation, whole, never the rows being written; after it, the new one. The
+        generation before the previous one is dropped."""
+        self._fold()
+        before = self._from_state()
+        self.assertNotIn(None, before.values())
+        [first] = self._generations()
+        self._invoice(self.carol.partner_id, quantity=1.0)
+        seen = {}
+        publish = projection.publish_generation
+
+        def read_then_publish(cr, company, generation, header):
+            cr.execute(
+                SQL(
+                    "SELECT count(*) FROM mlm_projection_node WHERE company_id = %s AND generation = %s",
+                    company.id,
+                    generation,
+                )
+            )
+            seen.update(generation=generation, rows=cr.fetchone()[0], figures=self._from_state())
+            publish(cr, company, generation, header)
+
+        with patch.object(projection, "publish_generation", read_then_publish):
+            self._fold()
+        self.assertEqual(seen["rows"], len(self.network), "the new generation is written")
+        self.assertEqual(seen["figures"], before, "readers still read the previous generation, whole")
+        after = self._from_state()
+        expected = self._preview_figures()
+        self.assertEqual(after, expected)
+        self.assertNotEqual(after[self.root], before[self.root])
+        self.assertEqual(self._generations(), [first, seen["generation"]])
+        self._fold()
+        self.assertEqual(len(self._generations()), 2)
+        self.assertNotIn(first, self._generations(), "dropped by the next fold but one")
         self.assertEqual(self._from_state(), expected)
 
     def test_genealogy_changes(self):

@@ -459,9 +459,9 @@ COMMISSION_STATEMENT = ResultTable(
     fillfactor=70,
 )
 
-# The paid rank the close gives every distributor (with a statement or not), kept from the close's first job (the
-# preview it closes) to its second (the transaction that stores them and closes the period); a new preview of the
-# period clears them (cascade cleanup of the period), the second job deletes them once stored.
+# The paid rank the close gives every distributor (with a statement or not), kept by the preview of an ended period
+# (a table of the period, replaced with the preview's other tables) until the close's ``ranks`` jobs store them and
+# delete them chunk by chunk; a preview of a period not ended yet drops them.
 CLOSE_RANK = ResultTable(
     "mlm_commission_close_rank",
     [
@@ -470,7 +470,10 @@ CLOSE_RANK = ResultTable(
         _ref("rank_id", "mlm_rank", "set null"),
         _ref("highest_rank_id", "mlm_rank", "set null"),
     ],
-    indexes=[("mlm_commission_close_rank_period_idx", False, ("period_id",))],
+    indexes=[
+        ("mlm_commission_close_rank_period_idx", False, ("period_id",)),
+        ("mlm_commission_close_rank_period_distributor_idx", False, ("period_id", "distributor_id")),
+    ],
 )
 
 # What the run of a closed period read of every distributor of the network (statement or not): the sponsor and

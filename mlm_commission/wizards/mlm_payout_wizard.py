@@ -8,12 +8,19 @@ class MlmPayoutWizard(models.TransientModel):
 
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     method = fields.Selection(
-        [("transfer", "Bank transfer"), ("cash", "Cash"), ("wallet", "E-wallet balance")],
+        [
+            ("transfer", "Bank transfer"),
+            ("batch", "Bank transfer file (batched)"),
+            ("cash", "Cash"),
+            ("wallet", "E-wallet balance"),
+        ],
         string="Pay By",
         required=True,
         default="transfer",
-        help="Bank transfer and cash make one outbound payment per distributor. E-wallet balance moves the amount "
-        "from the commission payable to the distributor's e-wallet, which can pay their purchases.",
+        help="Bank transfer and cash make one outbound payment per distributor (the 1C export sends these). "
+        "Bank transfer file pays thousands of distributors per batch: one journal entry and one transfer file "
+        "(CSV) per batch, for networks too large for a payment each. E-wallet balance moves the amount from the "
+        "commission payable to the distributor's e-wallet, which can pay their purchases.",
     )
     journal_type = fields.Char(compute="_compute_journal_type")
     journal_id = fields.Many2one(
@@ -92,14 +99,16 @@ class MlmPayoutWizard(models.TransientModel):
                     "next": {"type": "ir.actions.act_window_close"},
                 },
             }
-        if self.method == "wallet":
+        if self.method in ("wallet", "batch"):
             return {
                 "type": "ir.actions.act_window",
                 "res_model": "account.move",
                 "view_mode": "form" if len(result) == 1 else "list,form",
                 "res_id": result[:1].id,
                 "domain": [("id", "in", result.ids)],
-                "name": self.env._("Commissions to E-Wallet"),
+                "name": self.env._("Commissions to E-Wallet")
+                if self.method == "wallet"
+                else self.env._("Commission Transfers"),
             }
         payments = result
         return {
