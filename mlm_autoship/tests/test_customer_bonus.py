@@ -82,7 +82,12 @@ class TestCustomerAutoshipBonus(MlmAutoshipCommon):
                 "reversed_entry_id": invoice.id,
                 "invoice_line_ids": [
                     Command.create(
-                        {"product_id": self.product.id, "quantity": 1.0, "price_unit": 50.0, "tax_ids": [Command.clear()]}
+                        {
+                            "product_id": self.product.id,
+                            "quantity": 1.0,
+                            "price_unit": 50.0,
+                            "tax_ids": [Command.clear()],
+                        }
                     )
                 ],
             }
