@@ -58,6 +58,27 @@ class TestAutoshipCycle(MlmAutoshipCommon):
         self.assertEqual(self.autoship_alice.next_date, self.autoship_alice._following_date(self.today))
         self.assertGreater(self.autoship_alice.next_date, self.today)
 
+    def test_one_declined_card_does_not_fail_the_batch(self):
+        """One job: Alice's card is declined, her second autoship and the customer's are paid, each order with its
+        own invoice (never merged with another order of the same owner) and its own ledger line."""
+        second = self._autoship(self.alice.partner_id, self._token(self.alice.partner_id), quantity=3)
+        self.token_alice.demo_simulated_state = "error"
+        self._run_batch()
+        self.assertEqual(self.autoship_alice.cycle_ids.state, "failed")
+        paid = (second | self.autoship_customer).cycle_ids
+        self.assertEqual(paid.mapped("state"), ["paid", "paid"])
+        for cycle in paid:
+            invoice = cycle.order_id.invoice_ids
+            self.assertEqual(len(invoice), 1)
+            self.assertEqual(invoice.invoice_line_ids.sale_line_ids.order_id, cycle.order_id)
+            self.assertEqual(invoice.amount_total, cycle.order_id.amount_total)
+            self.assertIn(invoice.payment_state, ("in_payment", "paid"))
+            tx = cycle.order_id.transaction_ids
+            self.assertEqual((tx.invoice_ids, tx.payment_id.state), (invoice, "paid"))
+            self.assertEqual(len(self.env["mlm.volume.line"].search([("move_line_id", "in", invoice.line_ids.ids)])), 1)
+        self.assertEqual(second.cycle_ids.order_id.amount_total, 150.0)
+        self.assertIn("paid", second.message_ids[:1].body)
+
     def test_running_twice_charges_once(self):
         self._run_batch()
         self._run_batch()
