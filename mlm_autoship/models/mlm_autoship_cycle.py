@@ -247,8 +247,12 @@ class MlmAutoshipCycle(models.Model):
             invoices.filtered(lambda m: m.state == "draft").action_post()
         for tx in done.filtered(lambda t: t.operation != "validation" and not t.payment_id):
             tx.with_company(tx.company_id)._create_payment()
-        # the rest of Odoo's post-processing (flags; nothing left to confirm, invoice or pay)
-        txs.filtered(lambda t: not t.is_post_processed)._post_process()
+        # the confirmed transactions are post-processed above (confirm, invoice, post, pay): only the flag of
+        # payment's own post-processing is left. Not sale's ``_post_process``: with ``sale.automatic_invoice`` on it
+        # would invoice again (nothing left: the transaction's invoice link reset to none) and render invoice PDFs
+        done.is_post_processed = True
+        # authorized ones (providers capturing later): Odoo's own flow
+        (txs - done).filtered(lambda t: not t.is_post_processed)._post_process()
         self._mark_paid()
         self.env.ref("mlm_autoship.mail_template_autoship_paid").send_mail_batch(self.ids)
         bodies = {}

@@ -79,6 +79,18 @@ class TestAutoshipCycle(MlmAutoshipCommon):
         self.assertEqual(second.cycle_ids.order_id.amount_total, 150.0)
         self.assertIn("paid", second.message_ids[:1].body)
 
+    def test_odoo_automatic_invoice_setting_changes_nothing(self):
+        """With Odoo's "automatic invoice" on (website sales), a cycle still gets one invoice, linked to its
+        transaction and paid by it."""
+        self.env["ir.config_parameter"].sudo().set_param("sale.automatic_invoice", True)
+        self._run_batch()
+        cycle = self.autoship_customer.cycle_ids
+        self.assertEqual(cycle.state, "paid")
+        invoice = cycle.order_id.invoice_ids
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(cycle.order_id.transaction_ids.invoice_ids, invoice)
+        self.assertIn(invoice.payment_state, ("in_payment", "paid"))
+
     def test_running_twice_charges_once(self):
         self._run_batch()
         self._run_batch()
