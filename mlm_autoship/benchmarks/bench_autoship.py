@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The daily autoship batch at scale, our way and a competent ORM baseline, in the same run on the same data.
 
-    $VENV/bin/python mlm_autoship/benchmarks/bench_autoship.py -c odoo.conf -d DB [--due 100000] [--sample 200]
+    $VENV/bin/python mlm_autoship/benchmarks/bench_autoship.py -c odoo.conf -d DB [--due 2000] [--sample 200]
+        [--profile]
 
 ``DB`` must have ``mlm_autoship`` installed. The script inserts ``--due`` active autoships due today (one product,
 owners drawn from 1,000 partners, each with a card of the Demo provider) and times, each stage rolled back after:
@@ -11,22 +12,28 @@ owners drawn from 1,000 partners, each with a card of the Demo provider) and tim
    dates per job) against the baseline per job (one ``search`` of existing cycles, one ``create(vals_list)``, one
    ``write`` per autoship for its own next date);
 3. orders for ``--sample`` cycles: one ``sale.order.create(vals_list)`` per job against one ``create`` per cycle;
-4. charge, confirm, invoice and payment of ``--sample`` cycles through Odoo's payment flow (the Demo provider):
-   the part that must stay per order in the ORM (one provider request, one invoice, one payment each).
+4. charge, confirm, invoice and payment of ``--sample`` cycles (the Demo provider), in jobs of 200: our batch
+   (transactions in one ``create``, one provider request per cycle, then ``action_confirm``, ``_create_invoices``
+   and ``action_post`` once per job, one payment per transaction) against the per-cycle path it replaced (each
+   cycle charged, confirmed, invoiced, posted and paid on its own, as Odoo's ``_post_process`` does per
+   transaction);
+5. with ``--profile``: cProfile of our batch of ``--sample`` cycles, the 25 most expensive functions (cumulative).
 
-The total for ``--due`` autoships is extrapolated from the per-cycle times of stages 3 and 4 (measured) and the
-whole-batch times of stages 1 and 2; the load average is printed with the figures.
+The total for 100,000 autoships on ``--workers`` job workers is extrapolated from the per-cycle times (stages 2-4);
+the load average is printed before and after.
 """
 
 # a command-line report: printing is its output
 # pylint: disable=print-used
 
 import argparse
-import os
+import cProfile
+import io
+import pstats
 import time
 
 import odoo
-from odoo import SUPERUSER_ID, api, fields
+from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.tools import SQL
 
 CHUNK = 200
@@ -36,9 +43,11 @@ def parse():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-c", "--config", required=True)
     parser.add_argument("-d", "--database", required=True)
-    parser.add_argument("--due", type=int, default=100_000)
+    parser.add_argument("--due", type=int, default=2_000)
     parser.add_argument("--sample", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2, help="job runner capacity for the extrapolation")
+    parser.add_argument("--target", type=int, default=100_000, help="autoships due on one day, extrapolated")
+    parser.add_argument("--profile", action="store_true", help="cProfile our batch of --sample cycles")
     return parser.parse_args()
 
 
@@ -108,6 +117,11 @@ def setup(env, due):
     return env["mlm.autoship"].search([("name", "=like", "BENCH%")], order="id"), today
 
 
+def loadavg():
+    with open("/proc/loadavg", encoding="ascii") as f:
+        return f.read().strip()
+
+
 def timed(label, fn):
     start = time.perf_counter()
     value = fn()
@@ -133,13 +147,56 @@ def in_chunks(records, fn):
         fn(records[start : start + CHUNK])
 
 
+def baseline_charge(cycles):
+    """The per-cycle path the batch replaced: each cycle's transaction created and sent, then Odoo's flow for that
+    one order (confirm, invoice, post, payment), its state, e-mail and chatter written on their own."""
+    env = cycles.env
+    template = env.ref("mlm_autoship.mail_template_autoship_paid")
+    for cycle in cycles:
+        token, order = cycle.autoship_id.payment_token_id, cycle.order_id.sudo()
+        tx = (
+            env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": token.provider_id.id,
+                    "payment_method_id": token.payment_method_id.id,
+                    "reference": f"{cycle.key}-{cycle.attempt_count + 1}",
+                    "amount": order.amount_total,
+                    "currency_id": order.currency_id.id,
+                    "partner_id": order.partner_id.id,
+                    "token_id": token.id,
+                    "operation": "offline",
+                    "sale_order_ids": [Command.set(order.ids)],
+                }
+            )
+        )
+        tx._send_payment_request()
+        if tx.state != "done":
+            continue
+        if order.state in ("draft", "sent"):
+            order.action_confirm()
+        tx._invoice_sale_orders()
+        tx._post_process()
+        cycle.write({"state": "paid", "attempt_count": cycle.attempt_count + 1})
+        template.send_mail(cycle.id)
+        cycle.autoship_id.message_post(body=f"Cycle {cycle.cycle_date} paid: order {order.name}.")
+
+
+def run_jobs(cycles, charge):
+    """``charge`` on the cycles in jobs of CHUNK (each job flushed as its transaction would be)."""
+    for start in range(0, len(cycles), CHUNK):
+        charge(cycles[start : start + CHUNK])
+        cycles.env.flush_all()
+
+
 def main():
     args = parse()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
     registry = odoo.modules.registry.Registry(args.database)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True, "queue_job__no_delay": False})
-        print(f"load average before: {os.getloadavg()}")
+        print(f"load average before: {loadavg()}")
         _setup_seconds, (autoships, day) = timed(
             f"setup: {args.due} autoships due today (SQL insert)", lambda: setup(env, args.due)
         )
@@ -174,7 +231,7 @@ def main():
             env.flush_all()
             return cycles
 
-        _orders_seconds, cycles = timed("ours: one sale.order.create(vals_list) per job", ours_orders)
+        t_orders, _cycles = timed("ours: one sale.order.create(vals_list) per job", ours_orders)
         cr.execute("ROLLBACK TO SAVEPOINT bench")
         env.invalidate_all()
 
@@ -189,32 +246,50 @@ def main():
         cr.execute("ROLLBACK TO SAVEPOINT bench")
         env.invalidate_all()
 
-        print(f"\n4. charge, confirm, invoice, pay {args.sample} cycles (Demo provider, Odoo's payment flow)")
-
-        def charge():
+        print(f"\n4. charge, confirm, invoice, pay {args.sample} cycles (Demo provider), jobs of {CHUNK}")
+        timings = {}
+        for label, charge in (
+            ("ours: batch per job", lambda c: c._charge_all()),
+            ("baseline: the per-cycle path", baseline_charge),
+        ):
             cycles = Cycle._claim(sample, day)
             cycles._create_orders()
             env.flush_all()
-            start = time.perf_counter()
-            cycles._charge_all()
-            env.flush_all()
-            return time.perf_counter() - start, cycles
+            seconds, _ = timed(label, lambda cycles=cycles, charge=charge: run_jobs(cycles, charge))
+            paid = cycles.filtered(lambda c: c.state == "paid")
+            invoices = paid.order_id.invoice_ids.filtered(lambda m: m.state == "posted")
+            ledger = env["mlm.volume.line"].search_count([("move_line_id", "in", invoices.invoice_line_ids.ids)])
+            print(f"  {'':<58} {len(paid)} paid, {len(invoices)} invoices posted, {ledger} ledger lines")
+            timings[label] = seconds
+            cr.execute("ROLLBACK TO SAVEPOINT bench")
+            env.invalidate_all()
+        t_charge, t_charge_base = timings.values()
 
-        t_total, (t_charge, cycles) = timed("ours: orders + charges (the whole job)", charge)
-        paid = len(cycles.filtered(lambda c: c.state == "paid"))
-        print(f"  {'of which charges':<58} {t_charge:9.2f} s  ({paid} paid)")
-        cr.execute("ROLLBACK TO SAVEPOINT bench")
+        if args.profile:
+            print(f"\n5. cProfile of our batch of {args.sample} cycles (orders + charges)")
+            cycles = Cycle._claim(sample, day)
+            profiler = cProfile.Profile()
+            profiler.enable()
+            cycles._create_orders()
+            run_jobs(cycles, lambda c: c._charge_all())
+            profiler.disable()
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
+            print(out.getvalue())
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(15)
+            print(out.getvalue())
+            cr.execute("ROLLBACK TO SAVEPOINT bench")
 
-        per_cycle = t_total / args.sample
-        per_cycle_base = (t_orders_base + t_charge) / args.sample
-        claim_per = t_claim / args.due
-        claim_base_per = t_claim_base / args.due
-        ours = args.due * (per_cycle + claim_per) / args.workers
-        base = args.due * (per_cycle_base + claim_base_per) / args.workers
-        ms_ours, ms_base = 1000 * (per_cycle + claim_per), 1000 * (per_cycle_base + claim_base_per)
-        print(f"\nper cycle: ours {ms_ours:.1f} ms, baseline {ms_base:.1f} ms")
-        print(f"{args.due} autoships on {args.workers} workers: ours {ours / 60:.1f} min, baseline {base / 60:.1f} min")
-        print(f"load average after: {os.getloadavg()}")
+        per_cycle = (t_orders + t_charge) / args.sample + t_claim / args.due
+        per_cycle_base = (t_orders_base + t_charge_base) / args.sample + t_claim_base / args.due
+        ours = args.target * per_cycle / args.workers
+        base = args.target * per_cycle_base / args.workers
+        print(f"\nper cycle: ours {1000 * per_cycle:.1f} ms, baseline {1000 * per_cycle_base:.1f} ms")
+        print(
+            f"{args.target} autoships on {args.workers} workers: ours {ours / 60:.1f} min, baseline {base / 60:.1f} min"
+        )
+        print(f"load average after: {loadavg()}")
         cr.rollback()
 
 

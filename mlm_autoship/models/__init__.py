@@ -3,6 +3,7 @@ from . import mlm_autoship_line
 from . import mlm_autoship_cycle
 from . import mlm_plan
 from . import mlm_distributor
+from . import mlm_volume_line
 from . import res_company
 from . import res_config_settings
 from . import sale_order

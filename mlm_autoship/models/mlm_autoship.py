@@ -465,9 +465,17 @@ class MlmAutoship(models.Model):
         return f"{self.get_base_url()}{self.access_url}"
 
     def _notify_extra(self, body):
-        """Messages beyond e-mail: an SMS through Odoo's SMS queue when ``mlm_telephony`` (its gateway) is
-        installed. Override to add a channel (Telegram, push)."""
+        """Messages beyond e-mail: an SMS through Odoo's SMS queue when the company has an SMS gateway of
+        ``mlm_telephony``. Override to add a channel (Telegram, push)."""
         self.ensure_one()
         phone = self.partner_id.mobile or self.partner_id.phone
-        if phone and "mlm.sms.gateway" in self.env and "sms.sms" in self.env:
+        if phone and self._sms_gateway():
             self.env["sms.sms"].sudo().create({"number": phone, "body": body, "partner_id": self.partner_id.id})
+
+    def _sms_gateway(self):
+        """The company's configured SMS gateway (``mlm_telephony``), or None. Without one no SMS is queued: Odoo
+        would hand it to its IAP service, which needs an account and a network route the company may not have."""
+        self.ensure_one()
+        if "mlm.sms.gateway" not in self.env or "sms.sms" not in self.env:
+            return None
+        return self.env["mlm.sms.gateway"]._get_for_company(self.company_id) or None

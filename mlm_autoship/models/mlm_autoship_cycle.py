@@ -1,13 +1,19 @@
 import logging
 from datetime import timedelta
 
+from markupsafe import Markup, escape
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from .mlm_autoship import BATCH_SIZE, JOB_CHANNEL
+
 _logger = logging.getLogger(__name__)
 
 PAID_TX_STATES = ("authorized", "done")
+# failed cycles a person may retry inside the request; more are charged by jobs
+RETRY_INLINE_MAX = 3
 
 
 class MlmAutoshipCycle(models.Model):
@@ -72,12 +78,28 @@ class MlmAutoshipCycle(models.Model):
 
     # ------------------------------------------------------------------ actions
     def action_retry_now(self):
-        """Staff: charge a failed cycle again now (after the owner updated their card)."""
+        """Staff: charge failed cycles again (after the owners updated their cards). A few are charged at once, so
+        that the person sees the result; more go to jobs of ``BATCH_SIZE`` cycles on the autoship channel (nothing
+        long inside the request)."""
         self.check_access("write")
         failed = self.filtered(lambda c: c.state == "failed")
         if not failed:
             raise UserError(self.env._("Only cycles whose payment failed can be charged again."))
-        failed._charge_all()
+        if len(failed) <= RETRY_INLINE_MAX:
+            failed._charge_all()
+            return True
+        description = self.env._("Autoship payment retries")
+        for start in range(0, len(failed), BATCH_SIZE):
+            failed[start : start + BATCH_SIZE].with_delay(channel=JOB_CHANNEL, description=description)._charge_all()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._("%(count)s payments will be charged again in the background.", count=len(failed)),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
 
     def action_skip(self):
         """Staff: give up a failed cycle (its order is cancelled); the autoship stays as it is."""
@@ -130,50 +152,60 @@ class MlmAutoshipCycle(models.Model):
         return orders
 
     def _charge_all(self):
-        for cycle in self:
-            cycle._charge()
-
-    def _charge(self):
-        """Charge one cycle's order to the autoship's saved card, then confirm, invoice and record the payment.
+        """Charge the cycles of one job as a batch: one transaction and one provider request per cycle, then the
+        paid ones confirmed, invoiced, posted (the volume ledger in one pass) and paid with Odoo's own methods
+        called once on the whole recordset where Odoo allows it (:meth:`_on_paid_batch`).
 
         A paid cycle (or one with a confirmed transaction) is never charged again. A declined card is a failed
-        attempt (retried on the company's schedule); any other error propagates and rolls the job back.
-        """
-        self.ensure_one()
-        if self.state not in ("pending", "failed"):
-            return
-        order = self.order_id
-        paid_tx = order.transaction_ids.filtered(lambda t: t.state in PAID_TX_STATES)
+        attempt of that cycle only (retried on the company's schedule); any other error propagates and rolls the
+        whole job back (queue_job runs it again: the transactions' references are the same, so is the providers'
+        idempotency key)."""
+        todo = self.filtered(lambda c: c.state in ("pending", "failed"))
+        paid_tx = {}
+        for cycle in todo:
+            done = cycle.order_id.transaction_ids.filtered(lambda t: t.state in PAID_TX_STATES)
+            if done:
+                paid_tx[cycle] = done[:1]
+        no_card = todo.filtered(
+            lambda c: (
+                c not in paid_tx and not (c.autoship_id.payment_token_id and c.autoship_id.payment_token_id.active)
+            )
+        )
+        to_charge = todo.filtered(lambda c: c not in paid_tx) - no_card
+        failures = [(cycle, self.env._("No saved card."), None) for cycle in no_card]
+        for cycle, tx in zip(to_charge, to_charge._create_transactions(), strict=True):
+            error = cycle._charge(tx)
+            if tx.state in PAID_TX_STATES:
+                paid_tx[cycle] = tx
+            else:
+                failures.append((cycle, error or tx.state_message or self.env._("The payment was declined."), tx))
+        for cycle, error, tx in failures:
+            cycle._on_failed(error, tx)
         if paid_tx:
-            self._on_paid(paid_tx[:1])
-            return
-        token = self.autoship_id.payment_token_id
-        if not token or not token.active:
-            self._on_failed(self.env._("No saved card."))
-            return
-        attempt = self.attempt_count + 1
-        tx = self._create_transaction(token, attempt)
-        error = False
+            paid = self.browse([cycle.id for cycle in paid_tx])
+            paid._on_paid_batch(self.env["payment.transaction"].union(*paid_tx.values()))
+
+    def _charge(self, tx):
+        """Send the payment request of one cycle's transaction (the only per-cycle call to the provider); returns
+        the decline message, or False."""
+        self.ensure_one()
         try:
             with self.env.cr.savepoint():
                 tx._send_payment_request()
         except (UserError, ValidationError) as declined:
-            error = str(declined)
-        if tx.state in PAID_TX_STATES:
-            self._on_paid(tx)
-        else:
-            self._on_failed(error or tx.state_message or self.env._("The payment was declined."), tx)
+            return str(declined)
+        return False
 
-    def _create_transaction(self, token, attempt):
-        order = self.order_id
-        return (
-            self.env["payment.transaction"]
-            .sudo()
-            .create(
+    def _create_transactions(self):
+        """The next attempt's transaction of each cycle: reference ``<key>-<attempt>``."""
+        vals_list = []
+        for cycle in self:
+            token, order = cycle.autoship_id.payment_token_id, cycle.order_id
+            vals_list.append(
                 {
                     "provider_id": token.provider_id.id,
                     "payment_method_id": token.payment_method_id.id,
-                    "reference": f"{self.key}-{attempt}",
+                    "reference": f"{cycle.key}-{cycle.attempt_count + 1}",
                     "amount": order.amount_total,
                     "currency_id": order.currency_id.id,
                     "partner_id": order.partner_id.id,
@@ -182,38 +214,67 @@ class MlmAutoshipCycle(models.Model):
                     "sale_order_ids": [Command.set(order.ids)],
                 }
             )
-        )
+        # one create per transaction: Odoo 18's constraint ``payment.transaction._check_token_is_active`` reads
+        # ``self.token_id`` without a loop and fails on a batch (the ORM's only way, as Odoo's own flows do)
+        Transaction = self.env["payment.transaction"].sudo()
+        return Transaction.union(*(Transaction.create(vals) for vals in vals_list))
 
-    def _on_paid(self, tx):
-        """Odoo's own flow: the transaction confirms the order, the order is invoiced, the invoice posted and the
-        payment reconciled with it (the volume ledger follows under every volume trigger)."""
-        tx = tx.sudo()
-        order = self.order_id.sudo()
-        if order.state in ("draft", "sent") and order._is_confirmation_amount_reached():
-            order.action_confirm()  # without Odoo's confirmation e-mail sent at once: the cycle's own is queued
-        if tx.state == "done":
-            tx._invoice_sale_orders()
-        if not tx.is_post_processed:
-            tx._post_process()
-        self.write(
-            {
-                "state": "paid",
-                "attempt_count": self.attempt_count + (0 if self.state == "paid" else 1),
-                "next_retry_date": False,
-                "last_error": False,
-            }
-        )
-        self.env.ref("mlm_autoship.mail_template_autoship_paid").send_mail(self.id)
-        self.autoship_id.message_post(
-            body=self.env._(
-                "Cycle %(date)s paid: order %(order)s, %(amount)s %(currency)s, %(pv)s PV.",
-                date=self.cycle_date,
-                order=self.order_id.name,
-                amount=self.order_id.amount_total,
-                currency=self.order_id.currency_id.name,
-                pv=self.order_id.mlm_pv_total,
+    def _on_paid_batch(self, txs):
+        """Odoo's own flow after a payment, once per job where Odoo allows a recordset: the orders confirmed in one
+        ``action_confirm``, invoiced in one ``_create_invoices`` (one invoice per order), posted in one
+        ``action_post`` (the volume ledger follows in one pass under every volume trigger); then one payment per
+        transaction, reconciled with its invoice (Odoo's ``_create_payment``), and the cycles, e-mails and
+        chatter written in bulk."""
+        txs = txs.sudo()
+        orders = self.order_id.sudo()
+        # without Odoo's confirmation e-mail sent at once: the cycle's own is queued below
+        orders.filtered(lambda o: o.state in ("draft", "sent") and o._is_confirmation_amount_reached()).action_confirm()
+        done = txs.filtered(lambda t: t.state == "done" and not t.is_post_processed)
+        to_invoice = done.sale_order_ids.filtered(lambda o: o.state == "sale" and not o.invoice_ids and o._is_paid())
+        if to_invoice:
+            to_invoice._force_lines_to_invoice_policy_order()
+            invoices = to_invoice.with_context(raise_if_nothing_to_invoice=False)._create_invoices(
+                grouped=True, final=True
             )
-        )
+            by_order = {}
+            for invoice in invoices:
+                invoice._portal_ensure_token()
+                by_order[invoice.invoice_line_ids.sale_line_ids.order_id[:1].id] = invoice
+            for tx in done:
+                invoice = by_order.get(tx.sale_order_ids[:1].id)
+                if invoice:
+                    tx.invoice_ids = [Command.set(invoice.ids)]
+            invoices.filtered(lambda m: m.state == "draft").action_post()
+        for tx in done.filtered(lambda t: t.operation != "validation" and not t.payment_id):
+            tx.with_company(tx.company_id)._create_payment()
+        # the confirmed transactions are post-processed above (confirm, invoice, post, pay): only the flag of
+        # payment's own post-processing is left. Not sale's ``_post_process``: with ``sale.automatic_invoice`` on it
+        # would invoice again (nothing left: the transaction's invoice link reset to none) and render invoice PDFs
+        done.is_post_processed = True
+        # authorized ones (providers capturing later): Odoo's own flow
+        (txs - done).filtered(lambda t: not t.is_post_processed)._post_process()
+        self._mark_paid()
+        self.env.ref("mlm_autoship.mail_template_autoship_paid").send_mail_batch(self.ids)
+        bodies = {}
+        for cycle in self:
+            body = escape(
+                self.env._(
+                    "Cycle %(date)s paid: order %(order)s, %(amount)s %(currency)s, %(pv)s PV.",
+                    date=cycle.cycle_date,
+                    order=cycle.order_id.name,
+                    amount=cycle.order_id.amount_total,
+                    currency=cycle.order_id.currency_id.name,
+                    pv=cycle.order_id.mlm_pv_total,
+                )
+            )
+            previous = bodies.get(cycle.autoship_id.id)
+            bodies[cycle.autoship_id.id] = previous + Markup("<br/>") + body if previous else body
+        self.autoship_id._message_log_batch(bodies)
+
+    def _mark_paid(self):
+        """The cycles paid: one ``write`` per attempt count (a retried cycle has more)."""
+        for attempts, cycles in self.grouped(lambda c: c.attempt_count + (0 if c.state == "paid" else 1)).items():
+            cycles.write({"state": "paid", "attempt_count": attempts, "next_retry_date": False, "last_error": False})
 
     def _retry_days(self):
         """Days after the cycle date of each retry (the company's schedule, e.g. ``1,3,5``)."""

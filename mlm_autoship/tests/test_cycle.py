@@ -5,6 +5,8 @@ from psycopg2 import IntegrityError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.queue_job.tests.common import trap_jobs
+
 from .common import MlmAutoshipCommon
 
 
@@ -55,6 +57,39 @@ class TestAutoshipCycle(MlmAutoshipCommon):
         # the autoship moved on by one month, on its day
         self.assertEqual(self.autoship_alice.next_date, self.autoship_alice._following_date(self.today))
         self.assertGreater(self.autoship_alice.next_date, self.today)
+
+    def test_one_declined_card_does_not_fail_the_batch(self):
+        """One job: Alice's card is declined, her second autoship and the customer's are paid, each order with its
+        own invoice (never merged with another order of the same owner) and its own ledger line."""
+        second = self._autoship(self.alice.partner_id, self._token(self.alice.partner_id), quantity=3)
+        self.token_alice.demo_simulated_state = "error"
+        self._run_batch()
+        self.assertEqual(self.autoship_alice.cycle_ids.state, "failed")
+        paid = (second | self.autoship_customer).cycle_ids
+        self.assertEqual(paid.mapped("state"), ["paid", "paid"])
+        for cycle in paid:
+            invoice = cycle.order_id.invoice_ids
+            self.assertEqual(len(invoice), 1)
+            self.assertEqual(invoice.invoice_line_ids.sale_line_ids.order_id, cycle.order_id)
+            self.assertEqual(invoice.amount_total, cycle.order_id.amount_total)
+            self.assertIn(invoice.payment_state, ("in_payment", "paid"))
+            tx = cycle.order_id.transaction_ids
+            self.assertEqual((tx.invoice_ids, tx.payment_id.state), (invoice, "paid"))
+            self.assertEqual(len(self.env["mlm.volume.line"].search([("move_line_id", "in", invoice.line_ids.ids)])), 1)
+        self.assertEqual(second.cycle_ids.order_id.amount_total, 150.0)
+        self.assertIn("paid", second.message_ids[:1].body)
+
+    def test_odoo_automatic_invoice_setting_changes_nothing(self):
+        """With Odoo's "automatic invoice" on (website sales), a cycle still gets one invoice, linked to its
+        transaction and paid by it."""
+        self.env["ir.config_parameter"].sudo().set_param("sale.automatic_invoice", True)
+        self._run_batch()
+        cycle = self.autoship_customer.cycle_ids
+        self.assertEqual(cycle.state, "paid")
+        invoice = cycle.order_id.invoice_ids
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(cycle.order_id.transaction_ids.invoice_ids, invoice)
+        self.assertIn(invoice.payment_state, ("in_payment", "paid"))
 
     def test_running_twice_charges_once(self):
         self._run_batch()
@@ -113,6 +148,53 @@ class TestAutoshipCycle(MlmAutoshipCommon):
         self.assertIn(self.autoship_alice.name, push.call_args.kwargs["payload"])
         self.assertIn("/my/autoship/", push.call_args.kwargs["payload"])
 
+    def test_failed_payment_sms_only_through_a_configured_gateway(self):
+        """With mlm_telephony but no SMS gateway (the demo), no SMS is queued for Odoo's IAP: e-mail (and push)
+        only. Once the company has a gateway, each failed attempt queues one SMS with the link to the card."""
+        if "mlm.sms.gateway" not in self.env:
+            self.skipTest("mlm_telephony is not installed")
+        self.alice.partner_id.mobile = "+7 701 555 0101"
+        self.token_alice.demo_simulated_state = "error"
+        SMS = self.env["sms.sms"].sudo()
+        self.assertFalse(self.env["mlm.sms.gateway"].sudo().search([("company_id", "=", self.company.id)]))
+        self._run_batch()
+        cycle = self.autoship_alice.cycle_ids
+        self.assertEqual((cycle.state, cycle.attempt_count), ("failed", 1))
+        self.assertFalse(SMS.search([("partner_id", "=", self.alice.partner_id.id)]))
+        mail = self.env["mail.mail"].search([("recipient_ids", "in", self.alice.partner_id.ids)], order="id desc")
+        self.assertIn("/my/autoship/", mail[:1].body_html or "")
+        self.env["mlm.sms.gateway"].sudo().create({"name": "SMSC", "company_id": self.company.id})
+        self._run_batch(self._days(1))
+        self.assertEqual(cycle.attempt_count, 2)
+        sms = SMS.search([("partner_id", "=", self.alice.partner_id.id)])
+        self.assertEqual(len(sms), 1)
+        self.assertEqual(sms.number, "+7 701 555 0101")
+        self.assertIn(self.autoship_alice._portal_full_url(), sms.body)
+
+    def test_retry_now_charges_a_few_at_once_and_more_in_jobs(self):
+        self.token_alice.demo_simulated_state = "error"
+        for i in range(4):
+            self._autoship(self.alice.partner_id, self.token_alice, quantity=i + 1)
+        self._run_batch()
+        failed = self.env["mlm.autoship.cycle"].search([("partner_id", "=", self.alice.partner_id.id)], order="id")
+        self.assertEqual(len(failed), 5)
+        self.assertEqual(set(failed.mapped("state")), {"failed"})
+        self.token_alice.demo_simulated_state = "done"  # the owner's card works again
+        # more than a few: jobs, nothing charged inside the request
+        with trap_jobs() as trap:
+            action = failed[:4].with_context(queue_job__no_delay=False).action_retry_now()
+            self.assertEqual(action["tag"], "display_notification")
+            self.assertEqual(set(failed.mapped("state")), {"failed"})
+            self.assertEqual(set(failed.mapped("attempt_count")), {1})
+            trap.assert_jobs_count(1)
+            trap.perform_enqueued_jobs()
+        self.assertEqual(failed[:4].mapped("state"), ["paid"] * 4)
+        # a few: charged at once
+        self.assertIs(failed[4].action_retry_now(), True)
+        self.assertEqual(failed[4].state, "paid")
+        for cycle in failed:
+            self.assertEqual(len(cycle.order_id.transaction_ids.filtered(lambda t: t.state == "done")), 1)
+
     def test_retry_succeeds_after_a_card_update(self):
         self.token_alice.demo_simulated_state = "error"
         self._run_batch()
@@ -136,11 +218,11 @@ class TestAutoshipCycle(MlmAutoshipCommon):
         original = Cycle._charge
         calls = []
 
-        def dying_charge(cycle):
+        def dying_charge(cycle, tx):
             calls.append(cycle.id)
             if len(calls) == 6:
                 raise CrashError("worker killed")
-            return original(cycle)
+            return original(cycle, tx)
 
         due = self.env["mlm.autoship"].search([("state", "=", "active"), ("next_date", "<=", self.today)], order="id")
         self.assertEqual(len(due), 8)

@@ -50,6 +50,7 @@ class CommissionEngine:
         (spec.BONUS_RANK_ADVANCEMENT, "rank_advancement"),
         (spec.BONUS_MATCHING, "matching"),
         (spec.BONUS_POOL, "pool"),
+        (spec.BONUS_STANDING_ORDER, "standing_order"),
     )
 
     def __init__(self, inputs, plan, on_stage=None):
@@ -315,6 +316,18 @@ class CommissionEngine:
             return _empty_rows()
         share = plan.pool_rate * weight / total_weight
         return self._make_rows(spec.BONUS_POOL, members, -1, 0, 0, self.paid_rank[members], share, company_bv)
+
+    def _bonus_standing_order(self):
+        """A share of the net customer BV of standing orders (customers' autoships) to the distributor it credits,
+        as for every customer line; status active (not suspended), no PV requirement. Reversals (refunds) are
+        standing lines with a negative BV: they claw the bonus back in the period they are dated in."""
+        rate, inp = self.plan.standing_order_rate, self.inputs
+        if not rate:
+            return _empty_rows()
+        mask = inp.line_customer & inp.line_standing
+        base = self._sum_cents(inp.line_dist[mask], inp.line_bv_cents[mask])
+        who = np.flatnonzero((base != 0) & inp.active_status)
+        return self._make_rows(spec.BONUS_STANDING_ORDER, who, -1, 0, 0, self.paid_rank[who], rate, base[who])
 
     # ------------------------------------------------------------------ totals
     def _compute_totals(self):

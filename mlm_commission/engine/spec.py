@@ -18,6 +18,8 @@ BONUS_FAST_START = 2
 BONUS_RANK_ADVANCEMENT = 3
 BONUS_MATCHING = 4
 BONUS_POOL = 5
+# code 6 and 7 are binary and matrix (engine/binary.py)
+BONUS_STANDING_ORDER = 8
 
 HELD_NONE = 0
 HELD_THRESHOLD = 1
@@ -76,6 +78,9 @@ class PlanSpec:
     # a distributor whose standing orders (active autoships) reach this PV per cycle is active whatever their PV
     # this period (0: off); rank rules with ``standing_counts`` take it as their PV test too
     standing_min_pv: float = 0.0
+    # share of the customer BV of standing orders (customers' autoships, ``line_standing``) paid to the distributor
+    # it credits (0: off)
+    standing_order_rate: float = 0.0
     # free room for the parameters of bonus types added by other add-ons
     extra: dict = field(default_factory=dict)
 
@@ -89,6 +94,8 @@ class PlanSpec:
                 raise ValueError("rank counts must not be negative")
         if self.pool_min_rank is not None and not 0 <= self.pool_min_rank < len(self.ranks):
             raise ValueError("pool_min_rank must be a rank of the plan")
+        if not 0 <= self.standing_order_rate <= 1:
+            raise ValueError("standing_order_rate must be between 0 and 1")
         if self.fast_start_days < 0 or self.threshold_cents < 0:
             raise ValueError("fast_start_days and threshold_cents must not be negative")
 
@@ -124,6 +131,7 @@ class PeriodInputs:
         ("line_bv_cents", np.int64),
         ("line_day", np.int64),
         ("line_customer", np.bool_),
+        ("line_standing", np.bool_),
     )
 
     def __init__(
@@ -142,6 +150,7 @@ class PeriodInputs:
         fixed_rank=None,
         standing_pv=None,
         placement=None,
+        line_standing=None,
     ):
         # the placement tree and binary carry-in (engine/binary.py PlacementInputs); None for sponsor-only plans
         if placement is not None and len(placement.parent_idx) != len(sponsor_idx):
@@ -162,6 +171,11 @@ class PeriodInputs:
         self.line_bv_cents = _array(line_bv_cents, np.int64, "line_bv_cents", m)
         self.line_day = _array(line_day, np.int64, "line_day", m)
         self.line_customer = _array(line_customer, np.bool_, "line_customer", m)
+        # the line comes from a standing order (an autoship's order, its invoice or their reversal): the plan's
+        # standing-order bonus on customers' lines
+        self.line_standing = _array(
+            np.zeros(m, dtype=bool) if line_standing is None else line_standing, np.bool_, "line_standing", m
+        )
         # the paid rank of each distributor when the caller fixes it (what-if tools keeping today's ranks): the
         # engine then evaluates no rank test; None (every period run) lets the rank rules decide
         self.fixed_rank = None if fixed_rank is None else _array(fixed_rank, np.int64, "fixed_rank", n)

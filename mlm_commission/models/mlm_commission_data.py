@@ -12,6 +12,9 @@ ledger lines by binary COPY into numpy arrays, with one set of rules for every c
   for the whole company; in a subtree only the subtree's lines are read;
 - a distributor's ``standing_pv`` (PV per cycle of their standing orders, for the plan's standing rule) is the
   SQL expression of ``mlm.distributor._mlm_standing_pv_sql`` (0 here; ``mlm_autoship`` gives active autoships);
+- a ledger line's ``standing`` flag (it comes from a standing order: the plan's standing-order bonus) is the SQL
+  expression of ``mlm.volume.line._mlm_standing_line_sql`` for the plan of the ranks read (FALSE here;
+  ``mlm_autoship`` gives customers' autoship orders);
 - carried amounts (``carry_out`` of the previous closed period's statements, in cents) are read on request,
   with the binary carry (``binary_carry_left/right`` and ``binary_pending``, volume hundredths) of the same period;
 - the placement tree (binary and matrix plans): ``placement_parent_id``, ``placement_slot - 1`` as the engine's
@@ -58,6 +61,7 @@ LEDGER_COLUMNS = [
     ("bv_cents", "int8"),
     ("day", "int8"),
     ("customer", "bool"),
+    ("standing", "bool"),
 ]
 
 
@@ -102,7 +106,7 @@ class PeriodData:
     scope), ``active``, ``coefficient``, ``join_day``, ``highest_rank`` (plan rank index), ``depth``, ``ours``
     (of the company: only ``changes`` reads other companies' rows). Ledger: ``line_id`` (when asked),
     ``line_dist_id``, ``line_dist`` (engine index, -1 outside), ``line_pv``, ``line_bv_cents``, ``line_day``,
-    ``line_customer``. ``carried``: cents per distributor (zeros unless asked).
+    ``line_customer``, ``line_standing``. ``carried``: cents per distributor (zeros unless asked).
     """
 
     def __init__(self, dist, lines, rank_ids, highest, root_id=0):
@@ -129,6 +133,7 @@ class PeriodData:
         self.line_bv_cents = lines["bv_cents"]
         self.line_day = lines["day"]
         self.line_customer = lines["customer"]
+        self.line_standing = lines["standing"]
         self.carried = np.zeros(len(self.ids), dtype=np.int64)
         self.placement_parent_ids = dist["placement_parent"]
         self.placement_parent_idx = self.index.positions(self.placement_parent_ids)
@@ -157,7 +162,7 @@ class PeriodData:
     def drop_ledger(self):
         """Free the ledger lines' arrays (a few hundred MB at a million distributors) once the engine has run."""
         self.line_id = self.line_dist_id = self.line_dist = None
-        self.line_pv = self.line_bv_cents = self.line_day = self.line_customer = None
+        self.line_pv = self.line_bv_cents = self.line_day = self.line_customer = self.line_standing = None
 
     def inputs(self):
         """The engine's :class:`PeriodInputs` of this data."""
@@ -175,6 +180,7 @@ class PeriodData:
             self.line_customer,
             standing_pv=self.standing_pv,
             placement=self.placement(),
+            line_standing=self.line_standing,
         )
 
 
@@ -283,12 +289,14 @@ class InputReader:
         query = SQL(
             """
             SELECT %(id)s v.distributor_id::int8, v.pv::float8, round(v.bv * 100)::int8,
-                   (COALESCE(v.origin_date, v.date) - %(epoch)s + 1)::int8, v.volume_type = 'customer'
+                   (COALESCE(v.origin_date, v.date) - %(epoch)s + 1)::int8, v.volume_type = 'customer',
+                   COALESCE(%(standing)s, FALSE)
               FROM mlm_volume_line v
              WHERE v.company_id = %(company)s AND v.date >= %(start)s AND v.date <= %(end)s AND %(where)s
             """,
             id=SQL("v.id::int8,") if with_ids else SQL(),
             epoch=ORDINAL_EPOCH,
+            standing=self.env["mlm.volume.line"]._mlm_standing_line_sql(self.ranks.plan_id[:1]),
             company=self.company.id,
             start=self.date_from,
             end=self.date_to,

@@ -391,9 +391,11 @@ class SharedProjection:
         self.date_from, self.date_to = date_from, date_to
         self.plan, self.spec = plan, spec
         # pending lines are applied on the stored rows only where their rank and activity rules are the default
-        # engine's: the standing-order rule (mlm_autoship) reads a figure the rows do not keep, so such plans take
-        # the engine while changes are pending (exact, slower)
-        standing = spec.standing_min_pv > 0 or any(rule.standing_counts for rule in spec.ranks)
+        # engine's: the standing-order rule and bonus (mlm_autoship) read figures the rows do not keep, so such
+        # plans take the engine while changes are pending (exact, slower)
+        standing = (
+            spec.standing_min_pv > 0 or spec.standing_order_rate > 0 or any(rule.standing_counts for rule in spec.ranks)
+        )
         self.incremental = incremental(plan._get_engine_class()) and not standing
 
     # ------------------------------------------------------------------ reads

@@ -137,6 +137,12 @@ class MlmVolumeLine(models.Model):
         return self.env["mlm.distributor"], False
 
     @api.model
+    def _mlm_standing_line_sql(self, plan):
+        """SQL of "this ledger line comes from a standing order" (alias ``v``: ``mlm_volume_line``), read by the
+        period reader for ``plan``'s standing-order bonus. FALSE here: ``mlm_autoship`` adds customers' autoships."""
+        return SQL("FALSE")
+
+    @api.model
     def _effective_date(self, company, day, last_closed=None):
         """``day``, or the first day after the last closed period when ``day`` falls in a closed one."""
         if last_closed is None:

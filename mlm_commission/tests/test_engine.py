@@ -16,6 +16,7 @@ from odoo.addons.mlm_commission.engine import (
     BONUS_MATCHING,
     BONUS_POOL,
     BONUS_RANK_ADVANCEMENT,
+    BONUS_STANDING_ORDER,
     BONUS_UNILEVEL,
     HELD_COMPLIANCE,
     HELD_NONE,
@@ -511,6 +512,46 @@ class TestEngineClawback(BaseCase):
             round_half_up([50.5, -50.5, 0.5, -0.5, 1010 * 0.05, -1010 * 0.05, 2.4999]).tolist(),
             [51, -51, 1, -1, 51, -51, 2],
         )
+
+
+class TestEngineStandingOrder(BaseCase):
+    def test_customer_standing_orders_net_of_refunds(self):
+        # R <- X, R <- Y (Y's status not active); rate 5 %, no PV requirement (nobody has 100 PV).
+        # X: customers' autoships 90.00 - a refund of 30.00 = 60.00 -> 3.00; a customer's plain order (50.00) and
+        #    X's own autoship (personal, 100.00) earn nothing. R: 10.10 -> 0.505 -> 0.51 (half-up). Y: nothing.
+        plan = PlanSpec(min_pv=100, ranks=(RankRule(),), standing_order_rate=0.05)
+        inputs = PeriodInputs(
+            [-1, 0, 0],
+            [True, True, False],
+            [1.0] * 3,
+            [0] * 3,
+            [0] * 3,
+            [0] * 3,
+            [1, 1, 1, 1, 0, 2],
+            [0.0] * 6,
+            [9_000, -3_000, 5_000, 10_000, 1_010, 5_000],
+            [40] * 6,
+            [True, True, True, False, True, True],
+            line_standing=[True, True, False, True, True, True],
+        )
+        res = compute_period(inputs, plan)
+        rows = res.rows
+        self.assertEqual(set(rows["bonus_type"].tolist()), {BONUS_STANDING_ORDER})
+        self.assertEqual(
+            sorted(
+                zip(
+                    rows["beneficiary"].tolist(),
+                    rows["base_cents"].tolist(),
+                    rows["amount_cents"].tolist(),
+                    strict=True,
+                )
+            ),
+            [(0, 1_010, 51), (1, 6_000, 300)],
+        )
+        self.assertEqual(rows["source"].tolist(), [-1, -1])
+        self.assertEqual(res.total_cents.tolist(), [51, 300, 0])
+        # off by default: no row
+        self.assertEqual(compute_period(inputs, dataclasses.replace(plan, standing_order_rate=0.0)).row_count, 0)
 
 
 class TestEngineTree(BaseCase):
