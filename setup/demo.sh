@@ -21,13 +21,13 @@ if psql -d "$DB" -tAc "select 1 from ir_module_module where name='mlm_network' a
   log "database $DB exists: updating the add-ons (MLM_DEMO_RESET=1 rebuilds it)"
   "$ODOO_PY" -m odoo -c "$CONF" -d "$DB" -i auto_backup -u "$ADDONS" --stop-after-init --log-level=warn
 else
-  log "creating $DB with Odoo's demo data; its main company becomes Russian (RUB) before any accounting exists"
+  log "creating $DB with Odoo's demo data; its main company becomes Russian (RUB)"
   dropdb --if-exists --force "$DB"
   "$ODOO_PY" -m odoo -c "$CONF" -d "$DB" -i base --stop-after-init --log-level=warn
-  (cd "$REPO_DIR/setup" && "$ODOO_PY" demo_company.py --config "$CONF" --db "$DB" --step main)
+  (cd "$REPO_DIR/setup" && "$ODOO_PY" demo_company.py --config "$CONF" --db "$DB" --step currency)
   log "installing the add-ons $ADDONS (and l10n_kz for the Kazakh sister company)"
   "$ODOO_PY" -m odoo -c "$CONF" -d "$DB" -i "$ADDONS,auto_backup,l10n_kz" --stop-after-init --log-level=warn
-  (cd "$REPO_DIR/setup" && "$ODOO_PY" demo_company.py --config "$CONF" --db "$DB" --step sister)
+  (cd "$REPO_DIR/setup" && "$ODOO_PY" demo_company.py --config "$CONF" --db "$DB" --step companies)
   log "generating a demo network of $SIZE distributors"
   (cd "$REPO_DIR/setup" && "$ODOO_PY" generate_network.py --config "$CONF" --db "$DB" --size "$SIZE")
   log "demo sales and commissions (plans, products, twelve months of sales, the past months closed)"

@@ -1,10 +1,11 @@
 """Demo sales and commissions (when mlm_commission is installed), for the Russian company and its Kazakh sister.
 
 Each company gets a compensation plan with its amounts in its own currency, products with PV/BV and VAT included
-in the price (20 % in Russia, 12 % in Kazakhstan), and twelve months of sales: the last two months through real
-sale orders and posted invoices, the ten months before as an imported sales history (ledger lines written
-set-based, one INSERT per batch). Every past month is computed and closed in date order (accounting, ranks,
-statements); this month is previewed. The Kazakh company first gets a network of its own.
+in the price (20 % in Russia, 12 % in Kazakhstan), and twelve months of sales: in the last two months a sample of
+the buyers (the demo logins among them) through real sale orders and posted invoices, everything else as sales
+imported from 1C (ledger lines written set-based, one INSERT per batch). Every past month is computed and closed in
+date order (accounting, ranks, statements); this month is previewed. The Kazakh company first gets a network of its
+own.
 """
 
 # a command-line script: printing is its output
@@ -30,6 +31,7 @@ PRODUCTS = [
 ]
 # per company: prices and BV of the products (in its currency, VAT included), VAT rate, the plan's money scale
 # (the sample plan's amounts are in dollars), network size (0: the network generated before), buyers per month
+# (at the end of the year; fewer before), of whom those buying through real orders and invoices in the last months
 COMPANIES = {
     "RUB": {
         "prices": [(1490, 900), (2990, 1700), (3990, 2300), (7900, 1200)],
@@ -38,6 +40,7 @@ COMPANIES = {
         "plan": "Unilevel 2026",
         "size": 0,
         "buyers": 160,
+        "invoiced": 60,
         "customers": 40,
     },
     "KZT": {
@@ -47,11 +50,12 @@ COMPANIES = {
         "plan": "Unilevel 2026 (KZ)",
         "size": 150,
         "buyers": 35,
+        "invoiced": 15,
         "customers": 10,
     },
 }
 MONTHS = 12  # of sales history, this month included
-REAL_MONTHS = 2  # the last ones, through real orders and invoices
+REAL_MONTHS = 2  # the last ones: a sample of the buyers through real orders and invoices
 # seasonality of direct selling: a January start, a summer dip, a strong autumn and December
 SEASON = {1: 1.05, 2: 0.95, 3: 1.0, 4: 1.0, 5: 0.95, 6: 0.85, 7: 0.8, 8: 0.85, 9: 1.05, 10: 1.1, 11: 1.15, 12: 1.25}
 
@@ -174,7 +178,7 @@ def month_buyers(rng, spec, month, k, active, leaders, regular, customers):
 
 
 def write_history(env, company, products, rng, months):
-    """The imported sales history: ledger lines (personal and customer volume) of ``months``, set-based."""
+    """The sales imported from 1C: ledger lines (personal and customer volume) of ``months``, set-based."""
     Volume = env["mlm.volume.line"]._system()
     vals_list = []
     for month, distributors, customers in months:
@@ -199,7 +203,7 @@ def write_history(env, company, products, rng, months):
                         "source_key": f"demo-history:{company.id}:{month:%Y%m}:{n}:{product.id}",
                         "revision": 1,
                         "origin": f"1C {month:%Y-%m}/{n + 1:04d}",
-                        "reason": "Sales history imported from 1C",
+                        "reason": "Sales imported from 1C",
                     }
                 )
     for start in range(0, len(vals_list), 2000):
@@ -257,7 +261,13 @@ def build_company(env, company, spec, rng, regular_logins=True):
     for k in range(MONTHS):
         month = first + relativedelta(months=k)
         buyers, some = month_buyers(rng, spec, month, k, active, leaders, regular, customers)
-        (history if k < MONTHS - REAL_MONTHS else real).append((month, buyers, some))
+        if k >= MONTHS - REAL_MONTHS:
+            # a sample buys through real orders and invoices (the demo logins among them), the rest is imported
+            others = (buyers - regular).ids
+            sample = regular | buyers.browse(rng.sample(others, min(len(others), spec["invoiced"] - len(regular))))
+            real.append((month, sample, some[: len(some) // 3]))
+            buyers, some = buyers - sample, some[len(some) // 3 :]
+        history.append((month, buyers, some))
     lines = write_history(env, company, list(products), rng, history)
     invoices = 0
     for month, buyers, some in real:
@@ -275,7 +285,7 @@ def build_company(env, company, spec, rng, regular_logins=True):
     current.action_compute_now()
     return (
         f"  {company.name}: plan {plan.name} in {company.currency_id.name}, {len(products)} products "
-        f"(VAT {spec['vat']}% included), {lines} ledger lines of imported history, {invoices} invoices; "
+        f"(VAT {spec['vat']}% included), {lines} ledger lines imported, {invoices} invoices; "
         f"{len(past)} months closed ({sum(past.mapped('statement_count'))} statements), {current.name} previewed"
     )
 

@@ -1,13 +1,17 @@
 """The demo's companies: a Russian company in roubles and its Kazakh sister company in tenge.
 
-``--step main`` runs on a database where only ``base`` is installed (before any accounting exists, when the
-currency of a company can still change): Odoo's main company becomes «ООО «Вита Нова»», Moscow, RUB. The chart of
-accounts that ``account`` then installs (the generic one: Odoo 18 Community has no Russian chart) and Odoo's own
-demo entries are in roubles from the start; every login, the website and the scripts that follow use this company.
+``--step currency`` runs on a database where only ``base`` is installed: Odoo's main company becomes
+«ООО «Вита Нова»», Moscow, RUB, so that what the add-ons' install creates for it (the default pricelist, Odoo's
+own demo orders) is in roubles. Installing ``account`` loads the generic chart of accounts (Odoo 18 Community has
+no Russian chart), which sets the United States and dollars as the company's fiscal country and currency, and
+Odoo's demo data renames the company.
 
-``--step sister`` runs after the add-ons are installed: the Kazakh company that Odoo's ``l10n_kz`` demo creates
-(Kazakh chart of accounts, VAT 12 %, KZT) becomes «ТОО «Вита Нова Казахстан»», Almaty (created when missing), and
-the administrator works in both companies. Its network, plan and sales are made by ``demo_commissions.py``.
+``--step companies`` runs after the add-ons are installed, before any journal item of the main company exists
+(Odoo refuses to change a company's currency after that): the main company again (name, Moscow address, RUB,
+Russia as its fiscal country), then the Kazakh company that Odoo's ``l10n_kz`` demo creates (Kazakh chart of
+accounts, VAT 12 %, KZT) becomes «ТОО «Вита Нова Казахстан»», Almaty (created when missing), and the
+administrator works in both companies. Their networks, plans and sales are made by ``generate_network.py`` and
+``demo_commissions.py``.
 """
 
 # a command-line script: printing is its output
@@ -44,10 +48,15 @@ SISTER = {
 
 
 def main_company(env):
+    """Odoo's main company as the Russian demo company, in roubles (refused once it has journal items)."""
     company = env.ref("base.main_company")
     rub = env.ref("base.RUB")
     rub.active = True
-    company.write({**MAIN, "country_id": env.ref("base.ru").id, "currency_id": rub.id})
+    values = {**MAIN, "country_id": env.ref("base.ru").id, "currency_id": rub.id}
+    if "account_fiscal_country_id" in company._fields:
+        # the generic chart of accounts sets the United States (and dollars) as the fiscal country
+        values["account_fiscal_country_id"] = values["country_id"]
+    company.write(values)
     env.ref("base.user_admin").tz = "Europe/Moscow"
     print(f"  main company: {company.name}, {company.city}, {company.currency_id.name}")
     return company
@@ -76,12 +85,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", required=True)
     parser.add_argument("--db", required=True)
-    parser.add_argument("--step", choices=("main", "sister"), required=True)
+    parser.add_argument("--step", choices=("currency", "companies"), required=True)
     args = parser.parse_args()
     with odoo_env(args.config, args.db) as env:
-        if args.step == "main":
-            main_company(env)
-        else:
+        main_company(env)
+        if args.step == "companies":
             sister_company(env)
 
 

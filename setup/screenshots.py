@@ -116,7 +116,7 @@ class Browser:
                 return message
         raise SystemExit(f"no {name} within {timeout} s")
 
-    def shoot(self, url, metrics, settle=2.5):
+    def shoot(self, url, metrics, settle=4.0):
         self.call("Emulation.setDeviceMetricsOverride", **metrics)
         self.call("Page.navigate", url=url)
         self.wait_event("Page.loadEventFired")
