@@ -165,24 +165,29 @@ def sell(env, buyers, products, day, rng, pricelist):
     return invoices
 
 
-def month_buyers(rng, spec, month, k, active, leaders, regular, customers):
-    """(distributors, customers) buying in ``month`` (the ``k``-th of the history): those who had joined, a network
-    growing over the year with the season, the leaders and ``regular`` buyers (the demo logins) every month."""
-    month_end = month + relativedelta(months=1, days=-1)
+def month_buyers(rng, spec, month, k, active, leaders, regular, customers, today):
+    """(distributors, customers) buying in ``month`` (the ``k``-th of the history) until ``today``: those who had
+    joined, a network growing over the year with the season, the leaders and ``regular`` buyers (the demo logins)
+    every month; this month's share so far."""
+    month_end = min(month + relativedelta(months=1, days=-1), today)
     joined = active.filtered(lambda d: d.join_date <= month_end)
-    count = int(spec["buyers"] * (0.55 + 0.45 * k / (MONTHS - 1)) * SEASON[month.month])
+    share = (month_end.day / (month + relativedelta(months=1, days=-1)).day) if month_end == today else 1.0
+    count = int(spec["buyers"] * (0.55 + 0.45 * k / (MONTHS - 1)) * SEASON[month.month] * share)
     buyers = leaders.filtered(lambda d: d.join_date <= month_end) | regular
     buyers |= joined.browse(rng.sample(joined.ids, min(count, len(joined))))
-    some = customers.browse(rng.sample(customers.ids, min(len(customers), max(3, len(customers) * 5 // 8))))
+    some = customers.browse(
+        rng.sample(customers.ids, min(len(customers), max(3, int(len(customers) * 5 // 8 * share))))
+    )
     return buyers, some
 
 
-def write_history(env, company, products, rng, months):
-    """The sales imported from 1C: ledger lines (personal and customer volume) of ``months``, set-based."""
+def write_history(env, company, products, rng, months, today):
+    """The sales imported from 1C: ledger lines (personal and customer volume) of ``months`` until ``today``,
+    set-based."""
     Volume = env["mlm.volume.line"]._system()
     vals_list = []
     for month, distributors, customers in months:
-        days = (month + relativedelta(months=1) - month).days
+        days = (min(month + relativedelta(months=1), today + timedelta(days=1)) - month).days
         buyers = [(p, p.mlm_distributor_id, "personal") for p in distributors.partner_id]
         buyers += [(p, p.mlm_referrer_id, "customer") for p in customers]
         for n, (partner, credited, volume_type) in enumerate(buyers):
@@ -260,15 +265,17 @@ def build_company(env, company, spec, rng, regular_logins=True):
     history, real = [], []
     for k in range(MONTHS):
         month = first + relativedelta(months=k)
-        buyers, some = month_buyers(rng, spec, month, k, active, leaders, regular, customers)
+        buyers, some = month_buyers(rng, spec, month, k, active, leaders, regular, customers, today)
         if k >= MONTHS - REAL_MONTHS:
             # a sample buys through real orders and invoices (the demo logins among them), the rest is imported
             others = (buyers - regular).ids
-            sample = regular | buyers.browse(rng.sample(others, min(len(others), spec["invoiced"] - len(regular))))
+            sample = regular | buyers.browse(
+                rng.sample(others, max(0, min(len(others), spec["invoiced"] - len(regular))))
+            )
             real.append((month, sample, some[: len(some) // 3]))
             buyers, some = buyers - sample, some[len(some) // 3 :]
         history.append((month, buyers, some))
-    lines = write_history(env, company, list(products), rng, history)
+    lines = write_history(env, company, list(products), rng, history, today)
     invoices = 0
     for month, buyers, some in real:
         end = min(month + relativedelta(months=1, days=-1), today)

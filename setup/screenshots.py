@@ -2,6 +2,8 @@
 
 $ODOO_VENV/bin/python setup/screenshots.py --url http://localhost:8069 [--lang ru] [--out docs/screenshots]
 
+The phone pages as the demo's ``leader`` (a big team) and ``member`` (an autoship), the backend as ``admin``.
+
 Runs against a running demo (``setup/demo.sh``): logs in over HTTP (``/web/login``), hands the session cookie to
 Debian's Chromium in headless mode and drives it over the DevTools protocol (the way Odoo's own browser tests do),
 then stores each page as a palette PNG (Pillow), small enough for the repository.
@@ -30,20 +32,23 @@ from PIL import Image
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 PHONE = {"width": 375, "height": 812, "deviceScaleFactor": 1, "mobile": True}
 DESKTOP = {"width": 1440, "height": 900, "deviceScaleFactor": 1, "mobile": False}
-# (file, path; {code} is the distributor's ID); the language prefix is added in front
+# (file, path, who: the leader's team is big enough to show, the member has an autoship); {code} is the distributor's
+# ID; the language prefix is added in front
 PHONE_PAGES = [
-    ("phone-my", "/my"),
-    ("phone-network", "/my/network"),
-    ("phone-tree", "/my/network/tree"),
-    ("phone-volume", "/my/volume"),
-    ("phone-commissions", "/my/commissions"),
-    ("phone-autoships", "/my/autoships"),
-    ("phone-personal-page", "/ref/{code}"),
+    ("phone-my", "/my", "leader"),
+    ("phone-network", "/my/network", "leader"),
+    ("phone-tree", "/my/network/tree", "leader"),
+    ("phone-volume", "/my/volume", "member"),
+    ("phone-commissions", "/my/commissions", "member"),
+    ("phone-autoships", "/my/autoships", "member"),
+    ("phone-personal-page", "/ref/{code}", "leader"),
 ]
 DESKTOP_PAGES = [
-    ("desktop-dashboard", "/odoo/action-mlm_commission.mlm_commission_dashboard_action"),
-    ("desktop-genealogy", "/odoo/action-mlm_network.mlm_distributor_genealogy_action"),
+    ("desktop-dashboard", "/odoo/action-mlm_commission.mlm_commission_dashboard_action", "admin"),
+    ("desktop-genealogy", "/odoo/action-mlm_network.mlm_distributor_genealogy_action", "admin"),
 ]
+# what shows that a page has rendered: any portal page's main block, the backend's action (its chart or tree)
+READY = {True: "#wrap", False: ".o_action_manager .o_action canvas, .o_action_manager .o_hierarchy_node"}
 
 
 def login(url, user, password):
@@ -116,11 +121,23 @@ class Browser:
                 return message
         raise SystemExit(f"no {name} within {timeout} s")
 
-    def shoot(self, url, metrics, settle=4.0):
+    def wait_for(self, selector, timeout=90):
+        """Until an element matching ``selector`` is on the page (Odoo's web client renders after the load)."""
+        deadline = time.monotonic() + timeout
+        script = f"!!document.querySelector({json.dumps(selector)})"
+        while time.monotonic() < deadline:
+            if self.call("Runtime.evaluate", expression=script).get("result", {}).get("value"):
+                return True
+            time.sleep(0.5)
+        print(f"  (no {selector} after {timeout} s)")
+        return False
+
+    def shoot(self, url, metrics, selector, settle=2.0):
         self.call("Emulation.setDeviceMetricsOverride", **metrics)
         self.call("Page.navigate", url=url)
         self.wait_event("Page.loadEventFired")
-        time.sleep(settle)  # the page's own scripts (charts, the tree, Odoo's web client) finish drawing
+        self.wait_for(selector)
+        time.sleep(settle)  # the page's own scripts (charts, the tree, web fonts) finish drawing
         data = self.call("Page.captureScreenshot", format="png")["data"]
         return base64.b64decode(data)
 
@@ -142,29 +159,31 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="http://localhost:8069")
     parser.add_argument("--lang", default="ru", help="URL language prefix of the portal pages (ru, kk, es, en)")
-    parser.add_argument("--login", default="member", help="portal distributor (password = login)")
+    parser.add_argument("--leader", default="leader", help="portal distributor with a big team (password = login)")
+    parser.add_argument("--member", default="member", help="portal distributor with an autoship (password = login)")
     parser.add_argument("--admin", default="admin", help="backend user (password = login)")
     parser.add_argument("--out", default=os.path.join(REPO_DIR, "docs", "screenshots"))
     args = parser.parse_args()
     url = args.url.rstrip("/")
     os.makedirs(args.out, exist_ok=True)
     prefix = "" if args.lang == "en" else f"/{args.lang}"
+    logins = {"leader": args.leader, "member": args.member, "admin": args.admin}
     browser = Browser()
     try:
-        for user, metrics, pages in ((args.login, PHONE, PHONE_PAGES), (args.admin, DESKTOP, DESKTOP_PAGES)):
-            cookie = login(url, user, user)
-            browser.call("Network.clearBrowserCookies")
-            browser.call("Network.setCookie", name="session_id", value=cookie, url=url, httpOnly=True)
-            code = ""
-            if "{code}" in "".join(path for _name, path in pages):
-                page = requests.get(f"{url}/my/referral", cookies={"session_id": cookie}, timeout=60).text
-                found = re.search(r"/ref/([\w-]+)", page)
-                code = found.group(1) if found else ""
-            for name, path in pages:
-                if "{code}" in path and not code:
-                    continue
-                target = url + (prefix if metrics["mobile"] else "") + path.format(code=code)
-                size = save(browser.shoot(target, metrics), os.path.join(args.out, f"{name}.png"))
+        for metrics, pages in ((PHONE, PHONE_PAGES), (DESKTOP, DESKTOP_PAGES)):
+            for name, path, who in pages:
+                cookie = login(url, logins[who], logins[who])
+                browser.call("Network.clearBrowserCookies")
+                browser.call("Network.setCookie", name="session_id", value=cookie, url=url, httpOnly=True)
+                if "{code}" in path:
+                    page = requests.get(f"{url}/my/referral", cookies={"session_id": cookie}, timeout=60).text
+                    found = re.search(r"/ref/([\w-]+)", page)
+                    if not found:
+                        continue
+                    path = path.format(code=found.group(1))
+                target = url + (prefix if metrics["mobile"] else "") + path
+                png = browser.shoot(target, metrics, READY[metrics["mobile"]])
+                size = save(png, os.path.join(args.out, f"{name}.png"))
                 print(f"  {name}.png  {target}  {size // 1024} KB")
     finally:
         browser.close()
