@@ -98,10 +98,18 @@ def ensure_vat(env, company, rate):
     if not tax:
         # a copy of the chart's sale VAT (its tax group and tax accounts) at this rate, or a new tax
         model = Tax.search([*domain, ("amount", "=", rate)], limit=1) or company.account_sale_tax_id
-        values = {"name": f"НДС {rate}% (в т.ч.)", "amount": rate, "price_include_override": "tax_included"}
+        country = company.account_fiscal_country_id or company.country_id
+        values = {
+            "name": f"НДС {rate}% (в т.ч.)",
+            "amount": rate,
+            "price_include_override": "tax_included",
+            "country_id": country.id,
+        }
         if model:
-            if model.amount != rate:  # the generic chart's 15 %: a group of its own for the invoices' totals
-                values["tax_group_id"] = model.tax_group_id.copy({"name": f"НДС {rate}%"}).id
+            if model.amount != rate or model.country_id != country:
+                # the generic chart's 15 % (a United States tax): a group of its own, in the company's country
+                group = model.tax_group_id.copy({"name": f"НДС {rate}%", "country_id": country.id})
+                values["tax_group_id"] = group.id
             tax = model.copy(values)
         else:
             tax = Tax.create({**values, "type_tax_use": "sale", "company_id": company.id})
