@@ -25,7 +25,7 @@ def team_news(env, leader):
             ),
         ),
         (
-            now - timedelta(days=min(today.day + 2, 20)),
+            now - timedelta(days=max(today.day - 3, 0)),  # early this month, after the close
             f"Итоги месяца: {last_month}",
             (
                 "<p>Спасибо всем! Выписки за прошлый месяц уже в разделе «Комиссии». Поздравляем всех, кто поднялся "
