@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# One command: install what is missing, create a demo database with every add-on and a generated network,
-# then start Odoo on http://localhost:8069.
+# One command: install what is missing, create a demo database with every add-on, a Russian company (RUB) and its
+# Kazakh sister (KZT), a generated network with a year of sales, then start Odoo on http://localhost:8069.
 #   setup/demo.sh            (MLM_DEMO_DB, MLM_DEMO_SIZE, MLM_HTTP_PORT, MLM_DEMO_RESET=1 to rebuild)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -21,17 +21,21 @@ if psql -d "$DB" -tAc "select 1 from ir_module_module where name='mlm_network' a
   log "database $DB exists: updating the add-ons (MLM_DEMO_RESET=1 rebuilds it)"
   "$ODOO_PY" -m odoo -c "$CONF" -d "$DB" -i auto_backup -u "$ADDONS" --stop-after-init --log-level=warn
 else
-  log "creating $DB with demo data and the add-ons $ADDONS"
+  log "creating $DB with Odoo's demo data; its main company becomes Russian (RUB)"
   dropdb --if-exists --force "$DB"
-  "$ODOO_PY" -m odoo -c "$CONF" -d "$DB" -i "$ADDONS,auto_backup" --stop-after-init --log-level=warn
+  "$ODOO_PY" -m odoo -c "$CONF" -d "$DB" -i base --stop-after-init --log-level=warn
+  (cd "$REPO_DIR/setup" && "$ODOO_PY" demo_company.py --config "$CONF" --db "$DB" --step currency)
+  log "installing the add-ons $ADDONS (and l10n_kz for the Kazakh sister company)"
+  "$ODOO_PY" -m odoo -c "$CONF" -d "$DB" -i "$ADDONS,auto_backup,l10n_kz" --stop-after-init --log-level=warn
+  (cd "$REPO_DIR/setup" && "$ODOO_PY" demo_company.py --config "$CONF" --db "$DB" --step companies)
   log "generating a demo network of $SIZE distributors"
   (cd "$REPO_DIR/setup" && "$ODOO_PY" generate_network.py --config "$CONF" --db "$DB" --size "$SIZE")
-  log "demo sales and commissions (plan, products, two months of orders and invoices)"
+  log "demo sales and commissions (plans, products, twelve months of sales, the past months closed)"
   (cd "$REPO_DIR/setup" && "$ODOO_PY" demo_commissions.py --config "$CONF" --db "$DB")
 fi
 log "demo logins"
 echo "  admin / admin            administrator"
-echo "  sales.manager / sales.manager   sales manager and MLM manager"
+echo "  sales.manager / sales.manager   sales manager, invoicing and MLM manager"
 (cd "$REPO_DIR/setup" && "$ODOO_PY" demo_users.py --config "$CONF" --db "$DB")
 (cd "$REPO_DIR/setup" && "$ODOO_PY" demo_portal.py --config "$CONF" --db "$DB")
 (cd "$REPO_DIR/setup" && "$ODOO_PY" demo_onec.py --config "$CONF" --db "$DB")

@@ -40,7 +40,9 @@ def main():
         provider = env.ref("payment.payment_provider_demo")
         provider.write({"state": "test", "is_published": True, "company_id": company.id})
         method = env.ref("payment.payment_method_unknown")
-        products = env["product.product"].search([("mlm_pv", ">", 0), ("sale_ok", "=", True)], limit=6)
+        products = env["product.product"].search(
+            [("mlm_pv", ">", 0), ("sale_ok", "=", True), ("company_id", "in", [False, company.id])], limit=6
+        )
         if not products:
             return
         rng = random.Random(17)
@@ -51,7 +53,9 @@ def main():
         if member:
             chosen |= member
         owners = chosen.partner_id
-        customers = env["res.partner"].search([("mlm_referrer_id", "!=", False)], limit=max(5, count // 10))
+        customers = env["res.partner"].search(
+            [("mlm_referrer_id.company_id", "=", company.id)], limit=max(5, count // 10)
+        )
         owners |= customers
         # Odoo's demo data gives some contacts a pricelist in another (inactive) currency: not autoship owners here
         owners = owners.filtered(lambda p: p.property_product_pricelist.currency_id == company.currency_id)

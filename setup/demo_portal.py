@@ -6,6 +6,43 @@ from datetime import timedelta
 from odoo_env import odoo_env
 
 from odoo import fields
+from odoo.tools.misc import format_date
+
+
+def team_news(env, leader):
+    """The leader's team news of the last weeks (in Russian, the team's language), dated from today."""
+    now = fields.Datetime.now()
+    today = now.date()
+    webinar = today + timedelta(days=(1 - today.weekday()) % 7 or 7)  # next Tuesday
+    last_month = format_date(env, today.replace(day=1) - timedelta(days=1), lang_code="ru_RU", date_format="LLLL")
+    items = [
+        (
+            now - timedelta(days=40),
+            "Добро пожаловать в команду!",
+            (
+                "<p>Новичкам: начните со страницы «Моя сеть» и своей ссылки-приглашения в разделе «Приглашение». "
+                "Вопросы — в наш чат или мне лично.</p>"
+            ),
+        ),
+        (
+            now - timedelta(days=max(today.day - 3, 0)),  # early this month, after the close
+            f"Итоги месяца: {last_month}",
+            (
+                "<p>Спасибо всем! Выписки за прошлый месяц уже в разделе «Комиссии». Поздравляем всех, кто поднялся "
+                "в ранге.</p>"
+            ),
+        ),
+        (
+            now - timedelta(days=2),
+            f"Вебинар {webinar:%d.%m} в 19:00 (МСК): новая линейка",
+            "<p>Покажу новые продукты и бонус месяца. Приводите гостей — ссылка придёт накануне.</p>",
+        ),
+    ]
+    News = env["mlm.portal.announcement"]
+    return [
+        (day, News.create({"name": title, "body": body, "author_id": leader.id, "email": False}))
+        for day, title, body in items
+    ]
 
 
 def main():
@@ -44,17 +81,10 @@ def main():
             )
         (leader | member).partner_id.write({"property_product_pricelist": company.mlm_distributor_pricelist_id.id})
         if leader and not leader.announcement_ids:
-            news = env["mlm.portal.announcement"].create(
-                {
-                    "name": "Spring launch webinar",
-                    "body": "<p>Join us on Tuesday at 19:00 (Almaty time) for the new product line and the spring "
-                    "bonus. Bring a guest!</p>",
-                    "author_id": leader.id,
-                    "email": False,
-                }
-            )
-            news.action_publish()
-            news._send_job()
+            for day, news in team_news(env, leader):
+                news.action_publish()
+                news._send_job()
+                news.publish_date = day
         if member and not member.goal_ids:
             today = fields.Date.context_today(member)
             env["mlm.portal.goal"].create(
