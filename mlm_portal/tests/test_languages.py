@@ -174,3 +174,14 @@ class TestTranslationCoverage(HttpCase, MlmPlacementPortalCommon):
         texts = visible_texts(self.url_open("/kk/my/network").text)
         self.assertIn("Мазмұнға өту", texts)
         self.assertNotIn("Skip to Content", texts)
+
+    def test_javascript_terms_in_kazakh(self):
+        """The website's pages load mlm_portal's JavaScript terms (the genealogy tree's "level") and, from
+        i18n_extra/kk.po, Odoo's own ones (the security page's dialogs), in Kazakh."""
+        self.authenticate("alice", PASSWORD)
+        body = self.url_open("/website/translations/any?lang=kk_KZ").json()
+        terms = {message["id"]: message["string"] for mod in body["modules"].values() for message in mod["messages"]}
+        self.assertEqual(terms.get("level"), "деңгей")
+        self.assertEqual(terms.get("Show the team"), "Команданы көрсету")
+        self.assertEqual(terms.get("Security Control"), "Қауіпсіздік тексерісі")
+        self.assertEqual(terms.get("Confirm Password"), "Құпиясөзді растау")

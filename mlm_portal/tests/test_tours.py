@@ -53,17 +53,30 @@ class MlmFitTourCommon(MlmPlacementPortalCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestPortalPhoneTour(HttpCase, MlmFitTourCommon):
+class TestPortalPhoneTour(HttpCase, MlmPortalCommon):
     """The network and the genealogy on a 375 px wide touch screen: the distributors' usual device."""
 
     browser_size = "375x740"
     touch_enabled = True
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user_root.password = cls.user_root.login  # start_tour logs in with the login as password
+
     def test_network_and_tree_on_a_phone(self):
         self.start_tour("/my/network", "mlm_portal_network_tour", login=self.user_root.login)
 
+
+@tagged("post_install", "-at_install")
+class TestPortalPhoneFitTour(HttpCase, MlmFitTourCommon):
+    """Every /my page (my_pages.js) on a 375 px wide touch screen."""
+
+    browser_size = "375x740"
+    touch_enabled = True
+
     def test_every_back_office_page_fits_a_phone(self):
-        """No /my page (my_pages.js) overflows a 375 px screen or cuts a control off."""
+        """No /my page overflows a 375 px screen or cuts a control off, and each shows its key control."""
         self.start_tour("/my", "mlm_portal_phone_fit_tour", login=self.user_root.login)
 
 
