@@ -13,7 +13,9 @@ def _my_pages():
     """The /my pages of the back office, from the one list the tours walk (static/tests/tours/my_pages.js)."""
     with file_open("mlm_portal/static/tests/tours/my_pages.js") as source:
         text = source.read()
-    listed = re.search(r"// MY_PAGES JSON begins\nexport const MY_PAGES = (.*?);\n// MY_PAGES JSON ends", text, re.S)
+    listed = re.search(
+        r"// MY_PAGES JSON begins\nexport const MY_PAGES = (.*?);\n// MY_PAGES JSON ends", text, re.DOTALL
+    )
     return [page["url"] for page in json.loads(listed.group(1))]
 
 
