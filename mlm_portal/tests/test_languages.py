@@ -185,3 +185,16 @@ class TestTranslationCoverage(HttpCase, MlmPlacementPortalCommon):
         self.assertEqual(terms.get("Show the team"), "Команданы көрсету")
         self.assertEqual(terms.get("Security Control"), "Қауіпсіздік тексерісі")
         self.assertEqual(terms.get("Confirm Password"), "Құпиясөзді растау")
+
+    def test_python_terms_of_odoo_in_kazakh(self):
+        """The checkout's steps and buttons (website_sale's Python terms) in Kazakh, from i18n_extra/kk.po through
+        mlm_portal's post_load hook; Odoo's own Russian is untouched."""
+        website = self.env["website"].get_current_website()
+        names = {
+            lang: [str(step["name"]) for _xmlids, step in website.with_context(lang=lang)._get_checkout_step_list()]
+            for lang in ("kk_KZ", "ru_RU")
+        }
+        self.assertEqual(names["kk_KZ"][0], "Тапсырысты тексеру")
+        self.assertIn("Төлем", names["kk_KZ"])
+        self.assertNotIn("Review Order", names["ru_RU"])
+        self.assertNotIn("Тапсырысты тексеру", names["ru_RU"])
