@@ -201,3 +201,19 @@ class TestTranslationCoverage(HttpCase, MlmPlacementPortalCommon):
         self.assertIn("Төлем", names["kk_KZ"])
         self.assertNotIn("Review Order", names["ru_RU"])
         self.assertNotIn("Тапсырысты тексеру", names["ru_RU"])
+
+    def test_page_titles(self):
+        """The browser's tab names the page in the visitor's language (else the website names it after its template,
+        in English)."""
+        self.authenticate("alice", PASSWORD)
+        expected = {
+            "/kk/my": "Менің аккаунтым | ",
+            "/ru/my": "Моя учетная запись | ",
+            "/kk/my/network/tree": "Генеалогия | ",
+            "/ru/my/placement/holding": "Накопитель | ",
+            f"/kk/my/network/member/{self.carol.id}": f"{self.carol.name} | ",
+        }
+        for url, title in expected.items():
+            with self.subTest(url=url):
+                page = lxml.html.fromstring(self.url_open(url).text)
+                self.assertTrue(page.findtext(".//head/title").startswith(title), page.findtext(".//head/title"))
