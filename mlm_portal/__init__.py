@@ -1,4 +1,5 @@
 from . import controllers, models
+from .post_load import post_load
 
 
 def post_init_hook(env):

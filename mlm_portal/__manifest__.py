@@ -48,4 +48,5 @@
         "web.assets_tests": ["mlm_portal/static/tests/tours/*.js"],
     },
     "post_init_hook": "post_init_hook",
+    "post_load": "post_load",
 }

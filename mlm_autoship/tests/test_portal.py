@@ -1,5 +1,7 @@
 from odoo.tests import HttpCase, JsonRpcException, tagged
 
+from odoo.addons.mlm_portal.tests.test_languages import english_only, visible_texts
+
 from .common import PASSWORD, MlmAutoshipCommon
 
 
@@ -98,3 +100,53 @@ class TestAutoshipPhoneTour(HttpCase, MlmAutoshipCommon):
         self.assertEqual(autoship.month_day, 15)
         self.assertEqual(autoship.line_ids.product_id, self.product)
         self.assertEqual(autoship.cycle_ids.mapped("state"), ["skipped"])
+
+
+@tagged("post_install", "-at_install")
+class TestAutoshipFitTours(HttpCase, MlmAutoshipCommon):
+    """The autoship pages on a phone (375 px) and on a desktop (1440 px): nothing overflows, the controls show."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user_alice.password = cls.user_alice.login  # start_tour logs in with the login as password
+
+    def test_autoship_pages_fit_a_phone(self):
+        self.browser_size = "375x740"
+        self.touch_enabled = True
+        self.start_tour("/my/autoships", "mlm_autoship_fit_tour", login=self.user_alice.login)
+
+    def test_autoship_pages_fit_a_desktop(self):
+        self.browser_size = "1440x900"
+        self.start_tour("/my/autoships", "mlm_autoship_fit_tour", login=self.user_alice.login)
+
+
+@tagged("post_install", "-at_install")
+class TestAutoshipLanguages(HttpCase, MlmAutoshipCommon):
+    """The autoship pages in Russian and Kazakh: at least 98 % of the visible text translated, title included
+    (mlm_portal's coverage test, on these pages)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        langs = cls.env["res.lang"]
+        for code in ("ru_RU", "kk_KZ"):
+            langs |= cls.env["res.lang"]._activate_lang(code)
+        modules = cls.env["ir.module.module"].search(
+            [("name", "in", ("web", "portal", "website", "website_sale", "sale", "mlm_portal", "mlm_autoship"))]
+        )
+        modules._update_translations(["ru_RU", "kk_KZ"], overwrite=True)
+        cls.env["website"].get_current_website().language_ids |= langs
+
+    def test_translated_share(self):
+        self.authenticate("alice", PASSWORD)
+        low = {}
+        for prefix in ("ru", "kk"):
+            for url in ("/my/autoships", f"/my/autoship/{self.autoship_alice.id}"):
+                response = self.url_open(f"/{prefix}{url}")
+                self.assertEqual(response.status_code, 200, url)
+                texts = [t for t in visible_texts(response.text) if any(c.isalpha() for c in t)]
+                english = [t for t in texts if english_only(t)]
+                if 1 - len(english) / len(texts) < 0.98:
+                    low[f"{prefix}{url}"] = english
+        self.assertFalse(low, "English left on the autoship pages")

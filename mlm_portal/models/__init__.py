@@ -1,5 +1,6 @@
 from . import (
     account_move,
+    ir_http,
     mlm_app_notification,
     mlm_commission_statement,
     mlm_distributor,

@@ -1,8 +1,25 @@
+import json
+import re
+
 from odoo import Command, fields
+from odoo.tools import file_open
 
 from odoo.addons.mlm_commission.tests.common import MlmCommissionCommon
 
 PASSWORD = "portal-pass-123"
+
+
+def _my_pages():
+    """The /my pages of the back office, from the one list the tours walk (static/tests/tours/my_pages.js)."""
+    with file_open("mlm_portal/static/tests/tours/my_pages.js") as source:
+        text = source.read()
+    listed = re.search(
+        r"// MY_PAGES JSON begins\nexport const MY_PAGES = (.*?);\n// MY_PAGES JSON ends", text, re.DOTALL
+    )
+    return [page["url"] for page in json.loads(listed.group(1))]
+
+
+MY_PAGES = _my_pages()
 
 
 class MlmPortalCommon(MlmCommissionCommon):
@@ -55,3 +72,25 @@ class MlmPortalCommon(MlmCommissionCommon):
         cls.statement_alice = cls.env["mlm.commission.statement"].search(
             [("period_id", "=", cls.period.id), ("distributor_id", "=", cls.alice.id)]
         )
+
+
+class MlmPlacementPortalCommon(MlmPortalCommon):
+    """The portal fixtures in a binary placement tree (spillover), with two recruits of the root in the holding
+    tank::
+
+        root ── L alice ── L carol ── L erin
+             │         └── R dave
+             └── R bob ─── L frank
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write(
+            {"mlm_placement_type": "binary", "mlm_placement_preference": "spillover", "mlm_holding_days": 0}
+        )
+        everyone = cls.root | cls.alice | cls.bob | cls.carol | cls.dave | cls.erin | cls.frank
+        everyone._placement_enrol()
+        cls.company.mlm_holding_days = 3
+        cls.hana = cls._make_distributor("Hana Waiting", cls.root)
+        cls.ivan = cls._make_distributor("Ivan Waiting", cls.root)

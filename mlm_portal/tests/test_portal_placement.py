@@ -1,28 +1,6 @@
 from odoo.tests import HttpCase, tagged
 
-from .common import PASSWORD, MlmPortalCommon
-
-
-class MlmPlacementPortalCommon(MlmPortalCommon):
-    """The portal fixtures in a binary placement tree (spillover), with two recruits of the root in the holding
-    tank::
-
-        root ── L alice ── L carol ── L erin
-             │         └── R dave
-             └── R bob ─── L frank
-    """
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.company.write(
-            {"mlm_placement_type": "binary", "mlm_placement_preference": "spillover", "mlm_holding_days": 0}
-        )
-        everyone = cls.root | cls.alice | cls.bob | cls.carol | cls.dave | cls.erin | cls.frank
-        everyone._placement_enrol()
-        cls.company.mlm_holding_days = 3
-        cls.hana = cls._make_distributor("Hana Waiting", cls.root)
-        cls.ivan = cls._make_distributor("Ivan Waiting", cls.root)
+from .common import PASSWORD, MlmPlacementPortalCommon
 
 
 @tagged("post_install", "-at_install")

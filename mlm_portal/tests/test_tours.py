@@ -1,7 +1,7 @@
 from odoo import Command
 from odoo.tests import HttpCase, tagged
 
-from .common import MlmPortalCommon
+from .common import MlmPlacementPortalCommon, MlmPortalCommon
 
 
 @tagged("post_install", "-at_install")
@@ -36,6 +36,22 @@ class TestPortalTours(HttpCase, MlmPortalCommon):
         self.assertEqual(order.partner_id.mlm_referrer_id, self.carol)
 
 
+class MlmFitTourCommon(MlmPlacementPortalCommon):
+    """The pages the screen-fit tours walk, in a placement tree (so that its pages and the holding tank show), with a
+    personal page of a long greeting and a product of a long name."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user_root.password = cls.user_root.login  # start_tour logs in with the login as password
+        cls.product.product_tmpl_id.write(
+            {"is_published": True, "name": "Vitamin Pack with an Unusually Long Name for a Narrow Phone Screen"}
+        )
+        cls.root.write(
+            {"ref_greeting": "Hello! " * 40, "ref_product_ids": [Command.set(cls.product.product_tmpl_id.ids)]}
+        )
+
+
 @tagged("post_install", "-at_install")
 class TestPortalPhoneTour(HttpCase, MlmPortalCommon):
     """The network and the genealogy on a 375 px wide touch screen: the distributors' usual device."""
@@ -47,17 +63,29 @@ class TestPortalPhoneTour(HttpCase, MlmPortalCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.user_root.password = cls.user_root.login  # start_tour logs in with the login as password
-        # the personal page with a long greeting and a product of a long name must fit too
-        cls.product.product_tmpl_id.write(
-            {"is_published": True, "name": "Vitamin Pack with an Unusually Long Name for a Narrow Phone Screen"}
-        )
-        cls.root.write(
-            {"ref_greeting": "Hello! " * 40, "ref_product_ids": [Command.set(cls.product.product_tmpl_id.ids)]}
-        )
 
     def test_network_and_tree_on_a_phone(self):
         self.start_tour("/my/network", "mlm_portal_network_tour", login=self.user_root.login)
 
+
+@tagged("post_install", "-at_install")
+class TestPortalPhoneFitTour(HttpCase, MlmFitTourCommon):
+    """Every /my page (my_pages.js) on a 375 px wide touch screen."""
+
+    browser_size = "375x740"
+    touch_enabled = True
+
     def test_every_back_office_page_fits_a_phone(self):
-        """No /my page overflows a 375 px screen or cuts a control off (the tour checks each page's width)."""
+        """No /my page overflows a 375 px screen or cuts a control off, and each shows its key control."""
         self.start_tour("/my", "mlm_portal_phone_fit_tour", login=self.user_root.login)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalDesktopTour(HttpCase, MlmFitTourCommon):
+    """The same pages on a 1440 px desktop screen: each loads, nothing overflows, the key controls show, the network
+    is a table with every column."""
+
+    browser_size = "1440x900"
+
+    def test_every_back_office_page_fits_a_desktop(self):
+        self.start_tour("/my", "mlm_portal_desktop_fit_tour", login=self.user_root.login)

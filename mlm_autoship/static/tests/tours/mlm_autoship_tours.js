@@ -1,6 +1,7 @@
 /** The autoship on a phone (run in Chromium at 375 px by mlm_autoship/tests/test_portal.py). */
 import { registry } from "@web/core/registry";
 import * as tourUtils from "@website_sale/js/tours/tour_utils";
+import { fits } from "@mlm_portal/../tests/tours/my_pages";
 
 registry.category("web_tour.tours").add("mlm_autoship_phone_tour", {
     steps: () => [
@@ -19,5 +20,17 @@ registry.category("web_tour.tours").add("mlm_autoship_phone_tour", {
         { content: "Cancel: one button ...", trigger: ".o_mlm_autoship_cancel", run: "click" },
         { content: "... one confirmation", trigger: ".o_mlm_autoship_cancel_confirm:visible", run: "click", expectUnloadPage: true },
         { content: "Cancelled", trigger: ".o_mlm_autoship_state:contains(Cancelled)" },
+    ],
+});
+
+/**
+ * The autoship pages fit the screen (run at 375 px and at 1440 px by mlm_autoship/tests/test_portal.py): no
+ * horizontal overflow, no control cut off, the key controls shown (the checks of mlm_portal's /my pages tours).
+ */
+registry.category("web_tour.tours").add("mlm_autoship_fit_tour", {
+    steps: () => [
+        fits("/my/autoships", ".o_mlm_autoships .o_mlm_autoship_row a"),
+        { trigger: ".o_mlm_autoship_row a", run: "click", expectUnloadPage: true },
+        fits("an autoship", ".o_mlm_autoship .o_mlm_autoship_skip"),
     ],
 });

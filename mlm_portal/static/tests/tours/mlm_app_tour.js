@@ -1,5 +1,6 @@
 /** The back office as an installable app (run in Chromium by mlm_portal/tests/test_app.py). */
 import { registry } from "@web/core/registry";
+import { fits, go, walkMyPages } from "@mlm_portal/../tests/tours/my_pages";
 
 registry.category("web_tour.tours").add("mlm_portal_app_tour", {
     steps: () => [
@@ -47,61 +48,9 @@ registry.category("web_tour.tours").add("mlm_portal_app_tour", {
 });
 
 /** Every back-office page fits a 375 px phone: no horizontal overflow, no control cut off. */
-function fits(page) {
-    return {
-        content: `${page} fits the phone`,
-        trigger: ".o_mlm_nav, .o_portal_my_home, #wrap",
-        run: () => {
-            const width = document.documentElement.clientWidth;
-            const overflow = document.documentElement.scrollWidth - width;
-            if (overflow > 1) {
-                const wide = [...document.querySelectorAll("body *")]
-                    .filter((el) => el.getBoundingClientRect().right > width + 1 && !el.closest(".o_mlm_nav, .table-responsive, .o_mlm_tree"))
-                    .slice(0, 5)
-                    .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join(".")}`);
-                throw new Error(`${page} overflows by ${overflow}px: ${wide.join(", ")}`);
-            }
-            for (const control of document.querySelectorAll("main a.btn, main button, main input, main select")) {
-                const box = control.getBoundingClientRect();
-                const hidden =
-                    control.closest(".o_mlm_nav, .table-responsive, .offcanvas, .modal, .dropdown-menu, .collapse:not(.show)") ||
-                    (control.checkVisibility && !control.checkVisibility({ visibilityProperty: true }));
-                if (box.width && !hidden && (box.left < -1 || box.right > width + 1)) {
-                    throw new Error(`${page}: a control is cut off: ${control.outerHTML.slice(0, 120)}`);
-                }
-            }
-        },
-    };
-}
-
-function go(url) {
-    return {
-        content: `open ${url}`,
-        trigger: "body",
-        run: () => {
-            window.location.href = url;
-        },
-        expectUnloadPage: true,
-    };
-}
-
-const PAGES = [
-    "/my",
-    "/my/network",
-    "/my/network/tree",
-    "/my/volume",
-    "/my/commissions",
-    "/my/referral",
-    "/my/team",
-    "/my/profile",
-    "/my/notifications",
-    "/my/account",
-    "/my/security",
-];
-
 registry.category("web_tour.tours").add("mlm_portal_phone_fit_tour", {
     steps: () => [
-        ...PAGES.flatMap((url, i) => (i ? [go(url), fits(url)] : [fits(url)])),
+        ...walkMyPages(),
         go("/my/network"),
         { trigger: ".o_mlm_network_card a:contains(Carol)", run: "click", expectUnloadPage: true },
         fits("a member card"),
@@ -119,5 +68,51 @@ registry.category("web_tour.tours").add("mlm_portal_phone_fit_tour", {
         },
         { content: "the personal page shows", trigger: ".o_mlm_ref_page .o_mlm_ref_shop" },
         fits("the personal page"),
+    ],
+});
+
+/**
+ * Every back-office page at 1440 px (a desktop): no horizontal overflow, key controls shown, the network as a table
+ * (not the phone's cards) and every tab of the navigation in view without scrolling.
+ */
+registry.category("web_tour.tours").add("mlm_portal_desktop_fit_tour", {
+    steps: () => [
+        ...walkMyPages(),
+        go("/my/network"),
+        {
+            content: "the network is a table with all its columns, every tab in view",
+            trigger: ".o_mlm_network_row td:contains(Carol)",
+            run: () => {
+                const nav = document.querySelector(".o_mlm_nav");
+                if (nav.scrollWidth > nav.clientWidth + 1) {
+                    throw new Error(`the tabs scroll at 1440px: ${nav.scrollWidth} > ${nav.clientWidth}`);
+                }
+                const cards = document.querySelector(".o_mlm_network_cards");
+                if (cards && cards.checkVisibility()) {
+                    throw new Error("the phone's cards show on a desktop");
+                }
+                const hiddenCells = [...document.querySelectorAll(".o_mlm_network_row:first-child td")].filter(
+                    (td) => !td.checkVisibility()
+                );
+                if (hiddenCells.length) {
+                    throw new Error(`${hiddenCells.length} columns of the network are hidden at 1440px`);
+                }
+            },
+        },
+        { trigger: ".o_mlm_network_row a:contains(Carol)", run: "click", expectUnloadPage: true },
+        fits("a member card", ".o_mlm_member"),
+        go("/my/commissions"),
+        { trigger: ".o_mlm_statement_row a", run: "click", expectUnloadPage: true },
+        fits("a statement", ".o_mlm_statement .o_mlm_statement_pdf"),
+        go("/my/referral"),
+        {
+            content: "open my personal page (/ref/<ID>)",
+            trigger: "a.o_mlm_ref_preview",
+            run: () => {
+                window.location.href = document.querySelector("a.o_mlm_ref_preview").href;
+            },
+            expectUnloadPage: true,
+        },
+        fits("the personal page", ".o_mlm_ref_page .o_mlm_ref_shop"),
     ],
 });
