@@ -66,7 +66,7 @@ class TestPortalLanguages(HttpCase, MlmPortalCommon):
 # Text a translation never changes: names of the fixtures, IDs, codes, units, brands, e-mail and web addresses.
 ALLOWED = re.compile(
     r"\b(?:D\d+|Root|Alice|Bob|Carol|Dave|Erin|Frank|PV|GV|BV|USD|EUR|RUB|KZT|ID|QR|XLSX|PDF|CSV|SMS|UTM|Odoo"
-    r"|My Company|My Website|YourCompany|Bronze|Silver|Gold|Member|Unilevel|Kazakhstan|Almaty"
+    r"|My Company|My Website|YourCompany|Vitamin Pack|Demo|Bronze|Silver|Gold|Member|Unilevel|Kazakhstan|Almaty"
     r"|[\w.+-]+@[\w.-]+|https?://\S+|/\S*|[A-Z]{1,3}\d*|[A-Z]+\d*/[\w/]+)\b"
 )
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
@@ -217,3 +217,50 @@ class TestTranslationCoverage(HttpCase, MlmPlacementPortalCommon):
             with self.subTest(url=url):
                 page = lxml.html.fromstring(self.url_open(url).text)
                 self.assertTrue(page.findtext(".//head/title").startswith(title), page.findtext(".//head/title"))
+
+
+@tagged("post_install", "-at_install")
+class TestCheckoutCoverage(HttpCase, MlmPortalCommon):
+    """The checkout in Kazakh (cart, address form, checkout, payment): Odoo's website_sale and payment templates,
+    translated by mlm_portal/i18n_extra/kk.po, at 98 % of the visible text."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        post_load()  # the checkout's steps (website_sale's Python terms): see test_python_terms_of_odoo_in_kazakh
+        kazakh = cls.env["res.lang"]._activate_lang("kk_KZ")
+        modules = cls.env["ir.module.module"].search([("name", "in", [*ODOO_MODULES, "website_payment"])])
+        modules._update_translations(["kk_KZ"], overwrite=True)
+        cls.website = cls.env["website"].get_current_website()
+        cls.website.language_ids |= kazakh | cls.env.ref("base.lang_en")
+        cls.product.product_tmpl_id.write({"is_published": True, "website_published": True})
+        cls.alice.partner_id.write(
+            {
+                "street": "Абай даңғылы, 1",
+                "city": "Алматы",
+                "zip": "050000",
+                "country_id": cls.env.ref("base.kz").id,
+                "phone": "+7 701 000 0002",
+                "email": "alice@example.com",
+            }
+        )
+
+    def test_checkout_pages_in_kazakh(self):
+        self.authenticate("alice", PASSWORD)
+        self.make_jsonrpc_request("/shop/cart/update_json", {"product_id": self.product.id, "add_qty": 1})
+        partner = self.alice.partner_id.id
+        low = {}
+        for url in ("/shop/cart", f"/shop/address?partner_id={partner}", "/shop/checkout", "/shop/payment"):
+            response = self.url_open(f"/kk{url}")
+            self.assertEqual(response.status_code, 200, url)
+            self.assertIn(f"/kk{url.split('?')[0]}", response.url)  # the page itself, not a redirection
+            texts = [t for t in visible_texts(response.text) if any(c.isalpha() for c in t)]
+            english = [t for t in texts if english_only(t)]
+            share = 1 - len(english) / len(texts)
+            _logger.info("kk %s: %.1f%% of %d texts; English: %s", url, share * 100, len(texts), english)
+            if share < 0.98:
+                low[url] = f"{share:.1%}: {english}"
+        self.assertFalse(low, "checkout pages below 98 % translated in Kazakh")
+        payment = visible_texts(self.url_open("/kk/shop/payment").text)
+        self.assertIn("Дүкен — Төлем тәсілін таңдау | My Website", payment)
+        self.assertIn("Қазір төлеу", payment)
