@@ -42,6 +42,7 @@ PHONE_PAGES = [
     ("phone-commissions", "/my/commissions", "member"),
     ("phone-autoships", "/my/autoships", "member"),
     ("phone-personal-page", "/ref/{code}", "leader"),
+    ("phone-team", "/my/team", "member"),
 ]
 DESKTOP_PAGES = [
     ("desktop-dashboard", "/odoo/action-mlm_commission.mlm_commission_dashboard_action", "admin"),
