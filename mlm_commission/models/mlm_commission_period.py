@@ -15,7 +15,7 @@ from odoo.tools import SQL, mute_logger
 
 from ..engine import compute_period
 from ..tools.result_table import CLOSE_RANK, COMMISSION_LINE, COMMISSION_STATEMENT, PERIOD_INPUT, cleanup_references
-from .mlm_commission_data import InputReader, InputScope
+from .mlm_commission_data import InputReader, InputScope, no_jit
 from .mlm_distributor_projection import plan_key
 from .mlm_volume_line import SYSTEM_MARKER
 
@@ -696,6 +696,7 @@ class MlmCommissionPeriod(models.Model):
         plan = self.plan_id
         ranks = plan._get_ranks()
         Distributor = self.env["mlm.distributor"]
+        no_jit(self.env.cr)
         Distributor.flush_model()
         self.env["mlm.volume.line"].flush_model()
         self.env["mlm.rank"].flush_model(["sequence"])
