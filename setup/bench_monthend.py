@@ -542,7 +542,13 @@ def parse():
     )
     parser.add_argument("--cooldown", type=float, default=10, help="seconds of load after it")
     parser.add_argument("--step-timeout", type=float, default=900)
-    parser.add_argument("--payout-method", default="transfer", choices=("transfer", "cash", "wallet"))
+    parser.add_argument(
+        "--payout-method",
+        default="batch",
+        choices=("batch", "transfer", "cash", "wallet"),
+        help="batch (default): the batched bank transfer file, 5,000 distributors per job; transfer: one payment "
+        "per distributor (hours at a million)",
+    )
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--work-dir", default="", help="where users.json and the samples go (default: run dir)")
     return parser.parse_args()

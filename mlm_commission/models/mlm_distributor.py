@@ -146,7 +146,7 @@ class MlmDistributor(models.Model):
         """SQL of ``(distributor_id, pv)`` rows: the standing-order PV per cycle of the distributors matching
         ``where`` (alias ``d``: ``mlm_distributor``), read by the period reader for the plan's standing rule in one
         grouped query (not a subquery per distributor). None here: ``mlm_autoship`` adds the active autoships."""
-        return None
+        return
 
     @api.model
     def _mlm_standing_version_sql(self, company):
