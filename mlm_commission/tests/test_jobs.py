@@ -455,7 +455,7 @@ class TestCommissionJobs(MlmCommissionCommon):
             change()
             data = period._read_inputs(InputScope.company(versions=True))
             self.assertEqual(period._inputs_fingerprint(data.versions), period._inputs_fingerprint())
-        self.env.cr.execute(SQL("SELECT sum(x) FROM unnest(%s::int8[]) x", [2**63 - 1] * 3 + [-(2**63)] * 2 + [7]))
+        self.env.cr.execute(SQL("SELECT sum(x)::text FROM unnest(%s::int8[]) x", [2**63 - 1] * 3 + [-(2**63)] * 2 + [7]))
         self.assertEqual(exact_sum([2**63 - 1] * 3 + [-(2**63)] * 2 + [7]), int(self.env.cr.fetchone()[0]))
 
     def test_distributor_change_after_preview_computes_again(self):
