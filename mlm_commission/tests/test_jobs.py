@@ -351,6 +351,19 @@ class TestCommissionJobs(MlmCommissionCommon):
         self.assertEqual(sorted(mails.mapped("res_id")), sorted(to_mail.ids))
         self.assertEqual(set(mails.mapped("state")), {"outgoing"}, "queued for Odoo's mail scheduler")
 
+    def test_statement_mails_with_the_pdf_in_small_batches(self):
+        """The statement e-mail attaches the PDF (rendered per e-mail): its jobs take STATEMENT_MAIL_BATCH_PDF
+        statements each, so that each fits a worker's time limit."""
+        self.company.mlm_statement_email = True
+        self.period.with_context(queue_job__no_delay=True).action_compute()
+        with trap_jobs() as trap, patch.object(period_module, "STATEMENT_MAIL_BATCH_PDF", 2):
+            self.period._close_send_statements()
+        jobs = [j for j in trap.enqueued_jobs if j.method_name == "_send_statement_mails"]
+        to_mail = self.period.statement_ids.filtered(lambda s: s.total or s.payable or s.carry_out)
+        self.assertEqual(len(jobs), (len(to_mail) + 1) // 2)
+        self.assertEqual(max(len(j.recordset) for j in jobs), 2)
+        self.assertEqual(sum((j.recordset for j in jobs), self.env["mlm.commission.statement"]), to_mail)
+
     def test_ledger_line_between_steps_computes_again(self):
         """A sale of the period posted after the close's preview: the closing step sends the close back to the
         preview instead of closing what the statements do not show."""
@@ -455,7 +468,9 @@ class TestCommissionJobs(MlmCommissionCommon):
             change()
             data = period._read_inputs(InputScope.company(versions=True))
             self.assertEqual(period._inputs_fingerprint(data.versions), period._inputs_fingerprint())
-        self.env.cr.execute(SQL("SELECT sum(x)::text FROM unnest(%s::int8[]) x", [2**63 - 1] * 3 + [-(2**63)] * 2 + [7]))
+        self.env.cr.execute(
+            SQL("SELECT sum(x)::text FROM unnest(%s::int8[]) x", [2**63 - 1] * 3 + [-(2**63)] * 2 + [7])
+        )
         self.assertEqual(exact_sum([2**63 - 1] * 3 + [-(2**63)] * 2 + [7]), int(self.env.cr.fetchone()[0]))
 
     def test_distributor_change_after_preview_computes_again(self):
