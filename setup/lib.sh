@@ -179,7 +179,8 @@ server_wide_modules = base,web,queue_job
 
 [queue_job]
 ; two jobs at a time; commission runs of a company one at a time (plus a per-company identity and lock);
-; genealogy imports one at a time
-channels = root:2,root.mlm_commission:1,root.mlm_import:1,root.mlm_projection:1
+; genealogy imports one at a time; statement e-mails (hours of PDFs at a million) one at a time, so that they never
+; take both slots from the payouts and the other jobs
+channels = root:2,root.mlm_commission:1,root.mlm_import:1,root.mlm_projection:1,root.mlm_mail:1
 CONF
 }

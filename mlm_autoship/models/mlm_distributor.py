@@ -6,14 +6,17 @@ class MlmDistributor(models.Model):
     _inherit = "mlm.distributor"
 
     @api.model
-    def _mlm_standing_pv_sql(self, date_to):
-        """PV per cycle of the distributor's own active autoships started by the period's end."""
+    def _mlm_standing_pv_query(self, date_to, where):
+        """PV per cycle of the distributors' own active autoships started by the period's end (one grouped query:
+        a hash join at a million distributors, not an index probe per distributor)."""
         self.env["mlm.autoship"].flush_model(["distributor_id", "owner_type", "state", "start_date", "pv_total"])
         return SQL(
-            """COALESCE((SELECT SUM(a.pv_total) FROM mlm_autoship a
-                          WHERE a.distributor_id = d.id AND a.owner_type = 'distributor' AND a.state = 'active'
-                            AND a.start_date <= %s), 0)::float8""",
+            """SELECT a.distributor_id, SUM(a.pv_total)::float8
+                 FROM mlm_autoship a JOIN mlm_distributor d ON d.id = a.distributor_id
+                WHERE a.owner_type = 'distributor' AND a.state = 'active' AND a.start_date <= %s AND %s
+                GROUP BY a.distributor_id""",
             date_to,
+            where,
         )
 
     @api.model

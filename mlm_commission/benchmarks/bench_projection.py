@@ -124,7 +124,8 @@ class Child:
         projection.SharedProjection.values = counted
 
     def env(self, cr):
-        return self.api.Environment(cr, self.uid, {"allowed_company_ids": [self.company_id]})
+        # a request's context: its language (from the website or the user) and the allowed companies
+        return self.api.Environment(cr, self.uid, {"lang": "en_US", "allowed_company_ids": [self.company_id]})
 
     def call(self, dist_id, method="new"):
         with self.registry.cursor() as cr:

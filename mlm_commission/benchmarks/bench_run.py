@@ -50,6 +50,12 @@ def parse():
     parser.add_argument("--sample", type=int, default=300)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
+        "--runs-only",
+        action="store_true",
+        help="only the set-based preview runs (no ORM baselines, projection or invoice steps)",
+    )
+    parser.add_argument("--setup-only", action="store_true", help="generate the benchmark company, then stop")
+    parser.add_argument(
         "--plan",
         choices=("unilevel", "binary"),
         default="unilevel",
@@ -386,6 +392,9 @@ def main():
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         company = setup_company(env, args.size, args.seed, args.lines_per, plan=args.plan)
+        cr.commit()
+        if args.setup_only:
+            return
         env = env(context=dict(env.context, allowed_company_ids=[company.id]))
         period = env["mlm.commission.period"].search([("company_id", "=", company.id)], order="date_from", limit=1)
         cr.execute(SQL("SELECT count(*) FROM mlm_distributor WHERE company_id = %s", company.id))
@@ -434,6 +443,9 @@ def main():
         print("  engine stage timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items()))
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"  peak RSS of this process: {rss:.0f} MB (before the runs: {rss_before:.0f} MB, Odoo's registry)")
+        print(f"machine load average (1, 5, 15 min) after the runs: {os.getloadavg()}")
+        if args.runs_only:
+            return
 
         print("\nFAIR ORM baseline (unilevel only, whole company: _read_group, search_read, walk, batched create;")
         print("rolled back):")

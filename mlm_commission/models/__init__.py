@@ -25,3 +25,4 @@ from . import mlm_report_subscription
 from . import mlm_plan_binary
 from . import mlm_plan_matrix_level
 from . import mlm_plan_sandbox
+from . import mlm_plan_spec_cache

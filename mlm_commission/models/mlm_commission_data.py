@@ -10,8 +10,9 @@ ledger lines by binary COPY into numpy arrays, with one set of rules for every c
   back like unilevel); its BV is in cents, ``customer`` is ``volume_type = 'customer'``;
 - a line of the company crediting a distributor outside the scope's network is refused (never dropped silently)
   for the whole company; in a subtree only the subtree's lines are read;
-- a distributor's ``standing_pv`` (PV per cycle of their standing orders, for the plan's standing rule) is the
-  SQL expression of ``mlm.distributor._mlm_standing_pv_sql`` (0 here; ``mlm_autoship`` gives active autoships);
+- a distributor's ``standing_pv`` (PV per cycle of their standing orders, for the plan's standing rule) comes
+  from the grouped query of ``mlm.distributor._mlm_standing_pv_query`` (none here: 0; ``mlm_autoship`` gives
+  active autoships);
 - a ledger line's ``standing`` flag (it comes from a standing order: the plan's standing-order bonus) is the SQL
   expression of ``mlm.volume.line._mlm_standing_line_sql`` for the plan of the ranks read (FALSE here;
   ``mlm_autoship`` gives customers' autoship orders);
@@ -39,6 +40,23 @@ from ..tools import pgcopy
 from ..tools.result_table import PERIOD_INPUT
 
 ORDINAL_EPOCH = SQL("DATE '0001-01-01'")
+# a 64-bit hash of a row version (id, xmin, ctid): a row written in any way is a new version (see
+# ``mlm.commission.period._inputs_fingerprint_parts``, which sums the same expression in SQL)
+ROW_VERSION = "hashtextextended({0}.xmin::text || {0}.ctid::text, {0}.id)"
+
+
+def exact_sum(values):
+    """The exact sum of an int64 array as a Python int (no wrap-around): the high and low 32 bits summed apart."""
+    values = np.asarray(values, dtype=np.int64)
+    return int((values >> 32).sum()) * (1 << 32) + int((values & 0xFFFFFFFF).sum())
+
+
+def no_jit(cr):
+    """No JIT compilation for the rest of the transaction: the run's queries read every row of a company once, and
+    PostgreSQL's JIT (on by default, above a plan cost these queries always reach) spends more compiling them
+    (0.6 s for the distributors' COPY at 100k) than it saves."""
+    cr.execute(SQL("SET LOCAL jit = off"))
+
 
 DISTRIBUTOR_COLUMNS = [
     ("id", "int8"),
@@ -78,10 +96,11 @@ class InputScope:
     carried: bool = False
     line_ids: bool = False  # also read the ledger lines' ids
     period_id: int = 0  # closed: the period whose kept inputs are read
+    versions: bool = False  # company: also sum the rows' versions (``PeriodData.versions``, the fingerprint's)
 
     @classmethod
-    def company(cls, carried=False, line_ids=False):
-        return cls("company", carried=carried, line_ids=line_ids)
+    def company(cls, carried=False, line_ids=False, versions=False):
+        return cls("company", carried=carried, line_ids=line_ids, versions=versions)
 
     @classmethod
     def closed(cls, period_id, carried=True):
@@ -143,6 +162,18 @@ class PeriodData:
         self.holding = dist["holding"]
         zeros = np.zeros(len(self.ids), dtype=np.int64)
         self.binary_carry_left, self.binary_carry_right, self.binary_pending = zeros, zeros.copy(), zeros.copy()
+        # what was read, as the inputs fingerprint counts it: (rows, exact sum of row-version hashes[, rows
+        # without a join date]) of the ledger lines and of the distributors; None unless the scope asked
+        self.versions = None
+        if "version" in dist and "version" in lines:
+            self.versions = {
+                "ledger": (len(lines["version"]), exact_sum(lines["version"])),
+                "distributors": (
+                    len(dist["version"]),
+                    exact_sum(dist["version"]),
+                    int(dist["no_join_date"].sum()),
+                ),
+            }
 
     def placement(self):
         """The engine's :class:`PlacementInputs` (placement tree and binary carry-in) of this data."""
@@ -194,6 +225,7 @@ class InputReader:
         self.ranks = ranks
 
     def read_inputs(self, scope):
+        no_jit(self.env.cr)
         self.env["mlm.distributor"].flush_model()
         self.env["mlm.volume.line"].flush_model()
         if scope.kind in ("company", "closed"):
@@ -214,11 +246,12 @@ class InputReader:
             line_where = SQL("v.id > %s", scope.ledger_after)
         else:
             raise ValueError(f"unknown scope {scope.kind}")
+        versions = scope.versions and scope.kind == "company"
         if scope.kind == "closed":
             dist = self._read_kept_distributors(scope.period_id)
         else:
-            dist = self._read_distributors(dist_where)
-        lines = self._read_ledger(line_where, scope.line_ids)
+            dist = self._read_distributors(dist_where, versions=versions)
+        lines = self._read_ledger(line_where, scope.line_ids, versions=versions)
         data = PeriodData(
             dist,
             lines,
@@ -238,15 +271,18 @@ class InputReader:
         cr = self.env.cr
         return pgcopy.copy_out(cr._obj, cr.mogrify(query.code, query.params).decode(), columns)
 
-    def _read_distributors(self, where):
+    def _read_distributors(self, where, versions=False):
+        """The distributors matching ``where`` (alias ``d``), in id order; ``versions``: also each row's version
+        hash and whether it has no join date (the inputs fingerprint)."""
+        columns = DISTRIBUTOR_COLUMNS + ([("version", "int8"), ("no_join_date", "bool")] if versions else [])
         query = SQL(
             """
             SELECT d.id::int8, COALESCE(d.sponsor_id, 0)::int8, d.status = 'active',
                    COALESCE(d.mlm_coefficient, 1.0)::float8,
                    (COALESCE(d.join_date, %(today)s) - %(epoch)s + 1)::int8, COALESCE(d.highest_rank_id, 0)::int8,
-                   COALESCE(d.depth, 0)::int8, d.company_id = %(company)s, %(standing)s,
+                   COALESCE(d.depth, 0)::int8, d.company_id = %(company)s, 0::float8,
                    COALESCE(d.placement_parent_id, 0)::int8, GREATEST(COALESCE(d.placement_slot, 1) - 1, 0)::int2,
-                   COALESCE(d.placement_state = 'holding', FALSE)
+                   COALESCE(d.placement_state = 'holding', FALSE) %(versions)s
               FROM mlm_distributor d
              WHERE %(where)s
              ORDER BY d.id
@@ -254,10 +290,19 @@ class InputReader:
             today=fields.Date.context_today(self.env.user),
             epoch=ORDINAL_EPOCH,
             company=self.company.id,
-            standing=self.env["mlm.distributor"]._mlm_standing_pv_sql(self.date_to),
             where=where,
+            versions=SQL(", %s, d.join_date IS NULL" % ROW_VERSION.format("d")) if versions else SQL(),
         )
-        return self._copy(query, DISTRIBUTOR_COLUMNS)
+        dist = self._copy(query, columns)
+        standing = self.env["mlm.distributor"]._mlm_standing_pv_query(self.date_to, where)
+        if standing is not None:
+            self.env.cr.execute(standing)
+            rows = self.env.cr.fetchall()
+            if rows:
+                ids, pv = np.array(rows, dtype=np.float64).T
+                pos = np.searchsorted(dist["id"], ids.astype(np.int64))
+                dist["standing_pv"][pos] = pv
+        return dist
 
     def _read_kept_distributors(self, period_id):
         """The distributors' columns a closed period's close kept (``PERIOD_INPUT``: its columns' ``source`` are
@@ -282,15 +327,16 @@ class InputReader:
         )
         return self._copy(query, DISTRIBUTOR_COLUMNS)
 
-    def _read_ledger(self, where, with_ids):
+    def _read_ledger(self, where, with_ids, versions=False):
         """The period's ledger lines as they are (a sequential scan for the company: the engine sums them with
-        numpy, several times faster than a GROUP BY in the database)."""
-        columns = LEDGER_COLUMNS if with_ids else LEDGER_COLUMNS[1:]
+        numpy, several times faster than a GROUP BY in the database). BV in cents: ``numeric::int8`` rounds half
+        away from zero, as ``round()`` does, in one step."""
+        columns = (LEDGER_COLUMNS if with_ids else LEDGER_COLUMNS[1:]) + ([("version", "int8")] if versions else [])
         query = SQL(
             """
-            SELECT %(id)s v.distributor_id::int8, v.pv::float8, round(v.bv * 100)::int8,
+            SELECT %(id)s v.distributor_id::int8, v.pv::float8, (v.bv * 100)::int8,
                    (COALESCE(v.origin_date, v.date) - %(epoch)s + 1)::int8, v.volume_type = 'customer',
-                   COALESCE(%(standing)s, FALSE)
+                   COALESCE(%(standing)s, FALSE) %(versions)s
               FROM mlm_volume_line v
              WHERE v.company_id = %(company)s AND v.date >= %(start)s AND v.date <= %(end)s AND %(where)s
             """,
@@ -301,6 +347,7 @@ class InputReader:
             start=self.date_from,
             end=self.date_to,
             where=where,
+            versions=SQL(", %s" % ROW_VERSION.format("v")) if versions else SQL(),
         )
         return self._copy(query, columns)
 

@@ -15,7 +15,7 @@ from odoo.tools import SQL, mute_logger
 
 from ..engine import compute_period
 from ..tools.result_table import CLOSE_RANK, COMMISSION_LINE, COMMISSION_STATEMENT, PERIOD_INPUT, cleanup_references
-from .mlm_commission_data import InputReader, InputScope
+from .mlm_commission_data import ROW_VERSION, InputReader, InputScope, no_jit
 from .mlm_distributor_projection import plan_key
 from .mlm_volume_line import SYSTEM_MARKER
 
@@ -23,8 +23,11 @@ _logger = logging.getLogger(__name__)
 
 # First key of the PostgreSQL advisory lock taken by a commission run (the second is the company id).
 RUN_LOCK_NAMESPACE = 0x4D4C4D43  # "MLMC"
-# Statement e-mails are rendered and queued (mail.mail) per batch, each batch a job on the mail channel.
+# Statement e-mails are rendered and queued (mail.mail) per batch, each batch a job on the mail channel. With the
+# PDF statement attached, each e-mail renders it (wkhtmltopdf, ~0.5-1.5 s): a smaller batch keeps each job well
+# inside Odoo's limit_time_real (120 s); 500 statements of PDFs took 10 min and were killed at a million.
 STATEMENT_MAIL_BATCH = 500
+STATEMENT_MAIL_BATCH_PDF = 40
 MAIL_CHANNEL = "root.mlm_mail"
 # Distributors paid per payout job (payments or e-wallet lines made through the ORM: a job stays well inside
 # Odoo's limit_time_real at any network size; the next batch is a job of its own).
@@ -51,7 +54,12 @@ RESULT_FIELDS = {
     "compute_seconds",
     "ledger_max_id",
     "preview_fingerprint",
+    "preview_pending",
 }
+# A preview of a company of more distributors than this is published by a job of its own (``_publish_preview``):
+# the run's job reads, computes and COPYs the rows into tables not attached yet; the next job indexes them,
+# flags the risks and swaps them in, so that each job fits Odoo's default limit_time_real at a million.
+PUBLISH_SPLIT_SIZE = 200_000
 
 
 class RunCancelled(Exception):
@@ -116,6 +124,12 @@ class MlmCommissionPeriod(models.Model):
         readonly=True,
         copy=False,
         help="Last volume ledger line the preview read: the real-time projection adds only the lines after it.",
+    )
+    preview_pending = fields.Json(
+        readonly=True,
+        copy=False,
+        help="A preview computed and written into tables not attached yet, published by the next job of its run "
+        "(large companies): the tables and the period's figures.",
     )
     preview_fingerprint = fields.Char(
         readonly=True,
@@ -367,17 +381,20 @@ class MlmCommissionPeriod(models.Model):
                 )
             )
 
-    def _compute_commissions(self, progress=None):
+    def _compute_commissions(self, progress=None, publish_later=False):
         """Compute this period's preview and replace the previous one, in the current transaction.
 
         Reads the ledger and the tree set-based (binary COPY into numpy), runs the engine and writes lines and
         statements in bulk. Any error leaves the previous preview untouched (the caller rolls back).
+        ``publish_later``: the rows go into new tables only, without their indexes, and the period keeps its
+        previous preview until ``_publish_preview`` (the next job) swaps them in (``preview_pending``).
         """
         self.ensure_one()
         progress = progress or (lambda stage, value: None)
         started = time.monotonic()
         self._check_computable()
         self._acquire_run_lock()
+        self._drop_pending_preview()
         plan = self.plan_id
         spec = plan._get_engine_spec()
         ranks = plan._get_ranks()
@@ -385,11 +402,12 @@ class MlmCommissionPeriod(models.Model):
         # an ended period's preview is what its close pays: what it read is fingerprinted (in this transaction's
         # snapshot, the one the reader sees) and every distributor's paid rank is kept for the close
         closable = self.date_to < fields.Date.context_today(self)
-        fingerprint = self._inputs_fingerprint() if closable else False
         self.env["mlm.volume.line"].flush_model()
         self.env.cr.execute(SQL("SELECT COALESCE(max(id), 0) FROM mlm_volume_line"))
         ledger_max_id = self.env.cr.fetchone()[0]
-        data = self._read_inputs(InputScope.company(carried=True), ranks)
+        # the rows' versions are summed while they are read: the fingerprint scans the ledger only at the close
+        data = self._read_inputs(InputScope.company(carried=True, versions=closable), ranks)
+        fingerprint = self._inputs_fingerprint(data.versions) if closable else False
         progress("engine", 30)
         engine_class = plan._get_engine_class()
         result = compute_period(
@@ -397,28 +415,98 @@ class MlmCommissionPeriod(models.Model):
         )
         data.drop_ledger()  # what is written next fits beside the results, not beside the ledger too
         progress("write", 60)
-        statement_count = self._write_results(data, result, close_ranks=closable)
+        statement_count, tables = self._write_results(data, result, close_ranks=closable, defer=publish_later)
         if closable:
             # what the run read of every distributor, kept for the plan sandbox with the preview the close pays
-            self._close_store_inputs(data)
+            tables["input"] = self._close_store_inputs(data, defer=publish_later)
         progress("done", 95)
         currency = self.currency_id
-        super().write(
-            {
-                "state": "computed",
-                "computed_date": fields.Datetime.now(),
-                "total_amount": currency.round(int(result.total_cents.sum()) / 100.0),
-                "payable_amount": currency.round(int(result.payable_cents.sum()) / 100.0),
-                "company_bv": currency.round(int(result.bv_cents.sum()) / 100.0),
-                "company_pv": float(result.pv.sum()),
-                "line_count": result.row_count,
-                "statement_count": statement_count,
-                "ledger_max_id": ledger_max_id,
-                "preview_fingerprint": fingerprint,
-                "compute_seconds": time.monotonic() - started,
-            }
-        )
+        values = {
+            "state": "computed",
+            "computed_date": fields.Datetime.now(),
+            "total_amount": currency.round(int(result.total_cents.sum()) / 100.0),
+            "payable_amount": currency.round(int(result.payable_cents.sum()) / 100.0),
+            "company_bv": currency.round(int(result.bv_cents.sum()) / 100.0),
+            "company_pv": float(result.pv.sum()),
+            "line_count": result.row_count,
+            "statement_count": statement_count,
+            "ledger_max_id": ledger_max_id,
+            "preview_fingerprint": fingerprint,
+            "compute_seconds": time.monotonic() - started,
+        }
+        if publish_later:
+            values["computed_date"] = fields.Datetime.to_string(values["computed_date"])
+            super().write({"preview_pending": {"tables": tables, "values": values}})
+        else:
+            super().write(values)
         return result
+
+    def _publish_preview(self, progress=None):
+        """Publish the preview a run computed with ``publish_later`` (its own job): index its new tables, flag
+        the statements at risk, swap the tables in for the previous preview's and write the period's figures.
+        Nothing to do when no preview waits."""
+        self.ensure_one()
+        progress = progress or (lambda stage, value: None)
+        pending = self.preview_pending
+        if not pending:
+            return False
+        self._acquire_run_lock()
+        started = time.monotonic()
+        cr, tables = self.env.cr, pending["tables"]
+        kinds = [
+            ("line", COMMISSION_LINE, None),
+            ("statement", COMMISSION_STATEMENT, self._flag_risks),
+            ("rank", CLOSE_RANK, None),
+            ("input", PERIOD_INPUT, None),
+        ]
+        for kind, table, _before_index in kinds:
+            if tables.get(kind) and tables[kind] not in table.built_tables(cr, [self.id]):
+                raise UserError(
+                    self.env._(
+                        "The preview of %(period)s waiting to be published is gone: compute it again.", period=self.name
+                    )
+                )
+        progress("index", 20)
+        for kind, table, before_index in kinds:
+            if tables.get(kind):
+                table.index_period(cr, tables[kind], before_index=before_index)
+        progress("publish", 90)
+        for kind, table, _before_index in kinds:
+            if tables.get(kind):
+                table.attach_period(cr, self.id, tables[kind])
+            elif kind == "rank":
+                table.drop_periods(cr, [self.id])
+        self.env["mlm.commission.line"].invalidate_model()
+        self.env["mlm.commission.statement"].invalidate_model()
+        self.invalidate_recordset(["line_ids", "statement_ids"])
+        values = dict(pending["values"])
+        values["computed_date"] = fields.Datetime.to_datetime(values["computed_date"])
+        values["compute_seconds"] += time.monotonic() - started
+        super().write(dict(values, preview_pending=False))
+        return True
+
+    def _drop_pending_preview(self):
+        """Drop a preview computed and never published (its job failed or was cancelled) and the tables of any
+        that failed half way."""
+        self.ensure_one()
+        for table in (COMMISSION_LINE, COMMISSION_STATEMENT, CLOSE_RANK, PERIOD_INPUT):
+            table.drop_built(self.env.cr, [self.id])
+        if self.preview_pending:
+            super().write({"preview_pending": False})
+
+    def _publish_separately(self):
+        """True when this period's preview is published by a job of its own (``PUBLISH_SPLIT_SIZE``)."""
+        self.ensure_one()
+        self.env["mlm.distributor"].flush_model(["company_id"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT count(*) > %(size)s FROM (SELECT 1 FROM mlm_distributor WHERE company_id = %(company)s"
+                " LIMIT %(size)s + 1) t",
+                size=PUBLISH_SPLIT_SIZE,
+                company=self.company_id.id,
+            )
+        )
+        return self.env.cr.fetchone()[0]
 
     def _read_inputs(self, scope, ranks=None):
         """This period's inputs for ``scope`` (an :class:`InputScope`), read by the one reader of the run, the
@@ -465,7 +553,7 @@ class MlmCommissionPeriod(models.Model):
             return np.zeros(len(indexes), dtype=np.int64)
         return np.where(indexes >= 0, rank_ids[np.maximum(indexes, 0)], 0)
 
-    def _write_results(self, data, result, close_ranks=False):
+    def _write_results(self, data, result, close_ranks=False, defer=False):
         """Replace the preview: each result table's rows of the period go by one binary COPY into a new table
         of the period; both then replace the previous ones at once, as the last step (``ResultTable``: no row is
         deleted, queries on the results wait only from that swap to the commit). ``close_ranks``: also keep
@@ -488,7 +576,7 @@ class MlmCommissionPeriod(models.Model):
             "base_cents": rows["base_cents"],
             "amount_cents": rows["amount_cents"],
         }
-        line_table = COMMISSION_LINE.build_period(cr, self.id, lines, date_from=self.date_from)
+        line_table = COMMISSION_LINE.build_period(cr, self.id, lines, defer_index=defer, date_from=self.date_from)
         del lines
         # statements: every distributor with volume, earnings, carry or an active status
         keep = (
@@ -524,9 +612,18 @@ class MlmCommissionPeriod(models.Model):
         }
         stat.update(self._plan_type_statement_arrays(result, sel))
         statement_table = COMMISSION_STATEMENT.build_period(
-            cr, self.id, stat, before_index=self._flag_risks, date_from=self.date_from, state="preview"
+            cr,
+            self.id,
+            stat,
+            before_index=self._flag_risks,
+            defer_index=defer,
+            date_from=self.date_from,
+            state="preview",
         )
-        rank_table = self._close_rank_table(data, result) if close_ranks else None
+        rank_table = self._close_rank_table(data, result, defer=defer) if close_ranks else None
+        tables = {"line": line_table, "statement": statement_table, "rank": rank_table}
+        if defer:  # published by _publish_preview
+            return len(sel), tables
         COMMISSION_LINE.attach_period(cr, self.id, line_table)
         COMMISSION_STATEMENT.attach_period(cr, self.id, statement_table)
         if rank_table:
@@ -536,7 +633,7 @@ class MlmCommissionPeriod(models.Model):
         self.env["mlm.commission.line"].invalidate_model()
         self.env["mlm.commission.statement"].invalidate_model()
         self.invalidate_recordset(["line_ids", "statement_ids"])
-        return len(sel)
+        return len(sel), tables
 
     @staticmethod
     def _plan_type_statement_arrays(result, sel):
@@ -622,6 +719,8 @@ class MlmCommissionPeriod(models.Model):
         - ``compute``: the preview the close pays: the period's latest preview when it is still current (nothing
           it read has changed since, ``_preview_current``), else a full run; the preview of an ended period keeps
           the paid rank of every distributor for the next steps (``mlm_commission_close_rank``);
+        - ``publish`` (a company above ``PUBLISH_SPLIT_SIZE`` distributors, when ``compute`` computed): the new
+          preview's tables indexed and swapped in (``_publish_preview``);
         - ``close``: in one transaction, the journal entry and the period's state; back to ``compute`` when the
           preview is not current any more (ledger lines of the period, distributors, the plan changed since);
         - ``ranks`` (as many jobs as needed, ``CLOSE_CHUNK`` distributors each): the kept ranks stored on the
@@ -640,7 +739,11 @@ class MlmCommissionPeriod(models.Model):
             if self._preview_current():
                 _logger.info("Period %s: its preview is current, the close pays it without computing it", self.name)
                 return "close"
-            self._compute_commissions(progress=progress)
+            split = self._publish_separately()
+            self._compute_commissions(progress=progress, publish_later=split)
+            return "publish" if split else "close"
+        if step == "publish":
+            self._publish_preview(progress=progress)
             return "close"
         if step == "close":
             return self._close_finalize(progress)
@@ -674,13 +777,15 @@ class MlmCommissionPeriod(models.Model):
             return False
         return self._inputs_fingerprint() == self.preview_fingerprint
 
-    def _inputs_fingerprint(self):
+    def _inputs_fingerprint(self, versions=None):
         """A digest of everything a run of this period reads (``_inputs_fingerprint_parts``), computed in the
-        current transaction's snapshot: two runs with the same digest compute the same preview."""
+        current transaction's snapshot: two runs with the same digest compute the same preview. ``versions``: the
+        row counts and version sums the reader took while reading (``PeriodData.versions``), instead of scanning
+        the ledger and the distributors again."""
         self.ensure_one()
-        return hashlib.sha256(repr(self._inputs_fingerprint_parts()).encode()).hexdigest()
+        return hashlib.sha256(repr(self._inputs_fingerprint_parts(versions)).encode()).hexdigest()
 
-    def _inputs_fingerprint_parts(self):
+    def _inputs_fingerprint_parts(self, versions=None):
         """``[(name, value)]`` of what a run of the period reads; override to add what a plan type reads.
 
         Rows are fingerprinted by their versions, not by a time or an id: every row written, whatever the path
@@ -688,36 +793,46 @@ class MlmCommissionPeriod(models.Model):
         new ``ctid``, and the ``xmin`` of the transaction that wrote it), and a row inserted by a transaction still
         open when the preview read the table (an id or a ``write_date`` below the ones the preview saw) changes
         the count. For the period's ledger lines and the company's distributors: the row count and the sum of a
-        64-bit hash of each row's (id, xmin, ctid); a row changed or added changes them (a collision is below
-        2**-60). A change that cannot alter the preview (a phone number)
-        only makes the close compute again. The plan (its engine class and every rule, ``plan_key``), the ranks'
-        order, the previous closed period (the carry-in), the period's dates and the standing orders
-        (``mlm.distributor._mlm_standing_version_sql``) complete it."""
+        64-bit hash of each row's (id, xmin, ctid), exact (as text: Odoo reads SQL numerics as floats); a row
+        changed or added changes them (a collision is below 2**-60). The preview's run sums the same hashes while
+        it reads the rows (``InputScope.company(versions=True)``); the close scans. A change that cannot alter
+        the preview (a phone number) only makes the close compute again. The plan (its engine class and every
+        rule, ``plan_key``), the ranks' order, the previous closed period (the carry-in), the period's dates and
+        the standing orders (``mlm.distributor._mlm_standing_version_sql``) complete it."""
         plan = self.plan_id
         ranks = plan._get_ranks()
         Distributor = self.env["mlm.distributor"]
+        no_jit(self.env.cr)
         Distributor.flush_model()
         self.env["mlm.volume.line"].flush_model()
         self.env["mlm.rank"].flush_model(["sequence"])
-        version = SQL("sum(hashtextextended(t.xmin::text || t.ctid::text, t.id))")
+        version = SQL("sum(%s)" % ROW_VERSION.format("t"))
+        scans = SQL(
+            """(SELECT ARRAY[count(*), COALESCE(%(version)s, 0)]::text[] FROM mlm_volume_line t
+                 WHERE t.company_id = %(company)s AND t.date >= %(start)s AND t.date <= %(end)s),
+               (SELECT ARRAY[count(*), COALESCE(%(version)s, 0), count(*) FILTER (WHERE t.join_date IS NULL)]::text[]
+                  FROM mlm_distributor t WHERE t.company_id = %(company)s)""",
+            version=version,
+            company=self.company_id.id,
+            start=self.date_from,
+            end=self.date_to,
+        )
+        if versions:  # counted by the reader, in this snapshot: not scanned again
+            scans = SQL("NULL, NULL")
         self.env.cr.execute(
             SQL(
                 """
-            SELECT (SELECT ARRAY[count(*), COALESCE(%(version)s, 0)] FROM mlm_volume_line t
-                     WHERE t.company_id = %(company)s AND t.date >= %(start)s AND t.date <= %(end)s),
-                   (SELECT ARRAY[count(*), COALESCE(%(version)s, 0), count(*) FILTER (WHERE t.join_date IS NULL)]
-                      FROM mlm_distributor t WHERE t.company_id = %(company)s),
+            SELECT %(scans)s,
                    (SELECT string_agg(r.id || ':' || COALESCE(r.sequence, 0), ',' ORDER BY r.id) FROM mlm_rank r),
                    %(standing)s
             """,
-                version=version,
-                company=self.company_id.id,
-                start=self.date_from,
-                end=self.date_to,
+                scans=scans,
                 standing=Distributor._mlm_standing_version_sql(self.company_id),
             )
         )
         ledger, distributors, rank_order, standing = self.env.cr.fetchone()
+        if versions:
+            ledger, distributors = versions["ledger"], versions["distributors"]
         return [
             ("period", self.id, self.company_id.id, str(self.date_from), str(self.date_to)),
             ("plan", plan_key(plan, plan._get_engine_spec()), [r.rank_id.id for r in ranks]),
@@ -726,11 +841,11 @@ class MlmCommissionPeriod(models.Model):
             ("ledger", [str(x) for x in ledger]),
             ("distributors", [str(x) for x in distributors]),
             # a distributor without a join date joins "today" for the reader
-            ("today", str(fields.Date.context_today(self)) if distributors[2] else None),
+            ("today", str(fields.Date.context_today(self)) if int(distributors[2]) else None),
             ("standing", str(standing)),
         ]
 
-    def _close_rank_table(self, data, result):
+    def _close_rank_table(self, data, result, defer=False):
         """Every distributor's paid rank of the preview ``result`` (those without a statement too), kept for the
         close's ``ranks`` step in a new table of the period (swapped in with the preview's other tables): one
         COPY, no per-record write.
@@ -744,13 +859,16 @@ class MlmCommissionPeriod(models.Model):
             "rank_id": self._rank_ids_of(rank_ids, result.paid_rank),
             "highest_rank_id": np.where(raised, self._rank_ids_of(rank_ids, result.new_highest_rank), 0),
         }
-        return CLOSE_RANK.build_period(self.env.cr, self.id, stage)
+        return CLOSE_RANK.build_period(self.env.cr, self.id, stage, defer_index=defer)
 
-    def _close_store_inputs(self, data):
+    def _close_store_inputs(self, data, defer=False):
         """Keep what the preview the close pays read of every distributor (sponsor, placement, status,
         coefficient, join day, highest rank, standing PV): the plan sandbox replays the closed period on them
-        (``PERIOD_INPUT``; one COPY into the period's own table, replacing an earlier compute's)."""
-        PERIOD_INPUT.write_period(self.env.cr, self.id, data.distributor_columns)
+        (``PERIOD_INPUT``; one COPY into the period's own table, replacing an earlier compute's; ``defer``: built
+        only, attached by ``_publish_preview``). Returns the table's name."""
+        if defer:
+            return PERIOD_INPUT.build_period(self.env.cr, self.id, data.distributor_columns, defer_index=True)
+        return PERIOD_INPUT.write_period(self.env.cr, self.id, data.distributor_columns)
 
     def _has_stored_inputs(self):
         """True when the close of this period kept its inputs (periods closed before they were kept: False)."""
@@ -952,8 +1070,9 @@ class MlmCommissionPeriod(models.Model):
         )
         ids = [row[0] for row in self.env.cr.fetchall()]
         Statement = self.env["mlm.commission.statement"]
-        for start in range(0, len(ids), STATEMENT_MAIL_BATCH):
-            Statement.browse(ids[start : start + STATEMENT_MAIL_BATCH]).with_delay(
+        batch = STATEMENT_MAIL_BATCH_PDF if template.sudo().report_template_ids else STATEMENT_MAIL_BATCH
+        for start in range(0, len(ids), batch):
+            Statement.browse(ids[start : start + batch]).with_delay(
                 channel=MAIL_CHANNEL,
                 description=self.env._("Statement e-mails of %(period)s", period=self.name),
             )._send_statement_mails()

@@ -13,7 +13,15 @@ _logger = logging.getLogger(__name__)
 # per-company identity key: one waiting run per company, whatever the node or worker that enqueues it.
 RUN_CHANNEL = "root.mlm_commission"
 # Share of a close run's progress bar of each of its steps (jobs): the preview, the closing transaction, the mails.
-CLOSE_PROGRESS = {"compute": (0.0, 70.0), "close": (70.0, 75.0), "ranks": (75.0, 95.0), "mails": (95.0, 100.0)}
+CLOSE_PROGRESS = {
+    "compute": (0.0, 60.0),
+    "publish": (60.0, 70.0),
+    "close": (70.0, 75.0),
+    "ranks": (75.0, 95.0),
+    "mails": (95.0, 100.0),
+}
+# The same for a preview run: its one job, or its two for a large company (computing, then publishing).
+PREVIEW_PROGRESS = {None: (0.0, 85.0), "publish": (85.0, 100.0)}
 
 
 class MlmCommissionRun(models.Model):
@@ -115,21 +123,21 @@ class MlmCommissionRun(models.Model):
     def _execute_job(self, step=None):
         """Job: run this commission run, or one step of a close (its first when ``step`` is None); a failure rolls
         its work back, marks the run failed and fails the job (requeue it, or start a new run, to try again). A
-        close step that has a next step enqueues it and leaves the run running."""
+        step that has a next step (a close's, or a large preview's publishing) enqueues it and leaves the run
+        running."""
         self.ensure_one()
         if self.state == "cancelled":
             return False
         if step and self.cancel_requested and self.period_id.state in ("open", "computed"):
+            self.period_id._drop_pending_preview()  # a preview computed and not published yet
             self._side_update(
                 state="cancelled",
                 date_end=fields.Datetime.now(),
-                message=self.env._(
-                    "Cancelled by the user between two steps of the close; the period keeps its preview."
-                ),
+                message=self.env._("Cancelled by the user between two of its jobs; the period keeps its preview."),
             )
             return False
         done = self._execute(raise_errors=True, step=step)
-        if isinstance(done, str):  # the next step of a close
+        if isinstance(done, str):  # the next step of a close, or the publishing of a large preview
             self._enqueue(step=done)
             return True
         following = self.then_close_period_ids.sorted("date_from")
@@ -156,7 +164,12 @@ class MlmCommissionRun(models.Model):
         return row[0]
 
     def _progress_callback(self, step=None):
-        low, high = CLOSE_PROGRESS.get(step, (0.0, 100.0)) if self.run_type == "close" else (0.0, 100.0)
+        if self.run_type == "close":
+            low, high = CLOSE_PROGRESS.get(step, (0.0, 100.0))
+        elif self.period_id.preview_pending or step == "publish":
+            low, high = PREVIEW_PROGRESS["publish"]
+        else:
+            low, high = (0.0, 100.0)
 
         def progress(stage, value):
             if self._side_update(stage=stage, progress=low + (high - low) * value / 100.0):
@@ -165,11 +178,19 @@ class MlmCommissionRun(models.Model):
         return progress
 
     def _perform(self, progress, step=None):
-        """The work of the run: ``(result, next step)``: a preview, or one step of the close of the period."""
+        """The work of the run: ``(result, step)``: for a close, the next step of the period's close and the step
+        done; for a preview, the engine's result (or ``"publish"``, the next job, for a large company, or None when
+        that job published it) and the step done."""
+        period = self.period_id
         if self.run_type == "close":
             step = step or "compute"
-            return self.period_id._close(step, progress=progress), step
-        return self.period_id._compute_commissions(progress=progress), None
+            return period._close(step, progress=progress), step
+        if step == "publish":
+            period._publish_preview(progress=progress)
+            return None, step
+        split = period._publish_separately()
+        result = period._compute_commissions(progress=progress, publish_later=split)
+        return ("publish" if split else result), step
 
     def _execute(self, raise_errors=False, step=None):
         """Compute the period (or one step of its close) in a savepoint: any error or a cancel rolls it back and
@@ -223,12 +244,19 @@ class MlmCommissionRun(models.Model):
                 duration=(self.duration or 0.0) + time.monotonic() - started,
             )
             return True
+        if isinstance(result, str):  # a large company's preview: published by the next job
+            self._side_update(
+                stage=result,
+                progress=PREVIEW_PROGRESS[result][0],
+                duration=(self.duration or 0.0) + time.monotonic() - started,
+            )
+            return result
         self._side_update(
             state="done",
             progress=100.0,
             stage="done",
             date_end=fields.Datetime.now(),
-            duration=time.monotonic() - started,
-            line_count=result.row_count,
+            duration=(self.duration or 0.0) + time.monotonic() - started,
+            line_count=result.row_count if result is not None else self.period_id.line_count,
         )
         return True

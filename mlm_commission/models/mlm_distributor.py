@@ -142,14 +142,15 @@ class MlmDistributor(models.Model):
         }
 
     @api.model
-    def _mlm_standing_pv_sql(self, date_to):
-        """SQL of a distributor's standing-order PV per cycle (alias ``d``: ``mlm_distributor``), read by the
-        period reader for the plan's standing rule. None here: ``mlm_autoship`` adds the active autoships."""
-        return SQL("0::float8")
+    def _mlm_standing_pv_query(self, date_to, where):
+        """SQL of ``(distributor_id, pv)`` rows: the standing-order PV per cycle of the distributors matching
+        ``where`` (alias ``d``: ``mlm_distributor``), read by the period reader for the plan's standing rule in one
+        grouped query (not a subquery per distributor). None here: ``mlm_autoship`` adds the active autoships."""
+        return
 
     @api.model
     def _mlm_standing_version_sql(self, company):
-        """SQL of one value that changes whenever a standing order ``_mlm_standing_pv_sql`` reads changes (part
+        """SQL of one value that changes whenever a standing order ``_mlm_standing_pv_query`` reads changes (part
         of the preview's inputs fingerprint, ``mlm.commission.period._inputs_fingerprint``). None here."""
         return SQL("0::numeric")
 
@@ -219,7 +220,7 @@ class MlmDistributor(models.Model):
         if not plan:
             return {}
         ranks = plan._get_ranks()
-        spec = plan._get_engine_spec()
+        spec = plan._get_engine_spec_cached()
         self.env["mlm.distributor"].flush_model()
         self.env["mlm.volume.line"].flush_model()
         shared = projection.SharedProjection(self.env, me.company_id, date_from, date_to, plan, spec)

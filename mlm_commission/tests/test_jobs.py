@@ -10,8 +10,10 @@ from odoo.tools import SQL, mute_logger
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from ..models import mlm_commission_period as period_module
+from ..models.mlm_commission_data import InputScope, exact_sum
 from ..models.mlm_commission_period import MAIL_CHANNEL
 from ..models.mlm_commission_run import RUN_CHANNEL
+from ..tools.result_table import COMMISSION_LINE, COMMISSION_STATEMENT
 from .common import MlmCommissionCommon
 
 RUN_LOGGER = "odoo.addons.mlm_commission.models.mlm_commission_run"
@@ -126,6 +128,91 @@ class TestCommissionJobs(MlmCommissionCommon):
     def _staged_ranks(self, period):
         self.env.cr.execute(SQL("SELECT count(*) FROM mlm_commission_close_rank WHERE period_id = %s", period.id))
         return self.env.cr.fetchone()[0]
+
+    def _built_tables(self):
+        return {
+            name: table.built_tables(self.env.cr, [self.period.id])
+            for name, table in (("line", COMMISSION_LINE), ("statement", COMMISSION_STATEMENT))
+        }
+
+    def test_large_preview_published_by_its_own_job(self):
+        """A company above PUBLISH_SPLIT_SIZE distributors: the run's first job reads, computes and writes the
+        rows into tables not attached yet (the period keeps its previous preview), the second indexes and swaps
+        them in; the same preview as one job gives."""
+        self.period.with_context(queue_job__no_delay=True).action_compute()
+        expected = self._preview(self.period)
+        self._adjust(self.carol, 10, 20.0)
+        with trap_jobs() as trap, patch.object(period_module, "PUBLISH_SPLIT_SIZE", 0):
+            self.period.action_compute()
+            run = self.period.last_run_id
+            [first] = trap.enqueued_jobs
+            trap.enqueued_jobs = []
+            first.perform()
+            self.assertEqual((run.state, run.stage, run.progress), ("running", "publish", 85.0))
+            self.assertTrue(self.period.preview_pending)
+            self.assertEqual(self._preview(self.period), expected, "the previous preview is still the one shown")
+            self.assertEqual(self.period.total_amount, 151.65)
+            built = self._built_tables()
+            self.assertTrue(built["line"] and built["statement"], "the new rows wait in tables of their own")
+            [second] = trap.enqueued_jobs
+            self.assertEqual((second.kwargs, second.channel), ({"step": "publish"}, RUN_CHANNEL))
+            trap.enqueued_jobs = []
+            second.perform()
+        self.assertEqual((run.state, run.progress), ("done", 100.0))
+        self.assertFalse(self.period.preview_pending)
+        self.assertEqual(self._built_tables(), {"line": [], "statement": []}, "attached")
+        self.period.invalidate_recordset()
+        published = self._preview(self.period)
+        total = self.period.total_amount
+        self.assertNotEqual(published, expected)
+        self.period.with_context(queue_job__no_delay=True).action_compute_now()
+        self.period.invalidate_recordset()
+        self.assertEqual(published, self._preview(self.period), "the same preview as one job computes")
+        self.assertEqual(total, self.period.total_amount)
+
+    def test_unpublished_preview_is_dropped(self):
+        """A large preview computed and not published (its run cancelled between the two jobs, or a failed
+        publishing job) leaves the period's preview as it was; its tables are dropped."""
+        self.period.with_context(queue_job__no_delay=True).action_compute()
+        expected = self._preview(self.period)
+        self._adjust(self.carol, 10, 20.0)
+        with trap_jobs() as trap, patch.object(period_module, "PUBLISH_SPLIT_SIZE", 0):
+            self.period.action_compute()
+            run = self.period.last_run_id
+            [first] = trap.enqueued_jobs
+            trap.enqueued_jobs = []
+            first.perform()
+            self.assertTrue(self._built_tables()["line"])
+            run.action_cancel()
+            [second] = trap.enqueued_jobs
+            trap.enqueued_jobs = []
+            second.perform()
+        self.assertEqual(run.state, "cancelled")
+        self.assertFalse(self.period.preview_pending)
+        self.assertEqual(self._built_tables(), {"line": [], "statement": []})
+        self.assertEqual((self.period.state, self._preview(self.period)), ("computed", expected))
+        # tables of a job that failed after writing some (its transaction committed nothing else): the next
+        # compute drops them
+        self.period._compute_commissions(publish_later=True)
+        self.env.cr.execute(
+            SQL("UPDATE mlm_commission_period SET preview_pending = NULL WHERE id = %s", self.period.id)
+        )
+        self.period.invalidate_recordset(["preview_pending"])
+        self.assertTrue(self._built_tables()["line"])
+        self.period._compute_commissions()
+        self.assertEqual(self._built_tables(), {"line": [], "statement": []})
+
+    def test_large_close_publishes_then_closes(self):
+        """The close of a large company whose preview is not current: compute, publish, close, ranks, mails, the
+        entry booked to the cent."""
+        with trap_jobs() as trap, patch.object(period_module, "PUBLISH_SPLIT_SIZE", 0):
+            self.period.action_close()
+            run = self.period.last_run_id
+            steps = [job.kwargs.get("step") for job in self._perform_run(trap, run)]
+        self.assertEqual(steps, [None, "publish", "close", "ranks", "mails"])
+        self.assertEqual((run.state, self.period.state), ("done", "closed"))
+        self.assertEqual(sum(self.period.move_id.line_ids.mapped("debit")), 151.65)
+        self.assertEqual(self.root.rank_id, self.rank_bronze)
 
     def test_close_is_a_chain_of_jobs(self):
         """The close runs as jobs (the preview it pays, the closing transaction, the ranks and statements in chunks,
@@ -264,6 +351,19 @@ class TestCommissionJobs(MlmCommissionCommon):
         self.assertEqual(sorted(mails.mapped("res_id")), sorted(to_mail.ids))
         self.assertEqual(set(mails.mapped("state")), {"outgoing"}, "queued for Odoo's mail scheduler")
 
+    def test_statement_mails_with_the_pdf_in_small_batches(self):
+        """The statement e-mail attaches the PDF (rendered per e-mail): its jobs take STATEMENT_MAIL_BATCH_PDF
+        statements each, so that each fits a worker's time limit."""
+        self.company.mlm_statement_email = True
+        self.period.with_context(queue_job__no_delay=True).action_compute()
+        with trap_jobs() as trap, patch.object(period_module, "STATEMENT_MAIL_BATCH_PDF", 2):
+            self.period._close_send_statements()
+        jobs = [j for j in trap.enqueued_jobs if j.method_name == "_send_statement_mails"]
+        to_mail = self.period.statement_ids.filtered(lambda s: s.total or s.payable or s.carry_out)
+        self.assertEqual(len(jobs), (len(to_mail) + 1) // 2)
+        self.assertEqual(max(len(j.recordset) for j in jobs), 2)
+        self.assertEqual(sum((j.recordset for j in jobs), self.env["mlm.commission.statement"]), to_mail)
+
     def test_ledger_line_between_steps_computes_again(self):
         """A sale of the period posted after the close's preview: the closing step sends the close back to the
         preview instead of closing what the statements do not show."""
@@ -354,6 +454,24 @@ class TestCommissionJobs(MlmCommissionCommon):
         fourth = period._inputs_fingerprint()
         self._adjust(self.root, 1, 1.0, day=self.next_period.date_from)
         self.assertEqual(period._inputs_fingerprint(), fourth, "a line of another period")
+
+    def test_fingerprint_of_what_the_run_read_equals_the_scan(self):
+        """The run sums the rows' versions while it reads them (no second scan of the ledger): the same digest as
+        the close's scan, before and after writes (by the ORM and by SQL)."""
+        period = self.period
+        for change in (
+            lambda: None,
+            lambda: self.carol.write({"mlm_coefficient": 0.5}),
+            lambda: self.env.cr.execute(SQL("UPDATE mlm_distributor SET depth = depth WHERE id = %s", self.dave.id)),
+            lambda: self._adjust(self.root, 1, 1.0, day=period.date_from),
+        ):
+            change()
+            data = period._read_inputs(InputScope.company(versions=True))
+            self.assertEqual(period._inputs_fingerprint(data.versions), period._inputs_fingerprint())
+        self.env.cr.execute(
+            SQL("SELECT sum(x)::text FROM unnest(%s::int8[]) x", [2**63 - 1] * 3 + [-(2**63)] * 2 + [7])
+        )
+        self.assertEqual(exact_sum([2**63 - 1] * 3 + [-(2**63)] * 2 + [7]), int(self.env.cr.fetchone()[0]))
 
     def test_distributor_change_after_preview_computes_again(self):
         """A distributor's status changed after the preview (it changes who is paid): the close computes again."""

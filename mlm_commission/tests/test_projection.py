@@ -213,6 +213,35 @@ class TestProjection(MlmCommissionCommon):
             ).header()
         )
 
+    def test_cached_spec_follows_every_rule_change(self):
+        """The spec the projection builds once per worker (``_get_engine_spec_cached``) is dropped whenever a
+        record it is built from changes: the plan, a level, a rank rule, a matching generation, a rank."""
+        plan = self.plan
+        self.assertIs(plan._get_engine_spec_cached(), plan._get_engine_spec_cached(), "kept between calls")
+        changes = [
+            lambda: plan.level_ids[:1].write({"rate": plan.level_ids[:1].rate + 1.0}),
+            lambda: plan.write({"min_pv": plan.min_pv + 1.0}),
+            lambda: plan.rank_ids[:1].write({"min_pv": plan.rank_ids[:1].min_pv + 1.0}),
+            lambda: plan.matching_ids[:1].write({"rate": plan.matching_ids[:1].rate + 1.0}),
+            lambda: self.env["mlm.plan.level"].create(
+                {"plan_id": plan.id, "level": max(plan.level_ids.mapped("level")) + 1, "rate": 0.5}
+            ),
+            lambda: plan.level_ids.sorted("level")[-1:].unlink(),
+            lambda: self.rank_bronze.write({"sequence": self.rank_bronze.sequence}),
+        ]
+        for change in changes:
+            cached = plan._get_engine_spec_cached()
+            change()
+            self.assertIsNot(plan._get_engine_spec_cached(), cached)
+            self.assertEqual(plan._get_engine_spec_cached(), plan._get_engine_spec())
+        # the projection computes with the rule of now: a new unilevel rate is projected at once
+        self._fold()
+        before = {dist: self._figures(dist.get_mlm_projection(period=self.period)) for dist in self.network}
+        plan.level_ids.sorted("level")[:1].rate += 10.0
+        after = {dist: self._figures(dist.get_mlm_projection(period=self.period)) for dist in self.network}
+        self.assertNotEqual(after, before)
+        self.assertEqual(after, self._preview_figures())
+
     def test_empty_period_is_answered_without_state(self):
         """A period without volume yet (a month's start, before its first fold): everybody at the lowest rank,
         answered without the engine, as a preview of that period computes it."""

@@ -217,12 +217,12 @@ class ResultTable:
         self.attach_period(cr, period_id, child)
         return child
 
-    def build_period(self, cr, period_id, arrays, before_index=None, **params):
+    def build_period(self, cr, period_id, arrays, before_index=None, defer_index=False, **params):
         """The rows of period ``period_id`` in a new table of their own, not yet part of the result table.
 
         One binary COPY, encoded in bounded chunks, into a table with no index (nothing to maintain row by row);
         ``before_index(table)`` may update the new rows; then its indexes and its planner statistics (only the
-        indexed columns)."""
+        indexed columns): :meth:`index_period`, left to the caller with ``defer_index`` (a later job)."""
         params = dict(params, **{self.period_key: int(period_id)})
         fields = self.copy_fields(params)
         count = next((len(arrays[c.source_name]) for c in self.columns if c.field and not c.param), 0)
@@ -240,6 +240,12 @@ class ResultTable:
             )
         )
         pgcopy.copy_rows(cr._obj, _ident(child).code, self._copy_values(arrays, params, count, first), fields)
+        if not defer_index:
+            self.index_period(cr, child, before_index=before_index)
+        return child
+
+    def index_period(self, cr, child, before_index=None):
+        """``before_index(child)``, then the indexes and planner statistics of a table from :meth:`build_period`."""
         if before_index:
             before_index(child)
         for unique, cols in self.child_indexes():
@@ -253,7 +259,27 @@ class ResultTable:
             )
         keys = sorted({col for _unique, cols in self.child_indexes() for col in cols})
         cr.execute(SQL("ANALYZE %s (%s)", _ident(child), SQL(", ").join(_ident(col) for col in keys)))
-        return child
+
+    def built_tables(self, cr, period_ids):
+        """Tables of ``period_ids`` built (:meth:`build_period`) and not attached: a preview whose publishing job
+        has not run yet, failed or was cancelled."""
+        cr.execute(
+            SQL(
+                """
+                SELECT c.relname FROM pg_class c
+                 WHERE c.relkind = 'r' AND c.relname LIKE ANY(%s)
+                   AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid)
+                 ORDER BY c.relname
+                """,
+                [f"{self.name}\\_p{int(pid)}\\_%" for pid in period_ids],
+            )
+        )
+        return [row[0] for row in cr.fetchall()]
+
+    def drop_built(self, cr, period_ids):
+        """Drop the tables of ``period_ids`` built and never attached (:meth:`built_tables`)."""
+        for child in self.built_tables(cr, period_ids):
+            cr.execute(SQL("DROP TABLE %s", _ident(child)))
 
     def _copy_values(self, arrays, params, count, first):
         """The COPY's arrays and constants by column name (``id`` from ``first``)."""
