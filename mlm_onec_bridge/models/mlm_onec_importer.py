@@ -1448,6 +1448,10 @@ class MlmOnecImporter(models.AbstractModel):
                     self.env.remove_to_compute(field, records)
         templates.modified(["onec_article", "attribute_line_ids", "product_variant_ids"])
         self._link_attribute_products(lines)
+        # what Odoo's recomputation of the products reads (their lines and values, their variants), read for the
+        # chunk at once rather than by each compute
+        templates.attribute_line_ids.value_ids.mapped("name")
+        templates.product_variant_ids.mapped("default_code")
         self.env["product.product"].browse(stray for stray in strays if stray not in reused)._unlink_or_archive()
         self.env.registry.clear_cache()  # as product.product.create does (variant lookups are cached)
         self.env.flush_all()
