@@ -322,6 +322,8 @@ def run_characteristics(args, work):
     again = run_child(args, "reimport", str(result["company"]), *files)
     print(characteristics_row("re-import of the same files", again))
     changes = {k: v for k, v in (again["stats"] or {}).items() if k.endswith(("_created", "_updated", "_archived"))}
+    for label, run in (("import", result), ("re-import", again)):
+        print(f"\n{label} per file: {json.dumps(run['files'], ensure_ascii=False)}")
     print(f"\nimport counts: {json.dumps(result['stats'], sort_keys=True)}")
     print(f"re-import changes (all must be 0): {json.dumps(changes, sort_keys=True)}; {load()}")
     sample = min(args.baseline_sample, args.products)

@@ -153,6 +153,7 @@ class MlmOnecImporter(models.AbstractModel):
             "deadline": deadline,
             "variants_this_call": 0,
         }
+        self._refresh_statistics()
         batch = []
         done = start
         for kind, data in cml_reader.iter_catalog(path, warnings, skip=start):
@@ -188,6 +189,33 @@ class MlmOnecImporter(models.AbstractModel):
             done += len(batch)
         session._add_rejected(ctx["rejected"])
         return done, True, counter, warnings
+
+    @api.model
+    def _refresh_statistics(self):
+        """``ANALYZE`` the tables the import fills when they changed by more than a tenth since their statistics
+        were taken, as autovacuum would (when it runs, and it may not: between the calls of a large first import
+        it is often behind or off). With statistics of when a table was empty PostgreSQL reads 100 000 products
+        whole to find a batch of 1 000 by their 1C Ид (0.5 s per batch), and the tables of prices, stock and
+        variant combinations whole for each chunk: the import slowed down as the catalog grew."""
+        models = (
+            "product.template",
+            "product.product",
+            "product.pricelist.item",
+            "mlm.onec.stock",
+            "product.template.attribute.line",
+            "product.template.attribute.value",
+        )
+        tables = [self.env[model]._table for model in models]
+        tables.append(self.env["product.product"]._fields["product_template_attribute_value_ids"].relation)
+        self.env.cr.execute(
+            """SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+                WHERE s.schemaname = current_schema() AND s.relname = ANY(%s)
+                  AND s.n_mod_since_analyze > 1000 + 0.1 * GREATEST(c.reltuples, 0)""",
+            [tables],
+        )
+        stale = [row[0] for row in self.env.cr.fetchall()]
+        if stale:
+            self.env.cr.execute(SQL("ANALYZE %s", SQL(", ").join(SQL.identifier(table) for table in stale)))
 
     @api.model
     def _archive_missing(self, session, paths):
@@ -1298,8 +1326,22 @@ class MlmOnecImporter(models.AbstractModel):
                     ids,
                 )
             parts.append(query)
-        self.env.cr.execute(SQL(" UNION ").join(parts))
-        return {row[0] for row in self.env.cr.fetchall()}
+        # the tables that grow during the import (prices, stock levels, combinations) have statistics of when they
+        # were small: PostgreSQL would read them whole for each chunk (the import slowed down as it went); indexes
+        # are used wherever there is one (a column without index is still read, once per chunk)
+        # (and no JIT compilation, which the cost of a refused sequential scan would set off)
+        self.env.cr.execute(
+            "SELECT current_setting('enable_seqscan'), current_setting('jit'), "
+            "set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)"
+        )
+        seqscan, jit = self.env.cr.fetchone()[:2]
+        try:
+            self.env.cr.execute(SQL(" UNION ").join(parts))
+            return {row[0] for row in self.env.cr.fetchall()}
+        finally:
+            self.env.cr.execute(
+                "SELECT set_config('enable_seqscan', %s, true), set_config('jit', %s, true)", [seqscan, jit]
+            )
 
     def _copy_variants(self, chunk, counter, ctx):
         """Attribute lines, attribute values and variants of ``chunk`` (``[(template, entries, id of its variant of
