@@ -477,3 +477,15 @@ class TestSetBasedVariants(TransactionCase):
         for n in (2, 5, 6):
             first = templates[n].product_variant_ids.filtered(lambda v: v.onec_variant_guid.endswith("#c0"))
             self.assertEqual(first.id, plain[templates[n].onec_guid], "taken over: nothing referred to it")
+
+    def test_planner_settings_and_statistics(self):
+        """The reference check leaves the transaction's planner settings as they were, and the statistics refresh of
+        each import call analyses the import's tables only when they changed much (none here: a no-op)."""
+        importer = self.env["mlm.onec.importer"]
+        self.env.cr.execute("SELECT current_setting('enable_seqscan'), current_setting('jit')")
+        before = self.env.cr.fetchone()
+        variant = self.env["product.product"].create({"name": "Referenced by nothing"})
+        self.assertEqual(importer._referenced_variants(variant.ids, {}), set())
+        self.env.cr.execute("SELECT current_setting('enable_seqscan'), current_setting('jit')")
+        self.assertEqual(self.env.cr.fetchone(), before)
+        importer._refresh_statistics()
