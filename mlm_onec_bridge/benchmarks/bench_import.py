@@ -209,9 +209,17 @@ def child_import(conf, db, files, batch_size, company=None, orm=False):
             shutil.copy(path, os.path.join(directory, os.path.basename(path)))
         cr.commit()  # benchmark driver = the request layer: one transaction per 1C call
         session_id, company_id = session.id, backend.company_id.id
+    profile = None
+    if os.environ.get("BENCH_PROFILE"):  # a cProfile dump of the import calls, to that path
+        import cProfile
+
+        profile = cProfile.Profile()
+        profile.enable()
     start = time.perf_counter()
     calls = 0
+    per_file = []
     for path in files:
+        file_start, file_calls = time.perf_counter(), calls
         while True:
             with registry.cursor() as cr:  # commits on exit, like one HTTP request
                 env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
@@ -224,7 +232,18 @@ def child_import(conf, db, files, batch_size, company=None, orm=False):
             calls += 1
             if not answer.startswith("progress"):
                 break
+        per_file.append(
+            {
+                "file": os.path.basename(path),
+                "calls": calls - file_calls,
+                "seconds": round(time.perf_counter() - file_start, 1),
+                "load": os.getloadavg()[0],
+            }
+        )
     seconds = time.perf_counter() - start
+    if profile:
+        profile.disable()
+        profile.dump_stats(os.environ["BENCH_PROFILE"])
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         products = env["product.template"].search_count([("company_id", "=", company_id)])
@@ -236,6 +255,7 @@ def child_import(conf, db, files, batch_size, company=None, orm=False):
         "products": products,
         "stats": stats,
         "company": company_id,
+        "files": per_file,
     }
 
 
@@ -302,6 +322,8 @@ def run_characteristics(args, work):
     again = run_child(args, "reimport", str(result["company"]), *files)
     print(characteristics_row("re-import of the same files", again))
     changes = {k: v for k, v in (again["stats"] or {}).items() if k.endswith(("_created", "_updated", "_archived"))}
+    for label, run in (("import", result), ("re-import", again)):
+        print(f"\n{label} per file: {json.dumps(run['files'], ensure_ascii=False)}")
     print(f"\nimport counts: {json.dumps(result['stats'], sort_keys=True)}")
     print(f"re-import changes (all must be 0): {json.dumps(changes, sort_keys=True)}; {load()}")
     sample = min(args.baseline_sample, args.products)
@@ -392,6 +414,7 @@ def main():
                 f"{result['products'] / result['seconds']:.1f} | {result['peak_mb']:.0f} |"
             )
             print(json.dumps(stats, sort_keys=True))
+            print(f"per file: {json.dumps(result['files'], ensure_ascii=False)}; {load()}")
         finally:
             shutil.rmtree(work)
         return

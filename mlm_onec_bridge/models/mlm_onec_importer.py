@@ -81,7 +81,7 @@ VARIANT_PER_RECORD_FIELDS = {
     ),
 }
 # products whose variants are copied between two checks of the call's time limit
-VARIANT_CHUNK = 100
+VARIANT_CHUNK = 250
 KEPT_WHEN_INTERRUPTED = (
     "products_created",
     "products_updated",
@@ -153,6 +153,7 @@ class MlmOnecImporter(models.AbstractModel):
             "deadline": deadline,
             "variants_this_call": 0,
         }
+        self._refresh_statistics()
         batch = []
         done = start
         for kind, data in cml_reader.iter_catalog(path, warnings, skip=start):
@@ -188,6 +189,33 @@ class MlmOnecImporter(models.AbstractModel):
             done += len(batch)
         session._add_rejected(ctx["rejected"])
         return done, True, counter, warnings
+
+    @api.model
+    def _refresh_statistics(self):
+        """``ANALYZE`` the tables the import fills when they changed by more than a tenth since their statistics
+        were taken, as autovacuum would (when it runs, and it may not: between the calls of a large first import
+        it is often behind or off). With statistics of when a table was empty PostgreSQL reads 100 000 products
+        whole to find a batch of 1 000 by their 1C Ид (0.5 s per batch), and the tables of prices, stock and
+        variant combinations whole for each chunk: the import slowed down as the catalog grew."""
+        models = (
+            "product.template",
+            "product.product",
+            "product.pricelist.item",
+            "mlm.onec.stock",
+            "product.template.attribute.line",
+            "product.template.attribute.value",
+        )
+        tables = [self.env[model]._table for model in models]
+        tables.append(self.env["product.product"]._fields["product_template_attribute_value_ids"].relation)
+        self.env.cr.execute(
+            """SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+                WHERE s.schemaname = current_schema() AND s.relname = ANY(%s)
+                  AND s.n_mod_since_analyze > 1000 + 0.1 * GREATEST(c.reltuples, 0)""",
+            [tables],
+        )
+        stale = [row[0] for row in self.env.cr.fetchall()]
+        if stale:
+            self.env.cr.execute(SQL("ANALYZE %s", SQL(", ").join(SQL.identifier(table) for table in stale)))
 
     @api.model
     def _archive_missing(self, session, paths):
@@ -840,32 +868,70 @@ class MlmOnecImporter(models.AbstractModel):
             )
         )
         new_ids = dict(self.env.cr.fetchall())
+        self._copy_relations(model_name, proto_id, list(new_ids.values()), own_relations)
+        return new_ids
+
+    def _overwrite_rows(self, model_name, proto_id, columns, ctx, own_relations=()):
+        """Make existing rows of ``model_name`` copies of record ``proto_id``, as :meth:`_clone_rows` inserts them:
+        ``columns`` as there, with ``id`` the rows to overwrite; every other column (creation and write dates and
+        users included) becomes the prototype's, and the prototype's stored many2many relations are copied (the
+        rows must have none of their own: see :meth:`_unreferenced_variants`)."""
+        Model = self.env[model_name]
+        table = Model._table
+        names = list(columns)
+        copied = [name for name in self._table_columns(table, ctx) if name != "id" and name not in columns]
+        arrays = SQL(", ").join(SQL("%s::%s", values, _ARRAY_TYPES[sql_type]) for sql_type, values in columns.values())
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE %(table)s r
+               SET %(assign)s
+              FROM unnest(%(arrays)s) AS v(%(names)s), %(table)s p
+             WHERE p.id = %(proto)s AND r.id = v.id
+            """,
+                table=SQL.identifier(table),
+                assign=SQL(", ").join(
+                    [SQL("%s = %s", SQL.identifier(name), SQL.identifier("v", name)) for name in names if name != "id"]
+                    + [SQL("%s = %s", SQL.identifier(name), SQL.identifier("p", name)) for name in copied]
+                ),
+                arrays=arrays,
+                names=SQL(", ").join(SQL.identifier(name) for name in names),
+                proto=proto_id,
+            )
+        )
+        self._copy_relations(model_name, proto_id, columns["id"][1], own_relations)
+
+    def _copy_relations(self, model_name, proto_id, ids, own_relations=()):
+        """The stored many2many relations of record ``proto_id`` given to the records ``ids`` too, but those named in
+        ``own_relations`` (the caller writes each record's own)."""
+        if not ids:
+            return
+        Model = self.env[model_name]
         # a relation table may back several fields (a variant's values and its variant-creating values)
         own_tables = {Model._fields[name].relation for name in own_relations}
-        for field in Model._fields.values():
-            if (
-                field.type == "many2many"
-                and field.store
-                and not field.inherited
-                and field.relation
-                and field.relation not in own_tables
-            ):
-                self.env.cr.execute(
-                    SQL(
-                        """
-                    INSERT INTO %(rel)s (%(col1)s, %(col2)s)
-                    SELECT n.id, r.%(col2)s FROM %(rel)s r, unnest(%(ids)s::int[]) AS n(id)
-                     WHERE r.%(col1)s = %(proto)s
-                    ON CONFLICT DO NOTHING
-                    """,
-                        rel=SQL.identifier(field.relation),
-                        col1=SQL.identifier(field.column1),
-                        col2=SQL.identifier(field.column2),
-                        ids=list(new_ids.values()),
-                        proto=proto_id,
-                    )
-                )
-        return new_ids
+        inserts = [
+            SQL(
+                """
+            INSERT INTO %(rel)s (%(col1)s, %(col2)s)
+            SELECT n.id, r.%(col2)s FROM %(rel)s r, unnest(%(ids)s::int[]) AS n(id)
+             WHERE r.%(col1)s = %(proto)s
+            ON CONFLICT DO NOTHING
+            """,
+                rel=SQL.identifier(field.relation),
+                col1=SQL.identifier(field.column1),
+                col2=SQL.identifier(field.column2),
+                ids=list(ids),
+                proto=proto_id,
+            )
+            for field in Model._fields.values()
+            if field.type == "many2many"
+            and field.store
+            and not field.inherited
+            and field.relation
+            and field.relation not in own_tables
+        ]
+        if inserts:  # one round trip for every relation
+            self.env.cr.execute(SQL(";").join(inserts))
 
     def _insert_relation(self, model_name, field_name, pairs):
         """Rows ``[(id of model_name, id of the comodel)]`` of the stored many2many ``field_name``, in one INSERT."""
@@ -1203,17 +1269,103 @@ class MlmOnecImporter(models.AbstractModel):
         )
         return dict(self.env.cr.fetchall())
 
+    def _referenced_variants(self, ids, ctx):
+        """Which of the variants ``ids`` anything refers to, in one query: every foreign key to ``product_product``
+        (the database's own list: tables of any module, many2many relations), every stored many2one_reference
+        (attachments, messages, followers, activities, external ids) and every company-dependent many2one to
+        ``product.product`` (a jsonb column without a foreign key)."""
+        if not ids:
+            return set()
+        if "variant_references" not in ctx:
+            self.env.cr.execute(
+                """SELECT c.conrelid::regclass::text, a.attname
+                     FROM pg_constraint c
+                     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+                    WHERE c.contype = 'f' AND c.confrelid = 'product_product'::regclass
+                    ORDER BY 1, 2"""
+            )
+            references = [("fk", table, column, None) for table, column in self.env.cr.fetchall()]
+            for model in self.env.registry.values():
+                if model._abstract or not model._auto or model._table_query:
+                    continue
+                for field in model._fields.values():
+                    if not field.store or field.inherited:
+                        continue
+                    if field.type == "many2one_reference":
+                        references.append(("reference", model._table, field.name, field.model_field))
+                    elif (
+                        field.type == "many2one" and field.company_dependent and field.comodel_name == "product.product"
+                    ):
+                        references.append(("company", model._table, field.name, None))
+            ctx["variant_references"] = references
+        parts = []
+        for kind, table, column, model_field in ctx["variant_references"]:
+            if kind == "fk":
+                query = SQL(
+                    "SELECT %s FROM %s WHERE %s = ANY(%s)",
+                    SQL.identifier(column),
+                    SQL.identifier(table),
+                    SQL.identifier(column),
+                    ids,
+                )
+            elif kind == "reference":
+                query = SQL(
+                    "SELECT %s FROM %s WHERE %s = 'product.product' AND %s = ANY(%s)",
+                    SQL.identifier(column),
+                    SQL.identifier(table),
+                    SQL.identifier(model_field),
+                    SQL.identifier(column),
+                    ids,
+                )
+            else:
+                query = SQL(
+                    "SELECT v.value::int FROM %s, jsonb_each_text(%s) v "
+                    "WHERE v.value ~ '^[0-9]+$' AND v.value::int = ANY(%s)",
+                    SQL.identifier(table),
+                    SQL.identifier(table, column),
+                    ids,
+                )
+            parts.append(query)
+        # the tables that grow during the import (prices, stock levels, combinations) have statistics of when they
+        # were small: PostgreSQL would read them whole for each chunk (the import slowed down as it went); indexes
+        # are used wherever there is one (a column without index is still read, once per chunk)
+        # (and no JIT compilation, which the cost of a refused sequential scan would set off)
+        self.env.cr.execute(
+            "SELECT current_setting('enable_seqscan'), current_setting('jit'), "
+            "set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)"
+        )
+        seqscan, jit = self.env.cr.fetchone()[:2]
+        try:
+            self.env.cr.execute(SQL(" UNION ").join(parts))
+            return {row[0] for row in self.env.cr.fetchall()}
+        finally:
+            self.env.cr.execute(
+                "SELECT set_config('enable_seqscan', %s, true), set_config('jit', %s, true)", [seqscan, jit]
+            )
+
     def _copy_variants(self, chunk, counter, ctx):
         """Attribute lines, attribute values and variants of ``chunk`` (``[(template, entries, id of its variant of
         no characteristic)]``, see :meth:`_fresh_templates`) copied from the call's prototypes by one INSERT per
         table: what :meth:`_ensure_variants` builds through the ORM for such a product, row for row (proven by
         tests/test_bulk_create.py). Then Odoo's own machinery finishes: the records are marked created
         (``modified``) so that every stored field of any module depending on them is recomputed (the product's
-        reference, its "configurable" flag ...), and each product's variant of no characteristic is unlinked or
-        archived (``_unlink_or_archive``), as Odoo does when the attribute lines are written."""
+        reference, its "configurable" flag ...).
+
+        Each product's variant of no characteristic goes, as Odoo does when the attribute lines are written, but
+        the cheap way when nothing refers to it (no price, stock, order line, message, attachment ... of its own,
+        :meth:`_referenced_variants`, the usual case of a product whose characteristics come in the offers right
+        after it): its row becomes the first characteristic's variant, overwritten column by column with the
+        prototype's as a copy would be inserted (:meth:`_overwrite_rows`: the same row as Odoo's but for its id),
+        which spares the deletion (PostgreSQL checks every table referencing variants for each deleted row).
+        When anything refers to it, it is unlinked or archived (``_unlink_or_archive``) as Odoo does, and what
+        referred to it never passes to a characteristic."""
         line_proto, value_proto, variant_proto = ctx["variant_prototype"]
         templates = self.env["product.template"].browse(t.id for t, __, __ in chunk)
         templates.fetch(["onec_article", "default_code"])
+        self.env.flush_all()
+        strays = [stray for __, __, stray in chunk]
+        referenced = self._referenced_variants(strays, ctx)
+        reused = {stray for stray in strays if stray not in referenced}
         names = {name for __, entries, __ in chunk for __, chars, __ in entries for name, __ in chars}
         attributes = self._dynamic_attributes(names, {}, counter)
         plans = []
@@ -1236,9 +1388,11 @@ class MlmOnecImporter(models.AbstractModel):
         line_ids = iter(self._new_ids("product.template.attribute.line", line_count))
         value_count = sum(len(names_) for *__, wanted in plans for names_ in wanted.values())
         ptav_ids = iter(self._new_ids("product.template.attribute.value", value_count))
-        variant_ids = iter(self._new_ids("product.product", sum(len(combos) for __, __, combos, __ in plans)))
+        variant_ids = iter(
+            self._new_ids("product.product", sum(len(combos) for __, __, combos, __ in plans) - len(reused))
+        )
         lines, line_values, ptavs, variants, combinations, result = [], [], [], [], [], {}
-        for template, attribute_ids, combos, wanted in plans:
+        for (template, attribute_ids, combos, wanted), (__, __, stray) in zip(plans, chunk, strict=True):
             base_article = template.onec_article or template.default_code or False
             ptav_of = {}
             for attribute_id in attribute_ids:
@@ -1250,8 +1404,8 @@ class MlmOnecImporter(models.AbstractModel):
                     ptav_id = next(ptav_ids)
                     ptav_of[(attribute_id, value.name)] = ptav_id
                     ptavs.append((ptav_id, template.id, attribute_id, line_id, value.id, value.default_extra_price))
-            for guid, combo, article in combos:
-                variant_id = next(variant_ids)
+            for position, (guid, combo, article) in enumerate(combos):
+                variant_id = stray if position == 0 and stray in reused else next(variant_ids)
                 combination = sorted(ptav_of[(attributes[n].id, v)] for n, v in combo.items())
                 combinations.extend((variant_id, ptav_id) for ptav_id in combination)
                 variants.append(
@@ -1291,20 +1445,23 @@ class MlmOnecImporter(models.AbstractModel):
             ctx,
             own_relations=("ptav_product_variant_ids",),
         )
-        self._clone_rows(
-            "product.product",
-            variant_proto,
-            {
-                "id": ("int", [row[0] for row in variants]),
-                "product_tmpl_id": ("int", [row[1] for row in variants]),
-                "combination_indices": ("varchar", [row[2] for row in variants]),
-                "default_code": ("varchar", [row[3] or None for row in variants]),
-                "onec_variant_guid": ("varchar", [row[4] for row in variants]),
-            },
-            "id",
-            ctx,
-            own_relations=("product_template_attribute_value_ids",),
-        )
+
+        def variant_columns(rows):
+            return {
+                "id": ("int", [row[0] for row in rows]),
+                "product_tmpl_id": ("int", [row[1] for row in rows]),
+                "combination_indices": ("varchar", [row[2] for row in rows]),
+                "default_code": ("varchar", [row[3] or None for row in rows]),
+                "onec_variant_guid": ("varchar", [row[4] for row in rows]),
+            }
+
+        own = ("product_template_attribute_value_ids",)
+        new_rows = [row for row in variants if row[0] not in reused]
+        if new_rows:
+            self._clone_rows("product.product", variant_proto, variant_columns(new_rows), "id", ctx, own)
+        if reused:
+            reused_rows = [row for row in variants if row[0] in reused]
+            self._overwrite_rows("product.product", variant_proto, variant_columns(reused_rows), ctx, own)
         self._insert_relation("product.product", "product_template_attribute_value_ids", combinations)
         # the templates are written as Odoo writes their attribute lines (and keep their article for the variants)
         self.env.cr.execute(
@@ -1333,7 +1490,11 @@ class MlmOnecImporter(models.AbstractModel):
                     self.env.remove_to_compute(field, records)
         templates.modified(["onec_article", "attribute_line_ids", "product_variant_ids"])
         self._link_attribute_products(lines)
-        self.env["product.product"].browse(stray for __, __, stray in chunk)._unlink_or_archive()
+        # what Odoo's recomputation of the products reads (their lines and values, their variants), read for the
+        # chunk at once rather than by each compute
+        templates.attribute_line_ids.value_ids.mapped("name")
+        templates.product_variant_ids.mapped("default_code")
+        self.env["product.product"].browse(stray for stray in strays if stray not in reused)._unlink_or_archive()
         self.env.registry.clear_cache()  # as product.product.create does (variant lookups are cached)
         self.env.flush_all()
         counter["variants_created"] += len(variants)

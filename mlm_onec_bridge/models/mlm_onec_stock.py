@@ -37,7 +37,7 @@ class MlmOnecStock(models.Model):
         if not rows:
             return 0
         self.flush_model()
-        values = SQL(", ").join(SQL("(%s, %s, %s)", product, wh, float(qty)) for product, wh, qty in rows)
+        products, warehouses, quantities = zip(*rows, strict=True)
         self.env.cr.execute(
             SQL(
                 """
@@ -45,7 +45,7 @@ class MlmOnecStock(models.Model):
                                         create_uid, write_uid, create_date, write_date)
             SELECT v.product, p.product_tmpl_id, v.wh, v.qty, w.company_id, %(uid)s, %(uid)s,
                    now() at time zone 'UTC', now() at time zone 'UTC'
-              FROM (VALUES %(values)s) AS v(product, wh, qty)
+              FROM unnest(%(products)s::int[], %(warehouses)s::int[], %(quantities)s::float8[]) AS v(product, wh, qty)
               JOIN mlm_onec_warehouse w ON w.id = v.wh
               JOIN product_product p ON p.id = v.product
             ON CONFLICT (product_id, warehouse_id) DO UPDATE
@@ -54,7 +54,9 @@ class MlmOnecStock(models.Model):
             RETURNING id
             """,
                 uid=self.env.uid,
-                values=values,
+                products=list(products),
+                warehouses=list(warehouses),
+                quantities=[float(qty) for qty in quantities],
             )
         )
         changed = len(self.env.cr.fetchall())

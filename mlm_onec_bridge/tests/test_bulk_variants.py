@@ -93,9 +93,10 @@ class TestSetBasedVariants(TransactionCase):
         )
         cls.tmp = tempfile.mkdtemp()
 
-    def _import(self, prefix, fast=True, expire=False):
+    def _import(self, prefix, fast=True, expire=False, between=None):
         """Import the catalog then its offers; returns (totals, number of calls the offers took). With ``expire``,
-        the call's time is up after each chunk of copied products (of one product each)."""
+        the call's time is up after each chunk of copied products (of one product each); ``between`` (a function
+        of no argument) runs after the catalog, before the offers."""
         importer = self.env["mlm.onec.importer"]
         session = self.env["mlm.onec.session"].create({"backend_id": self.backend.id, "exchange_type": "catalog"})
         totals = Counter()
@@ -120,6 +121,8 @@ class TestSetBasedVariants(TransactionCase):
                 ("import.xml", catalog_xml(prefix, self.COUNT)),
                 ("offers.xml", offers_xml(prefix, self.COUNT)),
             ):
+                if name == "offers.xml" and between:
+                    between()
                 path = os.path.join(self.tmp, f"{prefix}-{name}")
                 with open(path, "w", encoding="utf-8") as fh:
                     fh.write(data)
@@ -280,10 +283,29 @@ class TestSetBasedVariants(TransactionCase):
             copied.append(model_name)
             return original(importer, model_name, *args, **kwargs)
 
+        overwritten, original_overwrite = [], Importer._overwrite_rows
+
+        def spy_overwrite(importer, model_name, proto_id, columns, *args, **kwargs):
+            overwritten.extend(columns["id"][1])
+            return original_overwrite(importer, model_name, proto_id, columns, *args, **kwargs)
+
         orm, __ = self._import("vorm", fast=False)
-        with patch.object(Importer, "_clone_rows", spy):
-            fast, __ = self._import("vsql")
+        plain = {}
+
+        def remember_plain_variants():
+            for template in self._templates("vsql"):
+                plain[template.onec_guid] = template.product_variant_id.id
+
+        with patch.object(Importer, "_clone_rows", spy), patch.object(Importer, "_overwrite_rows", spy_overwrite):
+            fast, __ = self._import("vsql", between=remember_plain_variants)
         self.assertLessEqual(set(VARIANT_MODELS), set(copied), "the set-based path was taken")
+        # each copied product's variant of no characteristic became its first characteristic's variant (products 0,
+        # one characteristic, and 1, the prototype, went through Odoo's machinery), and equals Odoo's (below)
+        self.assertEqual(len(overwritten), self.COUNT - 2)
+        for template in self._templates("vsql")[2:]:
+            first = template.product_variant_ids.filtered(lambda v: v.onec_variant_guid.endswith("#c0"))
+            self.assertEqual(first.id, plain[template.onec_guid], template.onec_guid)
+            self.assertIn(first.id, overwritten)
         variants = sum(len(characteristics_of(n)) for n in range(self.COUNT))
         # product 0's single characteristic takes over its variant of no characteristic (Odoo does so): not created
         self.assertEqual(fast["variants_created"], variants - 1)
@@ -397,3 +419,73 @@ class TestSetBasedVariants(TransactionCase):
         orm, __ = self._import("vorm", fast=False)
         self.assertEqual(totals["prices_created"], orm["prices_created"])
         self._assert_same("vorm", "vtime")
+
+    def test_referenced_variant_of_no_characteristic_is_not_reused(self):
+        """A product's variant of no characteristic that something refers to (here the stock 1C sent for the product
+        before its characteristics came, and a message on the variant) is not taken over by a characteristic: it is
+        unlinked as Odoo does when the attribute lines are written, and what referred to it goes with it instead of
+        passing to a characteristic; the other products' variants are taken over. Either way the result is what
+        Odoo's attribute machinery gives."""
+        plain_offer = (
+            "<Предложение><Ид>{guid}</Ид><Наименование>Товар</Наименование><Цены><Цена><ИдТипаЦены>bv-price"
+            "</ИдТипаЦены><ЦенаЗаЕдиницу>99</ЦенаЗаЕдиницу><Валюта>RUB</Валюта></Цена></Цены>"
+            '<Склад ИдСклада="bv-wh" КоличествоНаСкладе="42"/></Предложение>'
+        )
+        importer = self.env["mlm.onec.importer"]
+        plain = {}
+
+        def refer_to_plain_variants(prefix):
+            templates = self._templates(prefix)
+            for template in templates:
+                plain[template.onec_guid] = template.product_variant_id.id
+            session = self.env["mlm.onec.session"].create({"backend_id": self.backend.id, "exchange_type": "catalog"})
+            data = offers_xml(prefix, 0).replace(
+                "<Предложения></Предложения>",
+                f"<Предложения>{plain_offer.format(guid=f'{prefix}-3')}</Предложения>",
+            )
+            path = os.path.join(self.tmp, f"{prefix}-plain-offers.xml")
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(data)
+            importer._import_catalog_slice(session, path, 0, time.monotonic() + 600)
+            templates[4].product_variant_id.message_post(body="about the product before its characteristics")
+            self.env.flush_all()
+            ids = [plain[template.onec_guid] for template in templates]
+            self.assertEqual(importer._referenced_variants(ids, {}), {ids[3], ids[4]}, "the stock, the message")
+
+        self._import("rorm", fast=False, between=lambda: refer_to_plain_variants("rorm"))
+        self._import("rsql", between=lambda: refer_to_plain_variants("rsql"))
+        self._assert_same("rorm", "rsql")
+        templates = self._templates("rsql")
+        variant_ids = templates.with_context(active_test=False).product_variant_ids
+        Stock = self.env["mlm.onec.stock"]
+        for n in (3, 4):
+            guid = templates[n].onec_guid
+            self.assertNotIn(plain[guid], variant_ids.ids, f"{guid}: its variant of no characteristic is gone")
+            self.assertFalse(self.env["product.product"].browse(plain[guid]).exists())
+        # the product's own stock (42) went with its variant of no characteristic, onto no characteristic
+        self.assertEqual(
+            sorted(Stock.search([("product_tmpl_id", "=", templates[3].id)]).mapped("quantity")),
+            [3.0 + k for k in range(len(characteristics_of(3)))],
+        )
+        self.assertFalse(Stock.search([("product_id", "=", plain[templates[3].onec_guid])]))
+        # the message went with it too, onto no characteristic
+        self.assertFalse(
+            self.env["mail.message"].search(
+                [("model", "=", "product.product"), ("res_id", "in", variant_ids.ids), ("message_type", "=", "comment")]
+            )
+        )
+        for n in (2, 5, 6):
+            first = templates[n].product_variant_ids.filtered(lambda v: v.onec_variant_guid.endswith("#c0"))
+            self.assertEqual(first.id, plain[templates[n].onec_guid], "taken over: nothing referred to it")
+
+    def test_planner_settings_and_statistics(self):
+        """The reference check leaves the transaction's planner settings as they were, and the statistics refresh of
+        each import call analyses the import's tables only when they changed much (none here: a no-op)."""
+        importer = self.env["mlm.onec.importer"]
+        self.env.cr.execute("SELECT current_setting('enable_seqscan'), current_setting('jit')")
+        before = self.env.cr.fetchone()
+        variant = self.env["product.product"].create({"name": "Referenced by nothing"})
+        self.assertEqual(importer._referenced_variants(variant.ids, {}), set())
+        self.env.cr.execute("SELECT current_setting('enable_seqscan'), current_setting('jit')")
+        self.assertEqual(self.env.cr.fetchone(), before)
+        importer._refresh_statistics()
