@@ -487,12 +487,13 @@ class MlmCommissionPeriod(models.Model):
 
     def _drop_pending_preview(self):
         """Drop a preview computed and never published (its job failed or was cancelled) and the tables of any
-        that failed half way."""
+        that failed half way. True when a preview was waiting."""
         self.ensure_one()
         for table in (COMMISSION_LINE, COMMISSION_STATEMENT, CLOSE_RANK, PERIOD_INPUT):
             table.drop_built(self.env.cr, [self.id])
-        if self.preview_pending:
-            super().write({"preview_pending": False})
+        if not self.preview_pending:
+            return False
+        return super().write({"preview_pending": False})
 
     def _publish_separately(self):
         """True when this period's preview is published by a job of its own (``PUBLISH_SPLIT_SIZE``)."""
