@@ -135,6 +135,15 @@ class TestCommissionJobs(MlmCommissionCommon):
             for name, table in (("line", COMMISSION_LINE), ("statement", COMMISSION_STATEMENT))
         }
 
+    def _first_job_of_a_preview(self, trap):
+        """Press "compute" and perform the run's first job only; returns the run."""
+        self.period.action_compute()
+        run = self.period.last_run_id
+        [first] = trap.enqueued_jobs
+        trap.enqueued_jobs = []
+        first.perform()
+        return run
+
     def test_large_preview_published_by_its_own_job(self):
         """A company above PUBLISH_SPLIT_SIZE distributors: the run's first job reads, computes and writes the
         rows into tables not attached yet (the period keeps its previous preview), the second indexes and swaps
@@ -143,11 +152,7 @@ class TestCommissionJobs(MlmCommissionCommon):
         expected = self._preview(self.period)
         self._adjust(self.carol, 10, 20.0)
         with trap_jobs() as trap, patch.object(period_module, "PUBLISH_SPLIT_SIZE", 0):
-            self.period.action_compute()
-            run = self.period.last_run_id
-            [first] = trap.enqueued_jobs
-            trap.enqueued_jobs = []
-            first.perform()
+            run = self._first_job_of_a_preview(trap)
             self.assertEqual((run.state, run.stage, run.progress), ("running", "publish", 85.0))
             self.assertTrue(self.period.preview_pending)
             self.assertEqual(self._preview(self.period), expected, "the previous preview is still the one shown")
@@ -177,11 +182,7 @@ class TestCommissionJobs(MlmCommissionCommon):
         expected = self._preview(self.period)
         self._adjust(self.carol, 10, 20.0)
         with trap_jobs() as trap, patch.object(period_module, "PUBLISH_SPLIT_SIZE", 0):
-            self.period.action_compute()
-            run = self.period.last_run_id
-            [first] = trap.enqueued_jobs
-            trap.enqueued_jobs = []
-            first.perform()
+            run = self._first_job_of_a_preview(trap)
             self.assertTrue(self._built_tables()["line"])
             run.action_cancel()
             [second] = trap.enqueued_jobs
