@@ -166,8 +166,8 @@ class MlmCommissionRun(models.Model):
     def _progress_callback(self, step=None):
         if self.run_type == "close":
             low, high = CLOSE_PROGRESS.get(step, (0.0, 100.0))
-        elif self.period_id.preview_pending or step == "publish":
-            low, high = PREVIEW_PROGRESS["publish"]
+        elif step == "publish" or self.period_id._publish_separately():
+            low, high = PREVIEW_PROGRESS[step]
         else:
             low, high = (0.0, 100.0)
 

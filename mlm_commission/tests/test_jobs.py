@@ -136,13 +136,23 @@ class TestCommissionJobs(MlmCommissionCommon):
         }
 
     def _first_job_of_a_preview(self, trap):
-        """Press "compute" and perform the run's first job only; returns the run."""
+        """Press "compute" and perform the run's first job only; returns the run and the highest progress its
+        stages reported (the first job of a large preview fills the bar up to 85 %, the publishing the rest)."""
         self.period.action_compute()
         run = self.period.last_run_id
         [first] = trap.enqueued_jobs
         trap.enqueued_jobs = []
-        first.perform()
-        return run
+        reported = []
+        side_update = type(run)._side_update
+
+        def record(this, **values):
+            if "progress" in values:
+                reported.append(values["progress"])
+            return side_update(this, **values)
+
+        with patch.object(type(run), "_side_update", record):
+            first.perform()
+        return run, max(reported)
 
     def test_large_preview_published_by_its_own_job(self):
         """A company above PUBLISH_SPLIT_SIZE distributors: the run's first job reads, computes and writes the
@@ -152,8 +162,9 @@ class TestCommissionJobs(MlmCommissionCommon):
         expected = self._preview(self.period)
         self._adjust(self.carol, 10, 20.0)
         with trap_jobs() as trap, patch.object(period_module, "PUBLISH_SPLIT_SIZE", 0):
-            run = self._first_job_of_a_preview(trap)
+            run, reported = self._first_job_of_a_preview(trap)
             self.assertEqual((run.state, run.stage, run.progress), ("running", "publish", 85.0))
+            self.assertEqual(reported, 85.0, "the computing job's stages stay below the publishing's share")
             self.assertTrue(self.period.preview_pending)
             self.assertEqual(self._preview(self.period), expected, "the previous preview is still the one shown")
             self.assertEqual(self.period.total_amount, 151.65)
@@ -182,7 +193,7 @@ class TestCommissionJobs(MlmCommissionCommon):
         expected = self._preview(self.period)
         self._adjust(self.carol, 10, 20.0)
         with trap_jobs() as trap, patch.object(period_module, "PUBLISH_SPLIT_SIZE", 0):
-            run = self._first_job_of_a_preview(trap)
+            run, _reported = self._first_job_of_a_preview(trap)
             self.assertTrue(self._built_tables()["line"])
             run.action_cancel()
             [second] = trap.enqueued_jobs
