@@ -15,7 +15,7 @@ from odoo.tools import SQL, mute_logger
 
 from ..engine import compute_period
 from ..tools.result_table import CLOSE_RANK, COMMISSION_LINE, COMMISSION_STATEMENT, PERIOD_INPUT, cleanup_references
-from .mlm_commission_data import ROW_VERSION, InputReader, InputScope, no_jit
+from .mlm_commission_data import InputReader, InputScope, no_jit
 from .mlm_distributor_projection import plan_key
 from .mlm_volume_line import SYSTEM_MARKER
 
@@ -794,9 +794,10 @@ class MlmCommissionPeriod(models.Model):
         new ``ctid``, and the ``xmin`` of the transaction that wrote it), and a row inserted by a transaction still
         open when the preview read the table (an id or a ``write_date`` below the ones the preview saw) changes
         the count. For the period's ledger lines and the company's distributors: the row count and the sum of a
-        64-bit hash of each row's (id, xmin, ctid), exact (as text: Odoo reads SQL numerics as floats); a row
-        changed or added changes them (a collision is below 2**-60). The preview's run sums the same hashes while
-        it reads the rows (``InputScope.company(versions=True)``); the close scans. A change that cannot alter
+        64-bit hash of each row's (id, xmin, ctid), read as they are by binary COPY and hashed and summed exactly in
+        Python (``mlm_commission_data.row_versions``); a row changed or added changes them (a collision is below
+        2**-60). The preview's run sums the hashes while it reads the rows (``InputScope.company(versions=True)``);
+        the close scans only the versions (``InputReader.scan_versions``). A change that cannot alter
         the preview (a phone number) only makes the close compute again. The plan (its engine class and every
         rule, ``plan_key``), the ranks' order, the previous closed period (the carry-in), the period's dates and
         the standing orders (``mlm.distributor._mlm_standing_version_sql``) complete it."""
@@ -807,33 +808,19 @@ class MlmCommissionPeriod(models.Model):
         Distributor.flush_model()
         self.env["mlm.volume.line"].flush_model()
         self.env["mlm.rank"].flush_model(["sequence"])
-        version = SQL("sum(%s)" % ROW_VERSION.format("t"))
-        scans = SQL(
-            """(SELECT ARRAY[count(*), COALESCE(%(version)s, 0)]::text[] FROM mlm_volume_line t
-                 WHERE t.company_id = %(company)s AND t.date >= %(start)s AND t.date <= %(end)s),
-               (SELECT ARRAY[count(*), COALESCE(%(version)s, 0), count(*) FILTER (WHERE t.join_date IS NULL)]::text[]
-                  FROM mlm_distributor t WHERE t.company_id = %(company)s)""",
-            version=version,
-            company=self.company_id.id,
-            start=self.date_from,
-            end=self.date_to,
-        )
-        if versions:  # counted by the reader, in this snapshot: not scanned again
-            scans = SQL("NULL, NULL")
+        if not versions:  # the close: scanned in this snapshot (the run counted them while it read the rows)
+            versions = InputReader(self.env, self.company_id, self.date_from, self.date_to, ranks).scan_versions()
+        ledger, distributors = versions["ledger"], versions["distributors"]
         self.env.cr.execute(
             SQL(
                 """
-            SELECT %(scans)s,
-                   (SELECT string_agg(r.id || ':' || COALESCE(r.sequence, 0), ',' ORDER BY r.id) FROM mlm_rank r),
+            SELECT (SELECT string_agg(r.id || ':' || COALESCE(r.sequence, 0), ',' ORDER BY r.id) FROM mlm_rank r),
                    %(standing)s
             """,
-                scans=scans,
                 standing=Distributor._mlm_standing_version_sql(self.company_id),
             )
         )
-        ledger, distributors, rank_order, standing = self.env.cr.fetchone()
-        if versions:
-            ledger, distributors = versions["ledger"], versions["distributors"]
+        rank_order, standing = self.env.cr.fetchone()
         return [
             ("period", self.id, self.company_id.id, str(self.date_from), str(self.date_to)),
             ("plan", plan_key(plan, plan._get_engine_spec()), [r.rank_id.id for r in ranks]),

@@ -5,6 +5,7 @@ from odoo import api, fields, models, sql_db
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from .mlm_commission_data import READ_SNAPSHOT_KEY, export_read_snapshot
 from .mlm_commission_period import RunCancelled
 
 _logger = logging.getLogger(__name__)
@@ -202,9 +203,14 @@ class MlmCommissionRun(models.Model):
             self._side_update(state="running", progress=0.0, date_start=fields.Datetime.now())
         else:
             self._side_update(state="running", stage=step)
+        # the snapshot the reader's second connection shares, exported before the savepoint (PostgreSQL exports
+        # none from a subtransaction); only the steps that read a period's inputs use it
+        run = self
+        if step in (None, "compute"):
+            run = self.with_context(**{READ_SNAPSHOT_KEY: export_read_snapshot(self.env)})
         try:
             with self.env.cr.savepoint():
-                result, step = self._perform(self._progress_callback(step), step)
+                result, step = run._perform(run._progress_callback(step), step)
         except RunCancelled:
             self._side_update(
                 state="cancelled",

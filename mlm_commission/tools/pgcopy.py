@@ -1,7 +1,8 @@
 """PostgreSQL binary COPY to and from numpy arrays: plain Python, no ORM import.
 
-Only fixed-width, NOT NULL columns (int2/int4/int8/float8/bool): the caller COALESCEs in SQL and maps
-sentinels back. Binary COPY moves a million rows in a fraction of a second where text parsing takes seconds.
+Only fixed-width, NOT NULL columns (int2/int4/int8/float8/bool, and the system columns ``xmin`` as ``xid`` and
+``ctid`` as ``tid``, read as int64): the caller COALESCEs in SQL and maps sentinels back. Binary COPY moves a
+million rows in a fraction of a second where text parsing takes seconds.
 """
 
 import io
@@ -20,6 +21,8 @@ PG_TYPES = {
     "int8": ">i8",
     "float8": ">f8",
     "bool": "u1",
+    "xid": ">u4",  # a transaction id (``xmin``)
+    "tid": [("block", ">u4"), ("offset", ">u2")],  # a row's place (``ctid``): block number, line pointer
 }
 
 
@@ -50,7 +53,14 @@ def decode(payload, columns):
         if len(rows) and np.any(rows[f"_l_{name}"] != dtype[name].itemsize):
             raise ValueError(f"column {name} holds NULLs or is not {pg_type}")
         arr = rows[name]
-        result[name] = arr.astype(bool) if pg_type == "bool" else arr.astype(arr.dtype.newbyteorder("="))
+        if pg_type == "bool":
+            result[name] = arr.astype(bool)
+        elif pg_type == "tid":  # one int64: the block number, then the 16-bit line pointer
+            result[name] = (arr["block"].astype(np.int64) << 16) | arr["offset"].astype(np.int64)
+        elif pg_type == "xid":
+            result[name] = arr.astype(np.int64)
+        else:
+            result[name] = arr.astype(arr.dtype.newbyteorder("="))
     return result
 
 
