@@ -386,6 +386,7 @@ def invoice_cost(env, company):
 def main():
     args = parse()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
+    from odoo.addons.mlm_commission.models import mlm_commission_period as period_module
     from odoo.addons.mlm_commission.models.mlm_commission_data import READ_SNAPSHOT_KEY, export_read_snapshot
     from odoo.addons.mlm_commission.models.mlm_volume_line import SYSTEM_MARKER
 
@@ -422,10 +423,13 @@ def main():
             stages[stage] = time.perf_counter()
 
         results = []
+        write_elsewhere_min = period_module.WRITE_ELSEWHERE_MIN_ROWS
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        # runs 1 and 2 as the run's job reads (the ledger split between two connections in one snapshot, as
-        # mlm.commission.run._execute exports it), run 3 with one connection (the baseline of the split read)
+        # runs 1 and 2 as the run's job reads and writes (the ledger read by two connections in one snapshot, as
+        # mlm.commission.run._execute exports it, and the lines' table written by a second connection), run 3 on
+        # one connection (the baseline of both)
         for attempt, split in ((1, True), (2, True), ("3, one connection", False)):
+            period_module.WRITE_ELSEWHERE_MIN_ROWS = write_elsewhere_min if split else 10**12
             if period.state == "computed":
                 period.with_context(mlm_volume_system=SYSTEM_MARKER).write({"state": "open"})
             cr.commit()  # the job's transaction starts with no write of its own (export_read_snapshot)
@@ -449,6 +453,7 @@ def main():
                 f" commit {start + secs - stages['done']:.2f}s"
             )
             sql_timer.report()
+        period_module.WRITE_ELSEWHERE_MIN_ROWS = write_elsewhere_min
         print(f"  commission lines written: {result.row_count}, statements: {period.statement_count}")
         print("  engine stage timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items()))
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

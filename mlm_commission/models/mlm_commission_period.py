@@ -3,13 +3,14 @@ import hashlib
 import io
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import numpy as np
 import psycopg2
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command, api, fields, models
+from odoo import Command, api, fields, models, sql_db
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, mute_logger
 
@@ -60,6 +61,12 @@ RESULT_FIELDS = {
 # the run's job reads, computes and COPYs the rows into tables not attached yet; the next job indexes them,
 # flags the risks and swaps them in, so that each job fits Odoo's default limit_time_real at a million.
 PUBLISH_SPLIT_SIZE = 200_000
+# From this many commission lines up, the run writes the lines' table on a second connection while its own
+# writes the statements and kept ranks (``_build_elsewhere``): two PostgreSQL backends COPY at once (at 100k
+# distributors, 0.4M lines: lines 0.9 s + indexes 0.6 s beside statements 0.9 s + risks, indexes and ranks 1 s).
+WRITE_ELSEWHERE_MIN_ROWS = 100_000
+# how long the second connection waits for a lock before it fails the run (rather than wait on this one forever)
+WRITE_ELSEWHERE_LOCK_TIMEOUT = "30s"
 
 
 class RunCancelled(Exception):
@@ -563,8 +570,7 @@ class MlmCommissionPeriod(models.Model):
         cr = self.env.cr
         self.env["mlm.commission.line"].flush_model()
         self.env["mlm.commission.statement"].flush_model()
-        ids, rank_ids, carried = data.ids, data.rank_ids, data.carried
-        rows = result.rows
+        ids, rows = data.ids, result.rows
         source = rows["source"]
         lines = {
             "beneficiary_id": ids[rows["beneficiary"]],
@@ -572,13 +578,55 @@ class MlmCommissionPeriod(models.Model):
             "bonus_type": rows["bonus_type"],
             "level": rows["level"],
             "compressed_level": rows["compressed_level"],
-            "rank_id": self._rank_ids_of(rank_ids, rows["rank"]),
+            "rank_id": self._rank_ids_of(data.rank_ids, rows["rank"]),
             "rate": rows["rate"],
             "base_cents": rows["base_cents"],
             "amount_cents": rows["amount_cents"],
         }
-        line_table = COMMISSION_LINE.build_period(cr, self.id, lines, defer_index=defer, date_from=self.date_from)
-        del lines
+        with ThreadPoolExecutor(max_workers=1) as elsewhere:
+            if self._write_elsewhere(len(lines["beneficiary_id"])):
+                line_table = elsewhere.submit(
+                    self._build_elsewhere, COMMISSION_LINE, lines, defer_index=defer, date_from=self.date_from
+                )
+            else:
+                line_table = COMMISSION_LINE.build_period(
+                    cr, self.id, lines, defer_index=defer, date_from=self.date_from
+                )
+            del lines
+            statement_count, tables = self._write_statements(data, result, close_ranks, defer)
+            tables["line"] = line_table if isinstance(line_table, str) else line_table.result()
+        if defer:  # published by _publish_preview
+            return statement_count, tables
+        COMMISSION_LINE.attach_period(cr, self.id, tables["line"])
+        COMMISSION_STATEMENT.attach_period(cr, self.id, tables["statement"])
+        if tables["rank"]:
+            CLOSE_RANK.attach_period(cr, self.id, tables["rank"])
+        else:
+            CLOSE_RANK.drop_periods(cr, [self.id])
+        self.env["mlm.commission.line"].invalidate_model()
+        self.env["mlm.commission.statement"].invalidate_model()
+        self.invalidate_recordset(["line_ids", "statement_ids"])
+        return statement_count, tables
+
+    def _write_elsewhere(self, rows):
+        """True when the lines' table is written on a second connection (``WRITE_ELSEWHERE_MIN_ROWS``); never in
+        tests, whose transaction another connection cannot see into."""
+        return rows >= WRITE_ELSEWHERE_MIN_ROWS and not self.env.registry.in_test_mode()
+
+    def _build_elsewhere(self, table, arrays, **params):
+        """``table.build_period`` of this period on a connection of its own, committed there (a thread of the
+        run): the table is not attached, so nobody sees it until the run's own transaction attaches it and
+        commits; a run that fails after it leaves an unattached table, which the next compute drops
+        (``_drop_pending_preview``). Returns the table's name."""
+        with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
+            cr.execute(SQL("SET LOCAL lock_timeout = %s", WRITE_ELSEWHERE_LOCK_TIMEOUT))
+            return table.build_period(cr, self.id, arrays, **params)
+
+    def _write_statements(self, data, result, close_ranks, defer):
+        """The statements' table (and, ``close_ranks``, the kept ranks') of the preview ``result``, built and not
+        attached: ``(statement count, {"statement": name, "rank": name or None})``."""
+        cr = self.env.cr
+        ids, rank_ids, carried = data.ids, data.rank_ids, data.carried
         # statements: every distributor with volume, earnings, carry or an active status
         keep = (
             (result.pv != 0)
@@ -622,19 +670,7 @@ class MlmCommissionPeriod(models.Model):
             state="preview",
         )
         rank_table = self._close_rank_table(data, result, defer=defer) if close_ranks else None
-        tables = {"line": line_table, "statement": statement_table, "rank": rank_table}
-        if defer:  # published by _publish_preview
-            return len(sel), tables
-        COMMISSION_LINE.attach_period(cr, self.id, line_table)
-        COMMISSION_STATEMENT.attach_period(cr, self.id, statement_table)
-        if rank_table:
-            CLOSE_RANK.attach_period(cr, self.id, rank_table)
-        else:
-            CLOSE_RANK.drop_periods(cr, [self.id])
-        self.env["mlm.commission.line"].invalidate_model()
-        self.env["mlm.commission.statement"].invalidate_model()
-        self.invalidate_recordset(["line_ids", "statement_ids"])
-        return len(sel), tables
+        return len(sel), {"statement": statement_table, "rank": rank_table}
 
     @staticmethod
     def _plan_type_statement_arrays(result, sel):

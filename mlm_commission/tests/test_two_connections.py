@@ -1,33 +1,37 @@
-"""A large company's ledger read by two connections in one snapshot equals the read of one connection.
+"""A large company's run on two connections: the ledger read by two connections in one snapshot equals the read of
+one connection, and the lines' table written on a second connection gives the preview one connection writes.
 
-Committed data (another connection sees nothing else), cleaned afterwards: the main company's distributors and
-ledger lines of a month long past, so that no other test's rows fall in the period read.
+Committed data (another connection sees nothing else), cleaned afterwards: the main company's distributors, ledger
+lines, plan and period of a month long past, so that no other test's rows fall in the period read.
 """
 
+from contextlib import ExitStack
 from datetime import date
 from unittest.mock import patch
 
 import numpy as np
 
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, Command, api
 from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import SQL
 
 from odoo.addons.mlm_commission.models import mlm_commission_data as data_module
+from odoo.addons.mlm_commission.models import mlm_commission_period as period_module
 from odoo.addons.mlm_commission.models.mlm_commission_data import (
     READ_SNAPSHOT_KEY,
     InputReader,
     InputScope,
     export_read_snapshot,
 )
+from odoo.addons.mlm_commission.tools.result_table import COMMISSION_LINE, cleanup_references
 
 START, END = date(2001, 3, 1), date(2001, 3, 31)
 LEDGER_FIELDS = ("line_id", "line_dist_id", "line_pv", "line_bv_cents", "line_day", "line_customer", "line_standing")
 
 
 @tagged("post_install", "-at_install")
-class TestSplitRead(BaseCase):
+class TestTwoConnections(BaseCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -59,12 +63,37 @@ class TestSplitRead(BaseCase):
                     for n in range(900)
                 ]
             )
+            plan = env["mlm.plan"].create(
+                {
+                    "name": "Two connections plan",
+                    "company_id": cls.company_id,
+                    "level_ids": [
+                        Command.create({"level": 1, "rate": 10.0}),
+                        Command.create({"level": 2, "rate": 5.0}),
+                    ],
+                    "rank_ids": [Command.create({"rank_id": env.ref("mlm_network.rank_member").id, "paid_levels": 2})],
+                }
+            )
+            period = env["mlm.commission.period"].create(
+                {
+                    "name": "2001-03",
+                    "company_id": cls.company_id,
+                    "date_from": START,
+                    "date_to": END,
+                    "period_type": "month",
+                    "plan_id": plan.id,
+                }
+            )
+            cls.plan_id, cls.period_id = plan.id, period.id
         cls.addClassCleanup(cls._cleanup)
 
     @classmethod
     def _cleanup(cls):
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
+            cleanup_references(cr, "mlm_commission_period", [cls.period_id])
+            cr.execute(SQL("DELETE FROM mlm_commission_period WHERE id = %s", cls.period_id))
+            env["mlm.plan"].browse(cls.plan_id).unlink()
             cr.execute(SQL("DELETE FROM mlm_volume_line WHERE source_key LIKE 'split-read:%%'"))
             cr.execute(SQL("DELETE FROM mlm_move_log WHERE distributor_id = ANY(%s)", cls.distributor_ids))
             cr.execute(SQL("UPDATE mlm_distributor SET sponsor_id = NULL WHERE id = ANY(%s)", cls.distributor_ids))
@@ -130,3 +159,63 @@ class TestSplitRead(BaseCase):
                 self.assertIsNone(reader._split_block(InputScope.company()), "written since the export")
             self.assertIsNone(export_read_snapshot(env), "a transaction that wrote exports none")
             cr.rollback()
+
+    def _compute(self, elsewhere, fail=False):
+        """Compute the period in a transaction of its own, the lines' table on a second connection or not
+        (``fail``: the statements' write fails once the lines' table is built); committed unless it failed."""
+        Period = period_module.MlmCommissionPeriod
+        calls = []
+        original = Period._build_elsewhere
+
+        def build_elsewhere(record, table, *args, **kwargs):
+            calls.append(table.name)
+            return original(record, table, *args, **kwargs)
+
+        with self.registry.cursor() as cr, ExitStack() as stack:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            period = env["mlm.commission.period"].browse(self.period_id)
+            stack.enter_context(patch.object(period_module, "WRITE_ELSEWHERE_MIN_ROWS", 0 if elsewhere else 10**12))
+            stack.enter_context(patch.object(Period, "_build_elsewhere", build_elsewhere))
+            if fail:
+                stack.enter_context(patch.object(Period, "_write_statements", side_effect=RuntimeError("disk full")))
+                with self.assertRaises(RuntimeError):
+                    period._compute_commissions()
+                cr.rollback()
+            else:
+                period._compute_commissions()
+        self.assertEqual(calls, ["mlm_commission_line"] if elsewhere else [])
+
+    def _preview(self):
+        """The period's lines (without ids) and statements' totals, read by a new transaction."""
+        with self.registry.cursor() as cr:
+            cr.execute(
+                SQL(
+                    """SELECT beneficiary_id, source_distributor_id, bonus_type, level, rate::text,
+                              base_amount::text, amount::text
+                         FROM mlm_commission_line WHERE period_id = %s ORDER BY 1, 2, 3, 4, 5, 6, 7""",
+                    self.period_id,
+                )
+            )
+            lines = cr.fetchall()
+            cr.execute(
+                SQL(
+                    "SELECT count(*), sum(total)::text, sum(pv)::text FROM mlm_commission_statement"
+                    " WHERE period_id = %s",
+                    self.period_id,
+                )
+            )
+            return lines, cr.fetchone(), COMMISSION_LINE.built_tables(cr, [self.period_id])
+
+    def test_lines_written_elsewhere_give_the_same_preview(self):
+        self._compute(elsewhere=False)
+        one = self._preview()
+        self.assertTrue(one[0], "the period has lines")
+        self._compute(elsewhere=True)
+        self.assertEqual(self._preview(), one)
+        # a run failing after the lines' table was built keeps the preview; the next compute drops the table
+        self._compute(elsewhere=True, fail=True)
+        lines, totals, unattached = self._preview()
+        self.assertEqual((lines, totals), one[:2])
+        self.assertEqual(len(unattached), 1, "the failed run's lines table, committed by its own connection")
+        self._compute(elsewhere=False)
+        self.assertEqual(self._preview(), one)
