@@ -1,5 +1,7 @@
 """The result tables' SQL comes from one description; deleting what they reference leaves no orphan row."""
 
+from unittest.mock import patch
+
 import numpy as np
 
 from odoo.exceptions import UserError
@@ -213,6 +215,34 @@ class TestResultTables(MlmCommissionCommon):
             cr.fetchone(),
             (count, 0, 0, int((codes != 1).sum()), int((codes == 1).sum()), count),  # a code without label: NULL
         )
+
+    def test_uniform_columns_as_constants(self):
+        """A column holding one value in every row (a plan type's all-zero amounts, one reference, one rate) is
+        written as a constant cell: the same values as the row-by-row conversions, NULL for a zero reference."""
+        fields = [
+            ("c", F("cents")),
+            ("f", F("decimal")),
+            ("i", F("int4")),
+            ("r", F("int4", null_zero=True)),
+            ("b", F("bool")),
+        ]
+        count = 5
+        uniform = {
+            "c": np.zeros(count, dtype=np.int64),
+            "f": np.full(count, 0.1 + 0.2),
+            "i": np.full(count, -7),
+            "r": np.zeros(count, dtype=np.int64),
+            "b": np.ones(count, dtype=bool),
+        }
+        cr = self.env.cr
+        cr.execute("CREATE TEMP TABLE pgcopy_uniform (c numeric, f numeric, i int4, r int4, b bool, by_row bool)")
+        pgcopy.copy_rows(cr._obj, "pgcopy_uniform", dict(uniform, by_row=False), [*fields, ("by_row", F("bool"))])
+        with patch.object(pgcopy, "_uniform", return_value=False):
+            pgcopy.copy_rows(cr._obj, "pgcopy_uniform", dict(uniform, by_row=True), [*fields, ("by_row", F("bool"))])
+        cr.execute("SELECT DISTINCT c::text, f::text, i, r, b FROM pgcopy_uniform")
+        self.assertEqual(cr.fetchall(), [("0.00", "0.3", -7, None, True)])
+        cr.execute("SELECT count(*) FROM pgcopy_uniform GROUP BY by_row")
+        self.assertEqual([row[0] for row in cr.fetchall()], [count, count])
 
     def test_deletes_leave_no_orphans(self):
         """Deleting a period, a rank or a distributor referenced by results leaves no row pointing nowhere."""

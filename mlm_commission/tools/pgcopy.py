@@ -247,11 +247,20 @@ def _categories(values, limit=None):
     return uniques, inverse.astype(np.int64)
 
 
+def _uniform(values):
+    """True when ``values`` holds one value (an empty array is not uniform: there is nothing to write)."""
+    return len(values) > 0 and bool((values == values[0]).all())
+
+
 class _Column:
     """One column of one chunk: a per-row variant (its binary layout) and what each variant writes."""
 
     def __init__(self, field, value, size):
         self.field = field
+        if isinstance(value, np.ndarray) and field.kind != "text" and _uniform(value):
+            # one value in every row (a plan type's columns all zero in another plan type's run, an amount
+            # nobody has): written as a constant cell, not converted row by row
+            value = value[0].item()
         self.const = not isinstance(value, np.ndarray)
         self.value = value
         self.variant = None  # None: one layout for every row
