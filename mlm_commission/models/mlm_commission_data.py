@@ -309,7 +309,8 @@ class InputReader:
             lines = self._read_ledger(line_where, scope.line_ids, versions=versions)
             if split:
                 tail = rest.result()
-                lines = {name: np.concatenate((lines[name], tail.pop(name))) for name in list(lines)}
+                for name in list(lines):  # column by column: one column's two parts at a time beside the rest
+                    lines[name] = np.concatenate((lines[name], tail.pop(name)))
         data = PeriodData(
             dist,
             lines,
