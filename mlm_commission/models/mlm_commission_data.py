@@ -27,6 +27,7 @@ distributor's team as its own network, the distributor as the root) and :meth:`I
 distributors written after a time and the ledger lines above an id: what the projection cache applies to its state).
 """
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -39,6 +40,8 @@ from odoo.tools import SQL
 from ..engine import IdIndex, PeriodInputs, PlacementInputs
 from ..tools import pgcopy
 from ..tools.result_table import PERIOD_INPUT
+
+_logger = logging.getLogger(__name__)
 
 ORDINAL_EPOCH = SQL("DATE '0001-01-01'")
 # A row version is (id, xmin, ctid): a row written in any way is a new version. The rows' system columns are read
@@ -435,7 +438,11 @@ class InputReader:
         unchanged, blocks = self.env.cr.fetchone()
         if not unchanged or blocks < SPLIT_READ_MIN_BLOCKS:
             return None
-        return int(blocks * (1 - SPLIT_READ_SHARE))
+        split = int(blocks * (1 - SPLIT_READ_SHARE))
+        _logger.info(
+            "%s: the ledger's blocks from %s of %s are read by a second connection", self.company.name, split, blocks
+        )
+        return split
 
     def _read_elsewhere(self, query, columns, finish):
         """Run a COPY of ``query`` on a second connection in this transaction's exported snapshot (it sees exactly

@@ -618,6 +618,7 @@ class MlmCommissionPeriod(models.Model):
         run): the table is not attached, so nobody sees it until the run's own transaction attaches it and
         commits; a run that fails after it leaves an unattached table, which the next compute drops
         (``_drop_pending_preview``). Returns the table's name."""
+        _logger.info("Period %s: the %s table is written by a second connection", self.id, table.name)
         with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
             cr.execute(SQL("SET LOCAL lock_timeout = %s", WRITE_ELSEWHERE_LOCK_TIMEOUT))
             return table.build_period(cr, self.id, arrays, **params)
