@@ -26,3 +26,4 @@ from . import mlm_plan_binary
 from . import mlm_plan_matrix_level
 from . import mlm_plan_sandbox
 from . import mlm_plan_spec_cache
+from . import ir_actions_report

@@ -17,6 +17,7 @@ from odoo.tools import SQL, mute_logger
 from ..engine import compute_period
 from ..tools.result_table import CLOSE_RANK, COMMISSION_LINE, COMMISSION_STATEMENT, PERIOD_INPUT, cleanup_references
 from .mlm_commission_data import InputReader, InputScope, no_jit
+from .mlm_commission_statement import REPORT_DETAIL_LIMIT
 from .mlm_distributor_projection import plan_key
 from .mlm_volume_line import SYSTEM_MARKER
 
@@ -25,10 +26,17 @@ _logger = logging.getLogger(__name__)
 # First key of the PostgreSQL advisory lock taken by a commission run (the second is the company id).
 RUN_LOCK_NAMESPACE = 0x4D4C4D43  # "MLMC"
 # Statement e-mails are rendered and queued (mail.mail) per batch, each batch a job on the mail channel. With the
-# PDF statement attached, each e-mail renders it (wkhtmltopdf, ~0.5-1.5 s): a smaller batch keeps each job well
-# inside Odoo's limit_time_real (120 s); 500 statements of PDFs took 10 min and were killed at a million.
+# PDF statement attached, Odoo rendered it per e-mail (one wkhtmltopdf run, 1.5-1.9 s): 500 statements of PDFs took
+# 10 min and were killed at a million, hence batches of 40. The job now renders the PDFs of its batch in one
+# wkhtmltopdf run per language (``mlm.commission.statement._send_statement_mails``), measured on 2 shared cores at a
+# load average of 3-5 (readme/BENCHMARK.md, bench_statement_mail.py): 100 typical one-page statements 12.5 s (154 s
+# before) at load 3, 25.7 s at load 5; 40 of the top of the tree (2,858 lines, 97 pages) 14.6-19.2 s (74 s before);
+# the 100 heaviest (173 pages) 31.4 s at load 4.6. So 100 statements per job, and at most STATEMENT_MAIL_LINES_PDF
+# commission lines printed in a job (~1.7 ms each beside ~0.25 s per e-mail at load 5): a batch of leaders of up to
+# REPORT_DETAIL_LIMIT lines each is cut smaller, and every job stays well under 60 s.
 STATEMENT_MAIL_BATCH = 500
-STATEMENT_MAIL_BATCH_PDF = 40
+STATEMENT_MAIL_BATCH_PDF = 100
+STATEMENT_MAIL_LINES_PDF = 8_000
 MAIL_CHANNEL = "root.mlm_mail"
 # Distributors paid per payout job (payments or e-wallet lines made through the ORM: a job stays well inside
 # Odoo's limit_time_real at any network size; the next batch is a job of its own).
@@ -1079,28 +1087,53 @@ class MlmCommissionPeriod(models.Model):
         template = self.env.ref("mlm_commission.mail_template_commission_statement", raise_if_not_found=False)
         if not template:
             return
+        with_pdf = bool(template.sudo().report_template_ids)
+        Statement = self.env["mlm.commission.statement"]
+        for ids in self._statement_mail_batches(with_pdf):
+            Statement.browse(ids).with_delay(
+                channel=MAIL_CHANNEL,
+                description=self.env._("Statement e-mails of %(period)s", period=self.name),
+            )._send_statement_mails()
+
+    def _statement_mail_batches(self, with_pdf):
+        """[[statement id]] of the e-mail jobs of this period, in id order: the statements with an amount whose
+        distributor has an e-mail address. Without a PDF, STATEMENT_MAIL_BATCH per job; with the PDF,
+        STATEMENT_MAIL_BATCH_PDF per job and at most STATEMENT_MAIL_LINES_PDF lines printed (a statement of more than
+        REPORT_DETAIL_LIMIT lines prints a summary instead: counted as none)."""
         self.env["mlm.commission.statement"].flush_model()
+        self.env["mlm.commission.line"].flush_model()
+        lines = SQL("0")
+        if with_pdf:
+            lines = SQL(
+                """(SELECT CASE WHEN count(*) > %s THEN 0 ELSE count(*) END FROM mlm_commission_line l
+                     WHERE l.period_id = s.period_id AND l.beneficiary_id = s.distributor_id)""",
+                REPORT_DETAIL_LIMIT,
+            )
         self.env.cr.execute(
             SQL(
                 """
-            SELECT s.id FROM mlm_commission_statement s
+            SELECT s.id, %s FROM mlm_commission_statement s
               JOIN mlm_distributor d ON d.id = s.distributor_id
               JOIN res_partner p ON p.id = d.partner_id
              WHERE s.period_id = %s AND (s.total != 0 OR s.payable != 0 OR s.carry_out != 0)
                AND COALESCE(p.email, '') != ''
              ORDER BY s.id
             """,
+                lines,
                 self.id,
             )
         )
-        ids = [row[0] for row in self.env.cr.fetchall()]
-        Statement = self.env["mlm.commission.statement"]
-        batch = STATEMENT_MAIL_BATCH_PDF if template.sudo().report_template_ids else STATEMENT_MAIL_BATCH
-        for start in range(0, len(ids), batch):
-            Statement.browse(ids[start : start + batch]).with_delay(
-                channel=MAIL_CHANNEL,
-                description=self.env._("Statement e-mails of %(period)s", period=self.name),
-            )._send_statement_mails()
+        size, budget = (STATEMENT_MAIL_BATCH_PDF, STATEMENT_MAIL_LINES_PDF) if with_pdf else (STATEMENT_MAIL_BATCH, 0)
+        batches, batch, printed = [], [], 0
+        for statement_id, count in self.env.cr.fetchall():
+            if batch and (len(batch) == size or (budget and printed + count > budget)):
+                batches.append(batch)
+                batch, printed = [], 0
+            batch.append(statement_id)
+            printed += count
+        if batch:
+            batches.append(batch)
+        return batches
 
     # ------------------------------------------------------------------ payouts
     def _payout_batch(self, after_partner=0, limit=None):

@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
 from ..tools.result_table import COMMISSION_STATEMENT
+from .ir_actions_report import PRERENDERED_PDF_KEY
 from .mlm_volume_line import SYSTEM_MARKER
 
 # A PDF statement lists every line up to this many; above it, lines are summarised per bonus and level.
@@ -109,11 +110,31 @@ class MlmCommissionStatement(models.Model):
 
     def _send_statement_mails(self):
         """Job: render these statements' e-mails in one batch into Odoo's mail queue (mail.mail, sent by its
-        scheduled action), instead of one send per statement."""
+        scheduled action), instead of one send per statement. Their PDF statements are rendered beforehand, one
+        wkhtmltopdf pass per language (``_prerender_statement_pdfs``), and each e-mail attaches its own: Odoo's
+        template would run wkhtmltopdf once per e-mail."""
         template = self.env.ref("mlm_commission.mail_template_commission_statement", raise_if_not_found=False)
         if not template or not self:
             return 0
-        return len(template.send_mail_batch(self.ids, force_send=False))
+        pdfs = self._prerender_statement_pdfs(template)
+        with self.env["ir.actions.report"]._serve_prerendered_pdfs(pdfs) as token:
+            mails = template.with_context(**{PRERENDERED_PDF_KEY: token}).send_mail_batch(self.ids, force_send=False)
+        return len(mails)
+
+    def _prerender_statement_pdfs(self, template):
+        """{(lang, report id, statement id): PDF bytes} of these statements for the e-mails of ``template``: the
+        statements grouped by the language the template renders each e-mail in (as ``mail.template`` groups them,
+        ``_classify_per_lang``), each group in one wkhtmltopdf pass in its language. Statements left out (a group
+        that could not be cut safely) get their PDF from Odoo, one by one."""
+        report = self.env.ref("mlm_commission.action_report_commission_statement", raise_if_not_found=False)
+        if not report or report not in template.sudo().report_template_ids:
+            return {}
+        pdfs = {}
+        for lang_template, res_ids in template._classify_per_lang(self.ids).values():
+            Report = lang_template.env["ir.actions.report"]
+            for res_id, pdf in Report._render_qweb_pdf_batch(report, res_ids).items():
+                pdfs[(Report.env.lang, report.id, res_id)] = pdf
+        return pdfs
 
     def _bonus_totals(self):
         """[(bonus label, amount)] of this statement, in the plan's bonus order."""

@@ -364,8 +364,8 @@ class TestCommissionJobs(MlmCommissionCommon):
         self.assertEqual(set(mails.mapped("state")), {"outgoing"}, "queued for Odoo's mail scheduler")
 
     def test_statement_mails_with_the_pdf_in_small_batches(self):
-        """The statement e-mail attaches the PDF (rendered per e-mail): its jobs take STATEMENT_MAIL_BATCH_PDF
-        statements each, so that each fits a worker's time limit."""
+        """The statement e-mail attaches the PDF (one wkhtmltopdf run per language and job): its jobs take
+        STATEMENT_MAIL_BATCH_PDF statements each, so that each fits a worker's time limit."""
         self.company.mlm_statement_email = True
         self.period.with_context(queue_job__no_delay=True).action_compute()
         with trap_jobs() as trap, patch.object(period_module, "STATEMENT_MAIL_BATCH_PDF", 2):
@@ -375,6 +375,29 @@ class TestCommissionJobs(MlmCommissionCommon):
         self.assertEqual(len(jobs), (len(to_mail) + 1) // 2)
         self.assertEqual(max(len(j.recordset) for j in jobs), 2)
         self.assertEqual(sum((j.recordset for j in jobs), self.env["mlm.commission.statement"]), to_mail)
+
+    def test_statement_mail_batches_bounded_by_printed_lines(self):
+        """With the PDF, a job prints at most STATEMENT_MAIL_LINES_PDF commission lines: a long statement goes with
+        fewer others (alone when it has that many), a summarised one (above REPORT_DETAIL_LIMIT lines) counts none."""
+        self.period.with_context(queue_job__no_delay=True).action_compute()
+        to_mail = self.period.statement_ids.filtered(lambda s: s.total or s.payable or s.carry_out).sorted("id")
+        lines = {statement.id: len(statement.line_ids) for statement in to_mail}
+        self.assertGreater(len(to_mail), 2)
+        budget = max(lines.values())
+        with patch.object(period_module, "STATEMENT_MAIL_LINES_PDF", budget):
+            batches = self.period._statement_mail_batches(with_pdf=True)
+            self.assertEqual([statement_id for batch in batches for statement_id in batch], to_mail.ids)
+            self.assertGreater(len(batches), 1)
+            for batch in batches:
+                self.assertLessEqual(sum(lines[statement_id] for statement_id in batch), budget)
+            with patch.object(period_module, "REPORT_DETAIL_LIMIT", 0):
+                self.assertEqual(self.period._statement_mail_batches(with_pdf=True), [to_mail.ids])
+        self.assertEqual(self.period._statement_mail_batches(with_pdf=False), [to_mail.ids])
+        with patch.object(period_module, "STATEMENT_MAIL_BATCH_PDF", 2):
+            self.assertEqual(
+                self.period._statement_mail_batches(with_pdf=True),
+                [to_mail.ids[start : start + 2] for start in range(0, len(to_mail), 2)],
+            )
 
     def test_ledger_line_between_steps_computes_again(self):
         """A sale of the period posted after the close's preview: the closing step sends the close back to the

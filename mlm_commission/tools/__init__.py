@@ -1,1 +1,2 @@
 from . import pgcopy
+from . import pdf_batch
