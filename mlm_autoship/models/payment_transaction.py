@@ -18,8 +18,7 @@ class PaymentTransaction(models.Model):
 
         :return: the payments created
         """
-        Payment = self.env["account.payment"]
-        created = Payment
+        created = self.env["account.payment"]
         todo = self.filtered(lambda tx: tx.state == "done" and tx.operation != "validation" and not tx.payment_id)
         for company, txs in todo.grouped("company_id").items():
             txs = txs.with_company(company)
@@ -31,7 +30,7 @@ class PaymentTransaction(models.Model):
             batch = txs - odoo_own
             if not batch:
                 continue
-            payments = Payment.create([tx._mlm_prepare_payment_vals() for tx in batch])
+            payments = txs.env["account.payment"].create([tx._mlm_prepare_payment_vals() for tx in batch])
             # without ``write_off_line_vals`` in the values, ``create`` leaves the journal entries to ``action_post``,
             # which creates and posts them all at once
             payments.action_post()
@@ -47,7 +46,7 @@ class PaymentTransaction(models.Model):
                 if lines.move_id - payment.move_id:
                     plans.append(lines)
             if plans:
-                self.env["account.move.line"]._reconcile_plan(plans)
+                txs.env["account.move.line"]._reconcile_plan(plans)
             created |= payments
         return created
 

@@ -1,5 +1,6 @@
 from unittest.mock import patch
 
+from odoo import Command
 from odoo.tests import tagged
 
 from .common import MlmAutoshipCommon
@@ -140,3 +141,57 @@ class TestAutoshipBatchPayment(MlmAutoshipCommon):
         self.assertIs(cycle.action_retry_now(), True)
         self._assert_paid_to_the_cent(cycle)
         self.assertEqual(len(cycle.order_id.transaction_ids), 2)
+
+    def test_early_payment_discount_goes_through_odoo_own_payment(self):
+        """A transaction paying exactly an invoice's early payment discount amount needs Odoo's write-off line: it
+        goes through Odoo's ``_create_payment``; the others of the same call are paid by the batch."""
+        term = self.env["account.payment.term"].create(
+            {
+                "name": "2% 10 days, net 30",
+                "early_discount": True,
+                "discount_percentage": 2.0,
+                "discount_days": 10,
+                "line_ids": [Command.create({"value": "percent", "value_amount": 100.0, "nb_days": 30})],
+            }
+        )
+        invoices = self.env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_payment_term_id": term.id if discounted else False,
+                    "invoice_line_ids": [
+                        Command.create({"product_id": self.product.id, "quantity": 2, "price_unit": 50.0})
+                    ],
+                }
+                for partner, discounted in ((self.owners[0], True), (self.owners[1], False))
+            ]
+        )
+        invoices.action_post()
+        epd = invoices[0]._get_invoice_next_payment_values()
+        self.assertEqual(epd["installment_state"], "epd")
+        txs = self.env["payment.transaction"]
+        for invoice, amount in zip(invoices, (epd["amount_due"], invoices[1].amount_total), strict=True):
+            txs |= self.env["payment.transaction"].create(
+                {
+                    "provider_id": self.provider.id,
+                    "payment_method_id": self.payment_method.id,
+                    "reference": f"EPD-{invoice.id}",
+                    "amount": amount,
+                    "currency_id": invoice.currency_id.id,
+                    "partner_id": invoice.partner_id.id,
+                    "operation": "offline",
+                    "invoice_ids": [Command.set(invoice.ids)],
+                }
+            )
+        txs._set_done()
+        self.assertEqual([tx._mlm_needs_write_off() for tx in txs], [True, False])
+        payments = txs._mlm_create_payments()
+        self.assertEqual(len(payments), 2)
+        self.assertEqual(txs.payment_id, payments)
+        for tx, invoice, lines in zip(txs, invoices, (3, 2), strict=True):
+            self.assertEqual(tx.payment_id.payment_transaction_id, tx)
+            self.assertEqual(len(tx.payment_id.move_id.line_ids), lines)
+            self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+            self.assertEqual(invoice.amount_residual, 0.0)
+        self.assertAlmostEqual(txs[0].payment_id.amount, 98.0)
