@@ -9,3 +9,4 @@ from . import res_config_settings
 from . import sale_order
 from . import mlm_autoship_forecast
 from . import mlm_autoship_cohort
+from . import payment_transaction

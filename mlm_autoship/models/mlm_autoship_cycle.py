@@ -223,8 +223,8 @@ class MlmAutoshipCycle(models.Model):
         """Odoo's own flow after a payment, once per job where Odoo allows a recordset: the orders confirmed in one
         ``action_confirm``, invoiced in one ``_create_invoices`` (one invoice per order), posted in one
         ``action_post`` (the volume ledger follows in one pass under every volume trigger); then one payment per
-        transaction, reconciled with its invoice (Odoo's ``_create_payment``), and the cycles, e-mails and
-        chatter written in bulk."""
+        transaction, reconciled with its invoice, all created, posted and reconciled at once
+        (:meth:`payment.transaction._mlm_create_payments`), and the cycles, e-mails and chatter written in bulk."""
         txs = txs.sudo()
         orders = self.order_id.sudo()
         # without Odoo's confirmation e-mail sent at once: the cycle's own is queued below
@@ -245,8 +245,8 @@ class MlmAutoshipCycle(models.Model):
                 if invoice:
                     tx.invoice_ids = [Command.set(invoice.ids)]
             invoices.filtered(lambda m: m.state == "draft").action_post()
-        for tx in done.filtered(lambda t: t.operation != "validation" and not t.payment_id):
-            tx.with_company(tx.company_id)._create_payment()
+        # one payment per transaction, as Odoo's ``_create_payment``, but created, posted and reconciled once per job
+        done._mlm_create_payments()
         # the confirmed transactions are post-processed above (confirm, invoice, post, pay): only the flag of
         # payment's own post-processing is left. Not sale's ``_post_process``: with ``sale.automatic_invoice`` on it
         # would invoice again (nothing left: the transaction's invoice link reset to none) and render invoice PDFs

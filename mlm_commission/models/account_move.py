@@ -131,9 +131,20 @@ class AccountMoveLine(models.Model):
         qty = self.product_uom_id._compute_quantity(self.quantity, self.product_id.uom_id)
         return self.product_id._mlm_line_volume(qty, self.discount)
 
-    def reconcile(self):
-        result = super().reconcile()
-        self.move_id._mlm_sync_paid_trigger()
+    @api.model
+    def _reconcile_plan(self, reconciliation_plan):
+        """Every reconciliation goes through here (``reconcile`` is one plan; batches of payments pass many):
+        afterwards, the invoices whose company counts volume on payment are synced."""
+        result = super()._reconcile_plan(reconciliation_plan)
+        lines = self.browse()
+        todo = list(reconciliation_plan)
+        while todo:
+            item = todo.pop()
+            if isinstance(item, models.BaseModel):
+                lines |= item
+            else:
+                todo.extend(item)
+        lines.move_id._mlm_sync_paid_trigger()
         return result
 
     def remove_move_reconcile(self):
