@@ -431,9 +431,6 @@ class MlmCommissionPeriod(models.Model):
         data.drop_ledger()  # what is written next fits beside the results, not beside the ledger too
         progress("write", 60)
         statement_count, tables = self._write_results(data, result, close_ranks=closable, defer=publish_later)
-        if closable:
-            # what the run read of every distributor, kept for the plan sandbox with the preview the close pays
-            tables["input"] = self._close_store_inputs(data, defer=publish_later)
         progress("done", 95)
         currency = self.currency_id
         values = {
@@ -571,44 +568,58 @@ class MlmCommissionPeriod(models.Model):
 
     def _write_results(self, data, result, close_ranks=False, defer=False):
         """Replace the preview: each result table's rows of the period go by one binary COPY into a new table
-        of the period; both then replace the previous ones at once, as the last step (``ResultTable``: no row is
-        deleted, queries on the results wait only from that swap to the commit). ``close_ranks``: also keep
-        every distributor's paid rank for the close (``_close_rank_table``); else the kept ranks of an earlier
-        preview are dropped."""
+        of the period; all then replace the previous ones at once, as the last step (``ResultTable``: no row is
+        deleted, queries on the results wait only from that swap to the commit). ``close_ranks`` (an ended
+        period, whose preview the close may pay): also keep every distributor's paid rank for the close
+        (``_close_rank_arrays``) and what the run read of every distributor for the plan sandbox
+        (``PERIOD_INPUT``); else the kept ranks of an earlier preview are dropped. ``defer``: the tables are built
+        only, published by ``_publish_preview``. Returns ``(statement count, {kind: table name or None})``.
+
+        The lines' table, then the kept ranks' and inputs', are built by a second connection while the run's own
+        builds the statements' (``_write_elsewhere``): two PostgreSQL backends COPY at once."""
         cr = self.env.cr
         self.env["mlm.commission.line"].flush_model()
         self.env["mlm.commission.statement"].flush_model()
         ids, rows = data.ids, result.rows
         source = rows["source"]
-        lines = {
-            "beneficiary_id": ids[rows["beneficiary"]],
-            "source_id": np.where(source >= 0, ids[np.maximum(source, 0)], 0),
-            "bonus_type": rows["bonus_type"],
-            "level": rows["level"],
-            "compressed_level": rows["compressed_level"],
-            "rank_id": self._rank_ids_of(data.rank_ids, rows["rank"]),
-            "rate": rows["rate"],
-            "base_cents": rows["base_cents"],
-            "amount_cents": rows["amount_cents"],
-        }
+        builds = [
+            (
+                "line",
+                COMMISSION_LINE,
+                {
+                    "beneficiary_id": ids[rows["beneficiary"]],
+                    "source_id": np.where(source >= 0, ids[np.maximum(source, 0)], 0),
+                    "bonus_type": rows["bonus_type"],
+                    "level": rows["level"],
+                    "compressed_level": rows["compressed_level"],
+                    "rank_id": self._rank_ids_of(data.rank_ids, rows["rank"]),
+                    "rate": rows["rate"],
+                    "base_cents": rows["base_cents"],
+                    "amount_cents": rows["amount_cents"],
+                },
+                {"date_from": self.date_from},
+            )
+        ]
+        if close_ranks:
+            builds.append(("rank", CLOSE_RANK, self._close_rank_arrays(data, result), {}))
+            # what the run read of every distributor, kept for the plan sandbox with the preview the close pays
+            builds.append(("input", PERIOD_INPUT, data.distributor_columns, {}))
         with ThreadPoolExecutor(max_workers=1) as elsewhere:
-            if self._write_elsewhere(len(lines["beneficiary_id"])):
-                line_table = elsewhere.submit(
-                    self._build_elsewhere, COMMISSION_LINE, lines, defer_index=defer, date_from=self.date_from
-                )
+            if self._write_elsewhere(len(builds[0][2]["beneficiary_id"])):
+                built = elsewhere.submit(self._build_elsewhere, builds, defer)
             else:
-                line_table = COMMISSION_LINE.build_period(
-                    cr, self.id, lines, defer_index=defer, date_from=self.date_from
-                )
-            del lines
-            statement_count, tables = self._write_statements(data, result, close_ranks, defer)
-            tables["line"] = line_table if isinstance(line_table, str) else line_table.result()
+                built = self._build_tables(cr, builds, defer)
+            del builds
+            statement_count, statement_table = self._write_statements(data, result, defer)
+            tables = dict(built if isinstance(built, dict) else built.result(), statement=statement_table)
+        tables.setdefault("rank", None)
         if defer:  # published by _publish_preview
             return statement_count, tables
         COMMISSION_LINE.attach_period(cr, self.id, tables["line"])
         COMMISSION_STATEMENT.attach_period(cr, self.id, tables["statement"])
         if tables["rank"]:
             CLOSE_RANK.attach_period(cr, self.id, tables["rank"])
+            PERIOD_INPUT.attach_period(cr, self.id, tables["input"])
         else:
             CLOSE_RANK.drop_periods(cr, [self.id])
         self.env["mlm.commission.line"].invalidate_model()
@@ -621,19 +632,25 @@ class MlmCommissionPeriod(models.Model):
         tests, whose transaction another connection cannot see into."""
         return rows >= WRITE_ELSEWHERE_MIN_ROWS and not self.env.registry.in_test_mode()
 
-    def _build_elsewhere(self, table, arrays, **params):
-        """``table.build_period`` of this period on a connection of its own, committed there (a thread of the
-        run): the table is not attached, so nobody sees it until the run's own transaction attaches it and
-        commits; a run that fails after it leaves an unattached table, which the next compute drops
-        (``_drop_pending_preview``). Returns the table's name."""
-        _logger.info("Period %s: the %s table is written by a second connection", self.id, table.name)
+    def _build_tables(self, cr, builds, defer):
+        """``{kind: name}`` of the tables of ``builds`` (``[(kind, ResultTable, arrays, params)]``) built for this
+        period on ``cr``, not attached (``ResultTable.build_period``; ``defer``: without their indexes)."""
+        return {
+            kind: table.build_period(cr, self.id, arrays, defer_index=defer, **params)
+            for kind, table, arrays, params in builds
+        }
+
+    def _build_elsewhere(self, builds, defer):
+        """``_build_tables`` on a connection of its own, committed there (a thread of the run): the tables are not
+        attached, so nobody sees them until the run's own transaction attaches them and commits; a run that fails
+        after it leaves unattached tables, which the next compute drops (``_drop_pending_preview``)."""
+        _logger.info("Period %s: %s written by a second connection", self.id, ", ".join(b[1].name for b in builds))
         with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
             cr.execute(SQL("SET LOCAL lock_timeout = %s", WRITE_ELSEWHERE_LOCK_TIMEOUT))
-            return table.build_period(cr, self.id, arrays, **params)
+            return self._build_tables(cr, builds, defer)
 
-    def _write_statements(self, data, result, close_ranks, defer):
-        """The statements' table (and, ``close_ranks``, the kept ranks') of the preview ``result``, built and not
-        attached: ``(statement count, {"statement": name, "rank": name or None})``."""
+    def _write_statements(self, data, result, defer):
+        """The statements' table of the preview ``result``, built and not attached: ``(statement count, name)``."""
         cr = self.env.cr
         ids, rank_ids, carried = data.ids, data.rank_ids, data.carried
         # statements: every distributor with volume, earnings, carry or an active status
@@ -678,8 +695,7 @@ class MlmCommissionPeriod(models.Model):
             date_from=self.date_from,
             state="preview",
         )
-        rank_table = self._close_rank_table(data, result, defer=defer) if close_ranks else None
-        return len(sel), {"statement": statement_table, "rank": rank_table}
+        return len(sel), statement_table
 
     @staticmethod
     def _plan_type_statement_arrays(result, sel):
@@ -878,30 +894,20 @@ class MlmCommissionPeriod(models.Model):
             ("standing", str(standing)),
         ]
 
-    def _close_rank_table(self, data, result, defer=False):
+    def _close_rank_arrays(self, data, result):
         """Every distributor's paid rank of the preview ``result`` (those without a statement too), kept for the
-        close's ``ranks`` step in a new table of the period (swapped in with the preview's other tables): one
-        COPY, no per-record write.
+        close's ``ranks`` step in a new table of the period (``CLOSE_RANK``, swapped in with the preview's other
+        tables): one COPY, no per-record write.
 
         The highest rank ever is kept only where the engine raised it (a rank reached while the status is not
         active is not "highest ever", see docs/ENGINE.md)."""
         rank_ids = data.rank_ids
         raised = result.new_highest_rank > data.highest_rank
-        stage = {
+        return {
             "distributor_id": data.ids,
             "rank_id": self._rank_ids_of(rank_ids, result.paid_rank),
             "highest_rank_id": np.where(raised, self._rank_ids_of(rank_ids, result.new_highest_rank), 0),
         }
-        return CLOSE_RANK.build_period(self.env.cr, self.id, stage, defer_index=defer)
-
-    def _close_store_inputs(self, data, defer=False):
-        """Keep what the preview the close pays read of every distributor (sponsor, placement, status,
-        coefficient, join day, highest rank, standing PV): the plan sandbox replays the closed period on them
-        (``PERIOD_INPUT``; one COPY into the period's own table, replacing an earlier compute's; ``defer``: built
-        only, attached by ``_publish_preview``). Returns the table's name."""
-        if defer:
-            return PERIOD_INPUT.build_period(self.env.cr, self.id, data.distributor_columns, defer_index=True)
-        return PERIOD_INPUT.write_period(self.env.cr, self.id, data.distributor_columns)
 
     def _has_stored_inputs(self):
         """True when the close of this period kept its inputs (periods closed before they were kept: False)."""
@@ -909,7 +915,7 @@ class MlmCommissionPeriod(models.Model):
         return bool(PERIOD_INPUT.period_children(self.env.cr, [self.id]))
 
     def _close_store_ranks(self):
-        """Store the next ``CLOSE_CHUNK`` kept ranks (``_close_rank_table``) on their distributors, set-based: one
+        """Store the next ``CLOSE_CHUNK`` kept ranks (``_close_rank_arrays``) on their distributors, set-based: one
         INSERT of rank history (only where the rank changes), one UPDATE of the ranks and highest ranks (only where
         they change), the same distributors' statements marked closed, and the stored ranks deleted. Returns True
         while kept ranks are left (the next job continues), False once everything is stored. A network has up to

@@ -167,9 +167,9 @@ class TestTwoConnections(BaseCase):
         calls = []
         original = Period._build_elsewhere
 
-        def build_elsewhere(record, table, *args, **kwargs):
-            calls.append(table.name)
-            return original(record, table, *args, **kwargs)
+        def build_elsewhere(record, builds, defer):
+            calls.extend(table.name for _kind, table, _arrays, _params in builds)
+            return original(record, builds, defer)
 
         with self.registry.cursor() as cr, ExitStack() as stack:
             env = api.Environment(cr, SUPERUSER_ID, {})
@@ -183,7 +183,9 @@ class TestTwoConnections(BaseCase):
                 cr.rollback()
             else:
                 period._compute_commissions()
-        self.assertEqual(calls, ["mlm_commission_line"] if elsewhere else [])
+        # an ended period: the kept ranks and inputs too, after the lines
+        written = ["mlm_commission_line", "mlm_commission_close_rank", "mlm_commission_period_input"]
+        self.assertEqual(calls, written if elsewhere else [])
 
     def _preview(self):
         """The period's lines (without ids) and statements' totals, read by a new transaction."""
@@ -204,7 +206,19 @@ class TestTwoConnections(BaseCase):
                     self.period_id,
                 )
             )
-            return lines, cr.fetchone(), COMMISSION_LINE.built_tables(cr, [self.period_id])
+            statements = cr.fetchone()
+            cr.execute(
+                SQL(
+                    """SELECT (SELECT array_agg(ARRAY[distributor_id, rank_id] ORDER BY distributor_id)
+                                 FROM mlm_commission_close_rank WHERE period_id = %(period)s),
+                              (SELECT array_agg(ARRAY[distributor_id, COALESCE(sponsor_id, 0)] ORDER BY distributor_id)
+                                 FROM mlm_commission_period_input WHERE period_id = %(period)s)""",
+                    period=self.period_id,
+                )
+            )
+            kept = cr.fetchone()
+            self.assertTrue(all(kept), "the kept ranks and inputs of an ended period")
+            return lines, statements + kept, COMMISSION_LINE.built_tables(cr, [self.period_id])
 
     def test_lines_written_elsewhere_give_the_same_preview(self):
         self._compute(elsewhere=False)

@@ -95,6 +95,10 @@ def copy_in(cursor, table, arrays, columns):
 PG_EPOCH_ORDINAL = 730120  # date(2000, 1, 1).toordinal(): binary dates count days from 2000-01-01
 NUMERIC_POS, NUMERIC_NEG = 0x0000, 0x4000
 CHUNK_ROWS = 250_000
+# a chunk holds at most this many bytes of encoded rows (by the widths below): wide rows (a statement is ~500 bytes)
+# go in smaller chunks, so that a chunk and its intermediate arrays stay a few tens of MB
+CHUNK_BYTES = 32 << 20
+_CELL_WIDTHS = {"int2": 6, "int4": 8, "int8": 12, "float8": 12, "bool": 5, "cents": 22, "decimal": 22, "date": 8}
 _NULL = struct.pack(">i", -1)
 _CENTS_DIGITS = 5  # numeric from cents: 5 base-10000 digits, 4 before the point (|value| < 10**16)
 _CENTS_DTYPE = np.dtype([("nd", ">i2"), ("w", ">i2"), ("sign", ">u2"), ("ds", ">u2"), ("d", ">u2", (_CENTS_DIGITS,))])
@@ -383,8 +387,14 @@ class CopyStream(io.RawIOBase):
         return count
 
 
+def chunk_rows(fields):
+    """Rows per chunk of a COPY of ``fields``: ``CHUNK_ROWS``, fewer for wide rows (``CHUNK_BYTES``)."""
+    width = 2 + sum(_CELL_WIDTHS.get(field.kind, 24) for _name, field in fields)
+    return max(1_000, min(CHUNK_ROWS, CHUNK_BYTES // width))
+
+
 def copy_rows(cursor, table, arrays, fields):
     """``COPY table (columns) FROM STDIN`` in binary, the rows encoded in chunks (see :func:`encode_rows`)."""
     names = ", ".join(f'"{name}"' for name, _field in fields)
-    stream = io.BufferedReader(CopyStream(arrays, fields), buffer_size=1 << 20)
+    stream = io.BufferedReader(CopyStream(arrays, fields, chunk_rows(fields)), buffer_size=1 << 20)
     cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT binary)", stream, size=1 << 20)
