@@ -1,3 +1,4 @@
+import io
 import logging
 import uuid
 from contextlib import contextmanager
@@ -15,6 +16,9 @@ PRERENDERED_PDF_KEY = "mlm_prerendered_pdf"
 # token -> {(lang, report id, record id): PDF bytes}; filled and emptied by ``_serve_prerendered_pdfs`` around one
 # call in this process (nothing another worker needs: the PDFs end up in the mail queue of the same transaction).
 _PRERENDERED_PDFS = {}
+# Reports whose records, printed several at once, go through ONE wkhtmltopdf pass cut per record (see
+# ``_prints_in_one_pass``).
+ONE_PASS_REPORTS = ("mlm_commission.report_commission_statement",)
 
 
 class IrActionsReport(models.Model):
@@ -32,6 +36,32 @@ class IrActionsReport(models.Model):
                 return pdf, "pdf"
         return super()._render_qweb_pdf(report_ref, res_ids=res_ids, data=data)
 
+    def _render_qweb_pdf_prepare_streams(self, report_ref, data, res_ids=None):
+        """Several records of a report printed in one pass (``_prints_in_one_pass``: the commission statement, printed
+        in bulk from the list or ``/report/pdf``): their PDFs from ONE wkhtmltopdf run, cut per record
+        (``_render_qweb_pdf_batch``), where Odoo gives wkhtmltopdf one document per record, which Debian's
+        wkhtmltopdf refuses (exit code 1, an empty PDF). When they cannot be cut safely, each record is rendered
+        alone. Odoo's rendering for one record, repeated records (Odoo prints them in one uncut document) and other
+        reports."""
+        report = self._get_report(report_ref)
+        ids = list(res_ids or [])
+        if len(ids) < 2 or len(set(ids)) != len(ids) or not report._prints_in_one_pass():
+            return super()._render_qweb_pdf_prepare_streams(report_ref, data, res_ids=res_ids)
+        pdfs = self._render_qweb_pdf_batch(report_ref, ids, data=data)
+        if pdfs:
+            return {res_id: {"stream": io.BytesIO(pdfs[res_id]), "attachment": None} for res_id in ids}
+        streams = {}
+        for res_id in ids:
+            streams.update(super()._render_qweb_pdf_prepare_streams(report_ref, dict(data or {}), res_ids=[res_id]))
+        return streams
+
+    def _prints_in_one_pass(self):
+        """Whether several records of this report print in ONE wkhtmltopdf pass cut per record by markers
+        (``_render_qweb_pdf_prepare_streams``): reports with one article per record and no running header or
+        footer (``ONE_PASS_REPORTS``). Override to add a report."""
+        self.ensure_one()
+        return self.report_name in ONE_PASS_REPORTS
+
     @contextmanager
     def _serve_prerendered_pdfs(self, pdfs):
         """Within this block, ``_render_qweb_pdf`` of one record in an environment whose context holds
@@ -43,12 +73,13 @@ class IrActionsReport(models.Model):
         finally:
             _PRERENDERED_PDFS.pop(token, None)
 
-    def _render_qweb_pdf_batch(self, report_ref, res_ids):
+    def _render_qweb_pdf_batch(self, report_ref, res_ids, data=None):
         """{record id: PDF bytes} of the records ``res_ids`` of a PDF report, rendered in ONE wkhtmltopdf pass in
         this environment's language and cut per record (see ``tools/pdf_batch.py``: Debian's wkhtmltopdf takes one
         document only). Empty when it cannot be done safely (the caller then renders each record as Odoo does):
         reports rendered as HTML in tests, reports saved as attachments, per-record headers or footers, an article
-        that is not one record's, markers not found where they should be."""
+        that is not one record's, markers not found where they should be. ``data`` as Odoo's ``_render_qweb_pdf``
+        takes it (the ``/report/pdf`` route's options and context)."""
         report = self._get_report(report_ref)
         if not res_ids or report.report_type != "qweb-pdf" or report.attachment:
             return {}
@@ -60,7 +91,8 @@ class IrActionsReport(models.Model):
         if self.get_wkhtmltopdf_state() == "install":
             return {}
         Report = self.with_context(webp_as_jpg=True, debug=False)
-        html = Report._render_qweb_html(report_ref, list(res_ids), data={"report_type": "pdf", "debug": False})[0]
+        data = {**(data or {}), "report_type": "pdf", "debug": False}
+        html = Report._render_qweb_html(report_ref, list(res_ids), data=data)[0]
         bodies, html_ids, header, footer, paperformat_args = report.with_context(debug=False)._prepare_html(
             html, report_model=report.model
         )

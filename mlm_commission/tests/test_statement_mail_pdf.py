@@ -26,10 +26,9 @@ def page_count(pdf):
     return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
-@tagged("post_install", "-at_install")
-class TestStatementMailPdf(MlmCommissionCommon):
-    """The statement e-mails of a batch: the PDFs rendered in one wkhtmltopdf pass per language, each e-mail with
-    its own statement's PDF, a leader's statement of several pages included."""
+class StatementPdfCommon(MlmCommissionCommon):
+    """Statements of four distributors of two languages, a leader's of several pages among them, to print for real
+    (``Report`` forces the PDF rendering that tests otherwise replace by HTML)."""
 
     @classmethod
     def setUpClass(cls):
@@ -60,6 +59,12 @@ class TestStatementMailPdf(MlmCommissionCommon):
         cls.people = cls.leader | cls.clara | cls.aigerim | cls.bolat
         cls.statements = cls.period.statement_ids.filtered(lambda s: s.distributor_id in cls.people)
         cls.Report = cls.env["ir.actions.report"].with_context(force_report_rendering=True)
+
+
+@tagged("post_install", "-at_install")
+class TestStatementMailPdf(StatementPdfCommon):
+    """The statement e-mails of a batch: the PDFs rendered in one wkhtmltopdf pass per language, each e-mail with
+    its own statement's PDF, a leader's statement of several pages included."""
 
     def _send(self, statements):
         """Run the e-mail job on ``statements`` with real PDFs: {distributor: (mail, its one PDF attachment)}, and
