@@ -216,6 +216,31 @@ class TestResultTables(MlmCommissionCommon):
             (count, 0, 0, int((codes != 1).sum()), int((codes == 1).sum()), count),  # a code without label: NULL
         )
 
+    def test_copy_decoded_block_by_block(self):
+        """A binary COPY's rows are decoded as they arrive, in blocks cut anywhere (inside the header, a row or the
+        trailer): the same arrays as the whole payload; a NULL or a short payload is refused."""
+        rng = np.random.default_rng(7)
+        columns = [("i", "int8"), ("f", "float8"), ("b", "bool"), ("s", "int2")]
+        arrays = {
+            "i": rng.integers(-(10**12), 10**12, 1000),
+            "f": rng.random(1000),
+            "b": rng.integers(0, 2, 1000).astype(bool),
+            "s": rng.integers(-300, 300, 1000).astype(np.int16),
+        }
+        payload = pgcopy.encode(arrays, columns)
+        for piece, block in ((5, 64), (1 << 20, 1 << 20), (333, 1000)):
+            decoder = pgcopy.Decoder(columns, block=block)
+            for start in range(0, len(payload), piece):
+                decoder.write(payload[start : start + piece])
+            decoded = decoder.result()
+            for name, _pg_type in columns:
+                self.assertEqual(decoded[name].tolist(), arrays[name].tolist(), (name, piece, block))
+        self.assertEqual(
+            len(pgcopy.decode(pgcopy.encode({n: a[:0] for n, a in arrays.items()}, columns), columns)["i"]), 0
+        )
+        with self.assertRaises(ValueError):
+            pgcopy.decode(payload[:-3], columns)
+
     def test_uniform_columns_as_constants(self):
         """A column holding one value in every row (a plan type's all-zero amounts, one reference, one rate) is
         written as a constant cell: the same values as the row-by-row conversions, NULL for a zero reference."""

@@ -39,29 +39,76 @@ def decode(payload, columns):
 
     ``columns`` is a list of ``(name, pg_type)`` in the query's column order.
     """
-    payload = memoryview(payload)
-    if bytes(payload[: len(SIGNATURE)]) != SIGNATURE:
-        raise ValueError("not a PostgreSQL binary COPY payload")
-    (ext_len,) = struct.unpack(">i", payload[15:19])
-    body = payload[19 + ext_len : len(payload) - 2]
-    dtype = _row_dtype(columns)
-    if len(body) % dtype.itemsize:
-        raise ValueError("unexpected row size: a column is NULL or not of the declared type")
-    rows = np.frombuffer(body, dtype=dtype)
-    result = {}
-    for name, pg_type in columns:
-        if len(rows) and np.any(rows[f"_l_{name}"] != dtype[name].itemsize):
-            raise ValueError(f"column {name} holds NULLs or is not {pg_type}")
-        arr = rows[name]
-        if pg_type == "bool":
-            result[name] = arr.astype(bool)
-        elif pg_type == "tid":  # one int64: the block number, then the 16-bit line pointer
-            result[name] = (arr["block"].astype(np.int64) << 16) | arr["offset"].astype(np.int64)
-        elif pg_type == "xid":
-            result[name] = arr.astype(np.int64)
-        else:
-            result[name] = arr.astype(arr.dtype.newbyteorder("="))
-    return result
+    decoder = Decoder(columns)
+    decoder.write(payload)
+    return decoder.result()
+
+
+class Decoder:
+    """A writable file for ``copy_expert`` that decodes a binary COPY's rows as they arrive, block by block: the
+    arrays by column name (:meth:`result`) without the whole payload in memory beside them (the rows are of one
+    fixed width, every column being NOT NULL and fixed-width)."""
+
+    def __init__(self, columns, block=32 << 20):
+        self.columns = columns
+        self.dtype = _row_dtype(columns)
+        self.block = block
+        self.pending = bytearray()
+        self.parts = {name: [] for name, _pg_type in columns}
+        self.started = False
+
+    def write(self, data):
+        self.pending += data
+        if len(self.pending) >= self.block:
+            self._decode_rows()
+        return len(data)
+
+    def _decode_rows(self):
+        """Decode the complete rows received so far and keep the rest for the next block."""
+        buffer, start = self.pending, 0
+        if not self.started:
+            if len(buffer) < 19:
+                return
+            if bytes(buffer[: len(SIGNATURE)]) != SIGNATURE:
+                raise ValueError("not a PostgreSQL binary COPY payload")
+            (ext_len,) = struct.unpack(">i", buffer[15:19])
+            start, self.started = 19 + ext_len, True
+        count = (len(buffer) - start) // self.dtype.itemsize
+        if count:
+            rows = np.frombuffer(buffer, dtype=self.dtype, count=count, offset=start)
+            for name, pg_type in self.columns:
+                if np.any(rows[f"_l_{name}"] != self.dtype[name].itemsize):
+                    raise ValueError(f"column {name} holds NULLs or is not {pg_type}")
+                self.parts[name].append(_column(rows[name], pg_type))
+            del rows
+        self.pending = bytearray(buffer[start + count * self.dtype.itemsize :])
+
+    def result(self):
+        """The arrays of every row, once the COPY has ended (its trailer checked)."""
+        self._decode_rows()
+        if not self.started or bytes(self.pending) != TRAILER:
+            raise ValueError("unexpected row size: a column is NULL or not of the declared type")
+        result = {}
+        for name, pg_type in self.columns:
+            parts = self.parts.pop(name)
+            if len(parts) == 1:
+                result[name] = parts[0]
+            elif parts:
+                result[name] = np.concatenate(parts)
+            else:
+                result[name] = _column(np.zeros(0, dtype=self.dtype[name]), pg_type)
+        return result
+
+
+def _column(arr, pg_type):
+    """A decoded column in native order (int64 for the system columns)."""
+    if pg_type == "bool":
+        return arr.astype(bool)
+    if pg_type == "tid":  # one int64: the block number, then the 16-bit line pointer
+        return (arr["block"].astype(np.int64) << 16) | arr["offset"].astype(np.int64)
+    if pg_type == "xid":
+        return arr.astype(np.int64)
+    return arr.astype(arr.dtype.newbyteorder("="))
 
 
 def encode(arrays, columns):
@@ -77,10 +124,11 @@ def encode(arrays, columns):
 
 
 def copy_out(cursor, query, columns):
-    """Run ``COPY (query) TO STDOUT`` in binary on a psycopg2 cursor; returns arrays by column name."""
-    buffer = io.BytesIO()
-    cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT binary)", buffer, size=1 << 20)
-    return decode(buffer.getbuffer(), columns)  # no copy of the payload (hundreds of MB at a million distributors)
+    """Run ``COPY (query) TO STDOUT`` in binary on a psycopg2 cursor; returns arrays by column name, decoded as the
+    rows arrive (:class:`Decoder`: the payload, hundreds of MB at a million distributors, is never whole)."""
+    decoder = Decoder(columns)
+    cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT binary)", decoder, size=1 << 20)
+    return decoder.result()
 
 
 def copy_in(cursor, table, arrays, columns):
