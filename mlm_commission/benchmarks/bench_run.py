@@ -34,6 +34,7 @@ import os
 import random
 import resource
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 import odoo
@@ -383,16 +384,24 @@ def invoice_cost(env, company):
     return min(timings)
 
 
-def main():
-    args = parse()
+@contextmanager
+def superuser_env(args):
+    """A superuser environment on a new cursor of the database of ``args`` (``-c``, ``-d``): the preamble of every
+    benchmark script."""
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
-    from odoo.addons.mlm_commission.models import mlm_commission_period as period_module
-    from odoo.addons.mlm_commission.models.mlm_commission_data import READ_SNAPSHOT_KEY, export_read_snapshot
-    from odoo.addons.mlm_commission.models.mlm_volume_line import SYSTEM_MARKER
-
     registry = odoo.modules.registry.Registry(args.database)
     with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
+        yield api.Environment(cr, SUPERUSER_ID, {})
+
+
+def main():
+    args = parse()
+    with superuser_env(args) as env:
+        from odoo.addons.mlm_commission.models import mlm_commission_period as period_module
+        from odoo.addons.mlm_commission.models.mlm_commission_data import READ_SNAPSHOT_KEY, export_read_snapshot
+        from odoo.addons.mlm_commission.models.mlm_volume_line import SYSTEM_MARKER
+
+        cr = env.cr
         company = setup_company(env, args.size, args.seed, args.lines_per, plan=args.plan)
         cr.commit()
         if args.setup_only:

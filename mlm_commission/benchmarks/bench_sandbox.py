@@ -25,8 +25,7 @@ import time
 import bench_run
 from dateutil.relativedelta import relativedelta
 
-import odoo
-from odoo import SUPERUSER_ID, api, fields
+from odoo import fields
 from odoo.tools import SQL
 
 
@@ -69,10 +68,8 @@ def setup_company(env, size, periods, lines_per):
 
 def main():
     args = parse()
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
-    registry = odoo.modules.registry.Registry(args.database)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
+    with bench_run.superuser_env(args) as env:
+        cr = env.cr
         company = setup_company(env, args.size, args.periods, args.lines_per)
         env = env(context=dict(env.context, allowed_company_ids=[company.id], queue_job__no_delay=True))
         plan = company.mlm_plan_id

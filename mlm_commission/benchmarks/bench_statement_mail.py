@@ -29,8 +29,8 @@ import os
 import time
 from unittest.mock import patch
 
-import odoo
-from odoo import SUPERUSER_ID, api
+import bench_run
+
 from odoo.tools import SQL
 from odoo.tools.pdf import PdfReader
 
@@ -131,10 +131,8 @@ def timed(env, label, send, statements):
 
 def main():
     args = parse()
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
-    registry = odoo.modules.registry.Registry(args.database)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
+    with bench_run.superuser_env(args) as env:
+        cr = env.cr
         period = find_period(env, args)
         env = env(context=dict(env.context, allowed_company_ids=[period.company_id.id]))
         statements = env["mlm.commission.statement"].browse(statement_ids(env, period, args.count, args.offset))
