@@ -231,7 +231,7 @@ class TestResultTables(MlmCommissionCommon):
         for piece, block in ((5, 64), (1 << 20, 1 << 20), (333, 1000)):
             decoder = pgcopy.Decoder(columns, block=block)
             for start in range(0, len(payload), piece):
-                decoder.write(payload[start : start + piece])
+                decoder.feed(payload[start : start + piece])
             decoded = decoder.result()
             for name, _pg_type in columns:
                 self.assertEqual(decoded[name].tolist(), arrays[name].tolist(), (name, piece, block))

@@ -40,7 +40,7 @@ def decode(payload, columns):
     ``columns`` is a list of ``(name, pg_type)`` in the query's column order.
     """
     decoder = Decoder(columns)
-    decoder.write(payload)
+    decoder.feed(payload)
     return decoder.result()
 
 
@@ -56,8 +56,10 @@ class Decoder:
         self.pending = bytearray()
         self.parts = {name: [] for name, _pg_type in columns}
         self.started = False
+        self.write = self.feed  # the file protocol ``copy_expert`` writes to
 
-    def write(self, data):
+    def feed(self, data):
+        """Take the next piece of the payload (any size); returns its length, as a file's ``write`` does."""
         self.pending += data
         if len(self.pending) >= self.block:
             self._decode_rows()
