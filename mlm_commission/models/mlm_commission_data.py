@@ -88,14 +88,12 @@ SPLIT_READ_MIN_BLOCKS = 2048
 
 
 def export_read_snapshot(env):
-    """This transaction's snapshot exported for the reader's second connection (:class:`InputReader`), or None
-    where the reader keeps to one connection: tests (their data is not committed: another connection sees none
-    of it) and a transaction that has written already (another connection would not see its own changes).
-    PostgreSQL exports no snapshot from a subtransaction: call it before entering a savepoint."""
+    """This transaction's snapshot exported for the reader's second connection (:class:`InputReader`), or None in
+    tests (their data is not committed: another connection sees none of it). The second connection sees what this
+    transaction sees except its own changes: export it only before the transaction writes what the reader reads
+    (``mlm.commission.run._execute`` does at the start of a queue_job job's transaction, where queue_job has only
+    locked the job's row). PostgreSQL exports no snapshot from a subtransaction: call it before any savepoint."""
     if env.registry.in_test_mode():
-        return None
-    env.cr.execute(SQL("SELECT pg_current_xact_id_if_assigned() IS NULL"))
-    if not env.cr.fetchone()[0]:
         return None
     env.cr.execute(SQL("SELECT pg_export_snapshot()"))
     return env.cr.fetchone()[0]
@@ -424,19 +422,13 @@ class InputReader:
 
     def _split_block(self, scope):
         """The first block of the ledger that the second connection reads (:func:`export_read_snapshot`), or None
-        when one connection reads it all: not the whole company, no snapshot exported, a small ledger, or this
-        transaction wrote since it exported its snapshot."""
+        when one connection reads it all: not the whole company, no snapshot exported, or a small ledger."""
         snapshot = self.env.context.get(READ_SNAPSHOT_KEY)
         if scope.kind != "company" or not snapshot:
             return None
-        self.env.cr.execute(
-            SQL(
-                """SELECT pg_current_xact_id_if_assigned() IS NULL,
-                          pg_relation_size('mlm_volume_line') / current_setting('block_size')::int8"""
-            )
-        )
-        unchanged, blocks = self.env.cr.fetchone()
-        if not unchanged or blocks < SPLIT_READ_MIN_BLOCKS:
+        self.env.cr.execute(SQL("SELECT pg_relation_size('mlm_volume_line') / current_setting('block_size')::int8"))
+        blocks = self.env.cr.fetchone()[0]
+        if blocks < SPLIT_READ_MIN_BLOCKS:
             return None
         split = int(blocks * (1 - SPLIT_READ_SHARE))
         _logger.info(

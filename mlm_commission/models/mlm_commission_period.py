@@ -31,12 +31,14 @@ RUN_LOCK_NAMESPACE = 0x4D4C4D43  # "MLMC"
 # wkhtmltopdf run per language (``mlm.commission.statement._send_statement_mails``), measured on 2 shared cores at a
 # load average of 3-5 (readme/BENCHMARK.md, bench_statement_mail.py): 100 typical one-page statements 12.5 s (154 s
 # before) at load 3, 25.7 s at load 5; 40 of the top of the tree (2,858 lines, 97 pages) 14.6-19.2 s (74 s before);
-# the 100 heaviest (173 pages) 31.4 s at load 4.6. So 100 statements per job, and at most STATEMENT_MAIL_LINES_PDF
-# commission lines printed in a job (~1.7 ms each beside ~0.25 s per e-mail at load 5): a batch of leaders of up to
-# REPORT_DETAIL_LIMIT lines each is cut smaller, and every job stays well under 60 s.
+# the 100 heaviest (173 pages) 31.4 s at load 4.6. At a million distributors, in the month-end benchmark (4 workers
+# on 2 cores beside the payouts, load 4-5), a job of 100 statements of the top of the tree took 71 s and the next
+# was killed by limit_time_real (120 s): so 40 statements per job, and at most STATEMENT_MAIL_LINES_PDF commission
+# lines printed in a job (~1.7 ms each beside ~0.25 s per e-mail at load 5; a batch of leaders of up to
+# REPORT_DETAIL_LIMIT lines each is cut smaller), for jobs well under a minute.
 STATEMENT_MAIL_BATCH = 500
-STATEMENT_MAIL_BATCH_PDF = 100
-STATEMENT_MAIL_LINES_PDF = 8_000
+STATEMENT_MAIL_BATCH_PDF = 40
+STATEMENT_MAIL_LINES_PDF = 3_000
 MAIL_CHANNEL = "root.mlm_mail"
 # Distributors paid per payout job (payments or e-wallet lines made through the ORM: a job stays well inside
 # Odoo's limit_time_real at any network size; the next batch is a job of its own).

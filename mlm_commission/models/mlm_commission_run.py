@@ -193,6 +193,15 @@ class MlmCommissionRun(models.Model):
         result = period._compute_commissions(progress=progress, publish_later=split)
         return ("publish" if split else result), step
 
+    def _in_stored_job(self):
+        """True inside a queue_job job run by the job runner (stored, started), not a job run inline
+        (``queue_job__no_delay``: the caller's transaction)."""
+        uuid = self.env.context.get("job_uuid")
+        return bool(
+            uuid
+            and self.env["queue.job"].sudo().search_count([("uuid", "=", uuid), ("state", "=", "started")], limit=1)
+        )
+
     def _execute(self, raise_errors=False, step=None):
         """Compute the period (or one step of its close) in a savepoint: any error or a cancel rolls it back and
         keeps the period as it was. Returns False (failed or cancelled), True (done), or the name of the next step
@@ -204,9 +213,11 @@ class MlmCommissionRun(models.Model):
         else:
             self._side_update(state="running", stage=step)
         # the snapshot the reader's second connection shares, exported before the savepoint (PostgreSQL exports
-        # none from a subtransaction); only the steps that read a period's inputs use it
+        # none from a subtransaction), only in a stored job (its transaction has written nothing: queue_job
+        # committed the job's start and locked its row; inline, a caller may have written what the reader reads),
+        # and only for the steps that read a period's inputs
         run = self
-        if step in (None, "compute"):
+        if step in (None, "compute") and self._in_stored_job():
             run = self.with_context(**{READ_SNAPSHOT_KEY: export_read_snapshot(self.env)})
         try:
             with self.env.cr.savepoint():
