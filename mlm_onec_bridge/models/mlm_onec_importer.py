@@ -1300,20 +1300,13 @@ class MlmOnecImporter(models.AbstractModel):
             ctx["variant_references"] = references
         parts = []
         for kind, table, column, model_field in ctx["variant_references"]:
-            if kind == "fk":
+            if kind in ("fk", "reference"):  # a reference names its model in another column
+                of_variants = SQL("%s = 'product.product' AND ", SQL.identifier(model_field)) if model_field else SQL()
                 query = SQL(
-                    "SELECT %s FROM %s WHERE %s = ANY(%s)",
+                    "SELECT %s FROM %s WHERE %s%s = ANY(%s)",
                     SQL.identifier(column),
                     SQL.identifier(table),
-                    SQL.identifier(column),
-                    ids,
-                )
-            elif kind == "reference":
-                query = SQL(
-                    "SELECT %s FROM %s WHERE %s = 'product.product' AND %s = ANY(%s)",
-                    SQL.identifier(column),
-                    SQL.identifier(table),
-                    SQL.identifier(model_field),
+                    of_variants,
                     SQL.identifier(column),
                     ids,
                 )
